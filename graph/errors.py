@@ -1,0 +1,44 @@
+"""Located data errors: collected by every step, printed only by the CLI."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, order=True)
+class DataError:
+    """One problem in the source data, located as precisely as we know.
+
+    ``message`` is in French: it is read by the coordinators who keep the data.
+    """
+
+    file: str
+    line: int | None
+    record: str | None
+    field: str | None
+    message: str
+    hint: str | None = None
+
+    def __str__(self) -> str:
+        where = self.file if self.line is None else f"{self.file}:{self.line}"
+        parts = [where]
+        if self.record:
+            parts.append(self.record)
+        if self.field:
+            parts.append(self.field)
+        text = ": ".join(parts) + f": {self.message}"
+        if self.hint:
+            text += f" ({self.hint})"
+        return text
+
+
+class DataErrors(Exception):
+    """Raised by a step that found problems; carries all of them, not only the first."""
+
+    def __init__(self, errors: list[DataError]):
+        self.errors = sorted(set(errors), key=_sort_key)
+        super().__init__(f"{len(self.errors)} erreur(s) dans les données")
+
+
+def _sort_key(e: DataError) -> tuple:
+    return (e.file, e.line or 0, e.record or "", e.field or "", e.message)

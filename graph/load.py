@@ -1,0 +1,431 @@
+"""Read the network's source files (``network.yaml`` and ``actors/*.yaml``) into plain records.
+
+No RDF here. Every record keeps the file and line it came from, so that any later step (SHACL
+included) can point a coordinator at the exact place to fix. Every problem of a run is collected
+and raised together in one :class:`DataErrors`.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from graph.errors import DataError, DataErrors
+from graph.model import ACTOR, BY_NAME, REFERRAL, SERVICE, SITE, ClassModel
+from graph.ns import referral_id
+
+MAX_FILE_BYTES = 5 * 1024 * 1024  # an actor file is a few kB; anything this big is a mistake
+NESTED = {"sites": SITE, "services": SERVICE, "referrals": REFERRAL}
+NETWORK_KEYS = ("id", "name", "description", "base", "licence", "publisher", "source", "communes")
+
+
+@dataclass
+class Record:
+    """One actor, site, service or referral as written in a source file."""
+
+    kind: str
+    id: str
+    values: dict[str, Any]
+    file: str
+    line: int
+    lines: dict[str, int] = field(default_factory=dict)
+
+    def line_of(self, name: str) -> int:
+        return self.lines.get(name, self.line)
+
+
+@dataclass
+class Network:
+    """The network's metadata (``network.yaml``) and all its records, in a stable order."""
+
+    meta: dict[str, Any]
+    records: list[Record]
+    data_dir: Path
+
+    @property
+    def base(self) -> str:
+        return str(self.meta["base"]).rstrip("/")
+
+    def of_kind(self, kind: str) -> list[Record]:
+        return [r for r in self.records if r.kind == kind]
+
+
+class _Mapping(dict):
+    """A YAML mapping that remembers the line of each of its keys."""
+
+    line: int
+    lines: dict[str, int]
+
+
+class _Loader(yaml.SafeLoader):
+    """Safe loader that keeps line marks and reads bare numbers as text.
+
+    Postcodes, INSEE codes and SIRETs look like numbers (``01000`` would even be octal in YAML 1.1):
+    they stay strings, and numeric fields are parsed from their text, without float rounding.
+    """
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [
+        (tag, rx)
+        for tag, rx in resolvers
+        if tag not in ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
+    ]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+class DuplicateKey(Exception):
+    def __init__(self, key: str, line: int):
+        self.key, self.line = key, line
+
+
+def _construct_mapping(loader: _Loader, node: yaml.MappingNode, deep: bool = False) -> _Mapping:
+    loader.flatten_mapping(node)
+    mapping = _Mapping()
+    mapping.line = node.start_mark.line + 1
+    mapping.lines = {}
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        line = key_node.start_mark.line + 1
+        if key in mapping:
+            raise DuplicateKey(str(key), line)
+        mapping[key] = loader.construct_object(value_node, deep=True)
+        mapping.lines[str(key)] = line
+    return mapping
+
+
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def read_yaml(path: Path, display: str, errors: list[DataError]) -> Any:
+    """Parse one YAML file; on failure append a located error and return None."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        errors.append(DataError(display, None, None, None, f"fichier illisible : {exc.strerror}"))
+        return None
+    if len(raw) > MAX_FILE_BYTES:
+        errors.append(
+            DataError(
+                display,
+                None,
+                None,
+                None,
+                f"fichier trop gros ({len(raw) // 1024} Kio, maximum {MAX_FILE_BYTES // 1024} Kio)",
+            )
+        )
+        return None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        errors.append(
+            DataError(
+                display,
+                line,
+                None,
+                None,
+                "le fichier n'est pas en UTF-8 (octet "
+                f"0x{raw[exc.start]:02x}) : réenregistrez-le en UTF-8",
+            )
+        )
+        return None
+    if not text.strip():
+        errors.append(DataError(display, None, None, None, "fichier vide"))
+        return None
+    try:
+        return yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader derives from SafeLoader
+    except DuplicateKey as exc:
+        errors.append(DataError(display, exc.line, None, exc.key, "clé en double dans le fichier"))
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        column = f" (colonne {mark.column + 1})" if mark else ""
+        problem = exc.problem or exc.context or "syntaxe invalide"
+        errors.append(DataError(display, line, None, None, f"YAML mal formé : {problem}{column}"))
+    except yaml.YAMLError as exc:
+        errors.append(DataError(display, None, None, None, f"YAML mal formé : {exc}"))
+    return None
+
+
+def did_you_mean(word: str, choices: list[str] | tuple[str, ...]) -> str | None:
+    close = difflib.get_close_matches(str(word), list(choices), n=3, cutoff=0.6)
+    return ("vouliez-vous dire : " + ", ".join(close) + " ?") if close else None
+
+
+def _check_keys(
+    mapping: _Mapping,
+    allowed: tuple[str, ...],
+    display: str,
+    record: str | None,
+    errors: list[DataError],
+) -> None:
+    for key in mapping:
+        if key not in allowed:
+            errors.append(
+                DataError(
+                    display,
+                    mapping.lines.get(str(key), mapping.line),
+                    record,
+                    str(key),
+                    "clé inconnue",
+                    did_you_mean(key, allowed),
+                )
+            )
+
+
+def _scalar_or_list(
+    cls: ClassModel, mapping: _Mapping, display: str, record: str, errors: list[DataError]
+) -> dict[str, Any]:
+    """Keep the values of known fields, checking their YAML shape (scalar or list)."""
+    values: dict[str, Any] = {}
+    for f in cls.fields:
+        key = f.yaml_key
+        if f.derived or key not in mapping:
+            continue
+        value = mapping[key]
+        line = mapping.lines.get(key, mapping.line)
+        if value is None:
+            continue
+        if f.many:
+            items = value if isinstance(value, list) else [value]
+            bad = [v for v in items if isinstance(v, (dict, list))]
+            if bad:
+                errors.append(
+                    DataError(
+                        display,
+                        line,
+                        record,
+                        key,
+                        "chaque élément de la liste doit être une simple valeur",
+                    )
+                )
+                continue
+            values[f.name] = [_text(v) for v in items]
+        elif isinstance(value, (dict, list)):
+            kind = "une liste" if isinstance(value, list) else "un dictionnaire"
+            errors.append(
+                DataError(display, line, record, key, f"une seule valeur est attendue, pas {kind}")
+            )
+        else:
+            values[f.name] = value if isinstance(value, (bool, date)) else _text(value)
+    return values
+
+
+def _text(value: Any) -> str:
+    return value.isoformat() if isinstance(value, date) else str(value)
+
+
+def _record(
+    cls: ClassModel,
+    mapping: Any,
+    display: str,
+    owner: str | None,
+    extra_keys: tuple[str, ...],
+    errors: list[DataError],
+    fallback_line: int,
+) -> tuple[Record | None, _Mapping | None]:
+    label = cls.label.lower()
+    if not isinstance(mapping, _Mapping):
+        errors.append(
+            DataError(
+                display,
+                fallback_line,
+                owner,
+                None,
+                f"un {label} doit être un dictionnaire de clés et de valeurs",
+            )
+        )
+        return None, None
+    allowed = cls.keys + extra_keys
+    rid = mapping.get("id")
+    record_name = f"{cls.name} {rid}" if rid is not None else owner
+    _check_keys(mapping, allowed, display, record_name, errors)
+    values = _scalar_or_list(cls, mapping, display, record_name or cls.name, errors)
+    lines = {f.name: mapping.lines[f.yaml_key] for f in cls.fields if f.yaml_key in mapping.lines}
+    return Record(
+        cls.name, _text(rid) if rid is not None else "", values, display, mapping.line, lines
+    ), mapping
+
+
+def load_actor_file(path: Path, display: str, errors: list[DataError]) -> list[Record]:
+    """One actor with its sites, services and referrals."""
+    doc = read_yaml(path, display, errors)
+    if doc is None:
+        return []
+    actor_id = path.stem
+    actor, mapping = _record(ACTOR, doc, display, f"actor {actor_id}", tuple(NESTED), errors, 1)
+    if actor is None or mapping is None:
+        return []
+    if actor.id and actor.id != actor_id:
+        errors.append(
+            DataError(
+                display,
+                actor.line_of("id"),
+                f"actor {actor_id}",
+                "id",
+                f"l'identifiant « {actor.id} » doit être le nom du fichier (« {actor_id} »)",
+            )
+        )
+    actor.id = actor_id
+    actor.values["id"] = actor_id
+    records = [actor]
+    site_ids: list[str] = []
+    for key, cls in NESTED.items():
+        items = mapping.get(key)
+        if items is None:
+            continue
+        line = mapping.lines.get(key, mapping.line)
+        if not isinstance(items, list):
+            errors.append(
+                DataError(
+                    display,
+                    line,
+                    f"actor {actor_id}",
+                    key,
+                    "une liste est attendue (des éléments commençant par « - »)",
+                )
+            )
+            continue
+        for item in items:
+            rec, _ = _record(cls, item, display, f"actor {actor_id}", (), errors, line)
+            if rec is None:
+                continue
+            if cls is SITE:
+                rec.values["actor"] = actor_id
+                site_ids.append(rec.id)
+            elif cls is SERVICE:
+                rec.values["provider"] = actor_id
+            elif cls is REFERRAL:
+                rec.values["from_actor"] = actor_id
+                rec.id = referral_id(actor_id, str(rec.values.get("to_actor", "")))
+                rec.values["id"] = rec.id
+            if not rec.id:
+                errors.append(
+                    DataError(
+                        display,
+                        rec.line,
+                        f"actor {actor_id}",
+                        "id",
+                        f"identifiant manquant pour ce {cls.label.lower()}",
+                    )
+                )
+                continue
+            rec.values.setdefault("id", rec.id)
+            records.append(rec)
+    actor.values["sites"] = site_ids
+    for rec in records:
+        if rec.kind == "service" and "sites" not in rec.values:
+            # A service without a list of sites is offered at every site of its actor.
+            rec.values["sites"] = list(site_ids)
+    return records
+
+
+def load_network(data_dir: Path | str) -> Network:
+    """Load ``network.yaml`` and every ``actors/*.yaml`` of a data folder.
+
+    Raises :class:`DataErrors` with every problem found, in every file.
+    """
+    data_dir = Path(data_dir)
+    errors: list[DataError] = []
+    if not data_dir.is_dir():
+        raise DataErrors([DataError(str(data_dir), None, None, None, "dossier de données absent")])
+    meta = _load_meta(data_dir, errors)
+    records: list[Record] = []
+    actor_dir = data_dir / "actors"
+    files = sorted(actor_dir.glob("*.yaml")) + sorted(actor_dir.glob("*.yml"))
+    if not files:
+        errors.append(
+            DataError(
+                _display(actor_dir, data_dir), None, None, None, "aucun fichier d'acteur (*.yaml)"
+            )
+        )
+    for path in files:
+        records.extend(load_actor_file(path, _display(path, data_dir), errors))
+    _check_duplicates(records, errors)
+    if errors:
+        raise DataErrors(errors)
+    return Network(meta, records, data_dir)
+
+
+def _display(path: Path, data_dir: Path) -> str:
+    try:
+        return str(path.relative_to(data_dir.parent))
+    except ValueError:
+        return str(path)
+
+
+def _load_meta(data_dir: Path, errors: list[DataError]) -> dict[str, Any]:
+    path = data_dir / "network.yaml"
+    display = _display(path, data_dir)
+    if not path.exists():
+        errors.append(DataError(display, None, None, None, "fichier network.yaml absent"))
+        return {}
+    doc = read_yaml(path, display, errors)
+    if doc is None:
+        return {}
+    if not isinstance(doc, _Mapping):
+        errors.append(DataError(display, 1, "network", None, "un dictionnaire est attendu"))
+        return {}
+    _check_keys(doc, NETWORK_KEYS, display, "network", errors)
+    for key in ("id", "name", "base", "communes"):
+        if key not in doc:
+            errors.append(DataError(display, doc.line, "network", key, "champ obligatoire absent"))
+    base = str(doc.get("base", ""))
+    if "base" in doc and not re.fullmatch(r"https?://[A-Za-z0-9.-]+(:\d+)?(/[\w.~-]+)*/?", base):
+        errors.append(
+            DataError(
+                display,
+                doc.lines.get("base"),
+                "network",
+                "base",
+                "l'IRI de base doit être une adresse http(s) simple",
+            )
+        )
+    communes = doc.get("communes") or []
+    if not isinstance(communes, list) or not all(
+        isinstance(c, dict)
+        and re.fullmatch(r"\d[\dAB]\d{3}", str(c.get("insee", "")))
+        and c.get("name")
+        for c in communes
+    ):
+        errors.append(
+            DataError(
+                display,
+                doc.lines.get("communes", doc.line),
+                "network",
+                "communes",
+                "liste attendue d'éléments { insee: code INSEE, name: nom }",
+            )
+        )
+    return dict(doc)
+
+
+def _check_duplicates(records: list[Record], errors: list[DataError]) -> None:
+    seen: dict[tuple[str, str], Record] = {}
+    for rec in records:
+        key = (rec.kind, rec.id)
+        first = seen.get(key)
+        if first is None:
+            seen[key] = rec
+            continue
+        where = f"{first.file}:{first.line}"
+        errors.append(
+            DataError(
+                rec.file,
+                rec.line,
+                f"{rec.kind} {rec.id}",
+                "id",
+                f"identifiant déjà utilisé ({where})",
+            )
+        )
+
+
+__all__ = ["Network", "Record", "load_network", "did_you_mean", "BY_NAME"]

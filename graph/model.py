@@ -1,0 +1,216 @@
+"""One declarative table per class: the single source for the RDF builder, the SQLite columns,
+Datasette's column descriptions, the JSON-LD context and CSV headers.
+
+A test keeps it in step with the SHACL shapes in ``shapes/``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from rdflib import URIRef
+from rdflib.namespace import DCTERMS, ORG, RDF, SDO, SKOS, XSD
+
+from graph.ns import CPSV, MAI
+
+Kind = Literal["id", "text", "langtext", "decimal", "boolean", "date", "uri", "concept", "ref"]
+
+
+@dataclass(frozen=True)
+class Field:
+    """One field of a record: its YAML key, its RDF predicate and its SQLite column."""
+
+    name: str
+    predicate: URIRef
+    kind: Kind
+    label: str  # French, shown to users (Datasette column descriptions, CSV headers)
+    required: bool = False
+    many: bool = False
+    scheme: str | None = None  # concept scheme of a "concept" field
+    target: str | None = None  # class of a "ref" field: "actor" or "site"
+    via: URIRef | None = None  # the value hangs off an intermediate node (the postal address)
+    choices: tuple[str, ...] = ()  # closed list of literal values
+    key: str | None = None  # YAML key when it differs from the name
+    derived: bool = False  # set from the nesting of the YAML files, not written by hand
+
+    @property
+    def yaml_key(self) -> str:
+        return self.key or self.name
+
+    @property
+    def datatype(self) -> URIRef | None:
+        # Text stays a plain literal, which is xsd:string in RDF 1.1.
+        return {
+            "decimal": XSD.decimal,
+            "boolean": XSD.boolean,
+            "date": XSD.date,
+            "uri": XSD.anyURI,
+        }.get(self.kind)
+
+
+@dataclass(frozen=True)
+class ClassModel:
+    name: str  # record kind, also the IRI segment: actor, site, service, referral
+    table: str  # SQLite table
+    types: tuple[URIRef, ...]
+    label: str  # French
+    fields: tuple[Field, ...]
+
+    def field(self, name: str) -> Field:
+        for f in self.fields:
+            if f.name == name:
+                return f
+        raise KeyError(name)
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        """YAML keys a record of this class may carry."""
+        return tuple(f.yaml_key for f in self.fields if not f.derived)
+
+    @property
+    def columns(self) -> tuple[Field, ...]:
+        """Fields stored as columns of the class's table (the others are link tables)."""
+        return tuple(f for f in self.fields if not f.many)
+
+
+ID = Field("id", DCTERMS.identifier, "id", "Identifiant", required=True)
+NAME = Field("name", SDO.name, "text", "Nom", required=True)
+DESCRIPTION = Field("description", SDO.description, "langtext", "Description")
+ILLUSTRATIVE = Field("illustrative", MAI.illustrative, "boolean", "Donnée illustrative")
+SOURCE = Field("source", DCTERMS.source, "text", "Source")
+
+CHANNELS = ("telephone", "courriel", "en-personne", "plateforme")
+
+ACTOR = ClassModel(
+    "actor",
+    "actors",
+    (ORG.Organization, SDO.Organization),
+    "Acteur",
+    (
+        ID,
+        NAME,
+        DESCRIPTION,
+        Field("typology", MAI.typology, "concept", "Typologie", required=True, scheme="typologies"),
+        Field("pole", MAI.pole, "concept", "Pôle", required=True, scheme="poles"),
+        Field("url", SDO.url, "uri", "Site web"),
+        Field("email", SDO.email, "text", "Courriel"),
+        Field("telephone", SDO.telephone, "text", "Téléphone"),
+        Field("siret", ORG.identifier, "text", "SIRET"),
+        ILLUSTRATIVE,
+        SOURCE,
+        Field(
+            "competencies",
+            MAI.canHelpWith,
+            "concept",
+            "Compétences",
+            many=True,
+            scheme="competencies",
+        ),
+        Field("sites", ORG.hasSite, "ref", "Lieux", many=True, target="site", derived=True),
+    ),
+)
+
+SITE = ClassModel(
+    "site",
+    "sites",
+    (ORG.Site, SDO.Place),
+    "Lieu",
+    (
+        ID,
+        Field("actor", ORG.siteOf, "ref", "Acteur", required=True, target="actor", derived=True),
+        NAME,
+        Field("street", SDO.streetAddress, "text", "Adresse", required=True, via=SDO.address),
+        Field("postcode", SDO.postalCode, "text", "Code postal", required=True, via=SDO.address),
+        Field("commune", SDO.addressLocality, "text", "Commune", required=True, via=SDO.address),
+        Field("insee", MAI.inseeCode, "text", "Code INSEE", required=True, via=SDO.address),
+        Field("latitude", SDO.latitude, "decimal", "Latitude"),
+        Field("longitude", SDO.longitude, "decimal", "Longitude"),
+        Field("opening_hours", SDO.openingHours, "text", "Horaires"),
+        Field("neighbourhood", MAI.neighbourhood, "text", "Quartier"),
+        ILLUSTRATIVE,
+    ),
+)
+
+SERVICE = ClassModel(
+    "service",
+    "services",
+    (CPSV.PublicService, SDO.Service),
+    "Service",
+    (
+        ID,
+        NAME,
+        DESCRIPTION,
+        Field(
+            "provider",
+            SDO.provider,
+            "ref",
+            "Porté par",
+            required=True,
+            target="actor",
+            derived=True,
+        ),
+        Field("fee", MAI.fee, "concept", "Frais", scheme="fees"),
+        Field("modified", DCTERMS.modified, "date", "Mis à jour le"),
+        ILLUSTRATIVE,
+        Field(
+            "sites", SDO.availableAtOrFrom, "ref", "Lieux", many=True, target="site", required=True
+        ),
+        Field("needs", MAI.need, "concept", "Besoins", many=True, required=True, scheme="needs"),
+        Field("publics", SDO.audience, "concept", "Publics", many=True, scheme="publics"),
+        Field(
+            "competencies",
+            MAI.develops,
+            "concept",
+            "Compétences développées",
+            many=True,
+            scheme="competencies",
+        ),
+        Field("modalities", MAI.modality, "concept", "Modalités", many=True, scheme="modalities"),
+    ),
+)
+
+REFERRAL = ClassModel(
+    "referral",
+    "referrals",
+    (MAI.Referral,),
+    "Orientation",
+    (
+        Field("id", DCTERMS.identifier, "id", "Identifiant", required=True, derived=True),
+        Field("from_actor", MAI["from"], "ref", "De", required=True, target="actor", derived=True),
+        Field("to_actor", MAI["to"], "ref", "Vers", required=True, target="actor", key="to"),
+        Field("channel", MAI.channel, "text", "Canal", choices=CHANNELS),
+        DESCRIPTION,
+        Field("needs", MAI.forNeed, "concept", "Besoins acceptés", many=True, scheme="needs"),
+    ),
+)
+
+CLASSES: tuple[ClassModel, ...] = (ACTOR, SITE, SERVICE, REFERRAL)
+BY_NAME = {c.name: c for c in CLASSES}
+
+# Concept schemes a network's vocabulary must provide (file data/vocab/{scheme}.ttl).
+SCHEMES = ("needs", "publics", "modalities", "fees", "poles", "typologies", "competencies")
+
+CONCEPT_TABLE_LABELS = {
+    "id": "Identifiant",
+    "iri": "IRI",
+    "scheme": "Référentiel",
+    "notation": "Code",
+    "label": "Libellé",
+    "broader": "Concept parent",
+}
+
+__all__ = [
+    "ACTOR",
+    "BY_NAME",
+    "CHANNELS",
+    "CLASSES",
+    "REFERRAL",
+    "RDF",
+    "SCHEMES",
+    "SERVICE",
+    "SITE",
+    "SKOS",
+    "ClassModel",
+    "Field",
+]

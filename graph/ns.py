@@ -1,0 +1,91 @@
+"""Namespaces of the maillage graph, and the only place where IRIs are minted."""
+
+from __future__ import annotations
+
+from rdflib import Graph, Namespace, URIRef
+from rdflib.namespace import (
+    DCAT,
+    DCTERMS,
+    ORG,
+    OWL,
+    RDF,
+    RDFS,
+    SDO,
+    SH,
+    SKOS,
+    XSD,
+    DefinedNamespace,
+)
+
+CPSV = Namespace("http://purl.org/vocab/cpsv#")
+
+
+class MAI(DefinedNamespace):
+    """maillage's own terms, minted only where no public vocabulary fits."""
+
+    _NS = Namespace("https://maillage.example.org/ns#")
+    _fail = True
+
+    Referral: URIRef  # a referral agreement from one actor to another
+    refersTo: URIRef  # derived plain edge actor -> actor, for SPARQL users
+    typology: URIRef  # typology of structure (concept)
+    pole: URIRef  # one of the network's three poles (concept)
+    canHelpWith: URIRef  # competency an actor can help with (concept)
+    need: URIRef  # need a service answers (concept)
+    develops: URIRef  # competency a service develops (concept)
+    modality: URIRef  # how a service is delivered (concept)
+    fee: URIRef  # fee of a service (concept)
+    inseeCode: URIRef  # INSEE code of the commune of an address
+    neighbourhood: URIRef  # neighbourhood of a site
+    illustrative: URIRef  # true when the record's facts are illustrative, not public
+    source: URIRef  # where the record's facts come from (free text)
+    forNeed: URIRef  # needs a referral accepts (none = any need)
+    channel: URIRef  # channel of a referral
+
+    # `mai:from` and `mai:to` (the referring and the referred actor) are Python keywords.
+    _extras = ["from", "to"]
+
+
+# Prefixes that appear in the dumps: a policy, not rdflib's defaults.
+PREFIXES: dict[str, Namespace | str] = {
+    "mai": MAI._NS,
+    "schema": SDO,
+    "org": ORG,
+    "skos": SKOS,
+    "dct": DCTERMS,
+    "dcat": DCAT,
+    "cpsv": CPSV,
+    "sh": SH,
+    "xsd": XSD,
+    "rdf": RDF,
+    "rdfs": RDFS,
+    "owl": OWL,
+}
+
+KINDS = ("network", "actor", "site", "service", "referral", "concept", "commune")
+
+
+def iri(base: str, kind: str, id_: str) -> URIRef:
+    """Mint the IRI of a resource: ``{base}/{kind}/{id}``.
+
+    >>> iri("https://ex.org/net", "actor", "mjc")
+    rdflib.term.URIRef('https://ex.org/net/actor/mjc')
+    """
+    if kind not in KINDS:
+        raise ValueError(f"unknown kind of resource: {kind}")
+    return URIRef(f"{base.rstrip('/')}/{kind}/{id_}")
+
+
+def address_iri(site: URIRef) -> URIRef:
+    """The postal address of a site is its own node, a fragment of the site's IRI."""
+    return URIRef(f"{site}#address")
+
+
+def referral_id(from_actor: str, to_actor: str) -> str:
+    return f"{from_actor}--{to_actor}"
+
+
+def bind_prefixes(graph: Graph) -> Graph:
+    for prefix, namespace in PREFIXES.items():
+        graph.bind(prefix, namespace, override=True, replace=True)
+    return graph
