@@ -1,0 +1,179 @@
+"""load -> build -> validate -> writers, into a temporary folder, then into place atomically.
+
+A failed step (bad data, full disk, a crash) leaves the previous ``dist/`` exactly as it was:
+the new folder is written beside it and swapped in with one ``renameat2(RENAME_EXCHANGE)``
+(or a plain rename when there is no previous folder).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import json
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rdflib import URIRef
+
+from graph.build import BuiltGraph, build_graph
+from graph.errors import DataErrors
+from graph.load import load_network
+from graph.model import CLASSES
+from graph.ns import MAI
+from graph.vocab import load_vocabulary
+from publish.rdf import write_dumps
+from publish.site import write_metadata
+from publish.sqlite import write_database
+from shapes import validate
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_METADATA = PROJECT_ROOT / "metadata.yml"
+
+
+class PublishError(Exception):
+    """Writing the published folder failed (disk full, no permission...): nothing was replaced."""
+
+
+@dataclass
+class BuildReport:
+    out: Path
+    counts: dict[str, int] = field(default_factory=dict)
+    triples: int = 0
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+@contextmanager
+def _stage(report: BuildReport, name: str) -> Iterator[None]:
+    start = time.perf_counter()
+    yield
+    report.seconds[name] = round(time.perf_counter() - start, 3)
+
+
+def check(data_dir: Path | str, report: BuildReport | None = None) -> BuiltGraph:
+    """Load, build and validate a network; raise :class:`DataErrors` with every problem."""
+    report = report or BuildReport(Path("."))
+    data_dir = Path(data_dir)
+    with _stage(report, "load"):
+        network = load_network(data_dir)
+        vocab = load_vocabulary(data_dir / "vocab", network.base)
+    with _stage(report, "build"):
+        built = build_graph(network, vocab)
+    with _stage(report, "validate"):
+        errors = validate(built)
+    if errors:
+        raise DataErrors(errors)
+    report.triples = len(built.graph)
+    for cls in CLASSES:
+        report.counts[cls.table] = len(network.of_kind(cls.name))
+    report.counts["refersTo"] = len(set(built.graph.subject_objects(MAI.refersTo)))
+    return built
+
+
+def build(
+    data_dir: Path | str, out_dir: Path | str, metadata: Path | str = DEFAULT_METADATA
+) -> BuildReport:
+    """Build and publish a network into ``out_dir``, all or nothing."""
+    out = Path(out_dir).resolve()
+    report = BuildReport(out)
+    built = check(data_dir, report)
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}-new-", dir=out.parent))
+        tmp.chmod(0o755)  # mkdtemp makes it private; the published folder is public
+    except OSError as exc:
+        raise PublishError(f"impossible d'écrire dans {out.parent} : {exc.strerror}") from exc
+    try:
+        with _stage(report, "sqlite"):
+            write_database(built, tmp / "maillage.db")
+        with _stage(report, "rdf"):
+            write_dumps(built.graph, tmp)
+        write_metadata(Path(metadata), tmp)
+        _write_build_info(built, report, tmp)
+        _fsync_tree(tmp)
+        with _stage(report, "publish"):
+            _swap_into_place(tmp, out)
+    except OSError as exc:
+        raise PublishError(
+            f"publication impossible dans {out} : {exc.strerror or exc} ; "
+            "le dossier publié précédent est intact"
+        ) from exc
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return report
+
+
+def _write_build_info(built: BuiltGraph, report: BuildReport, folder: Path) -> None:
+    info = {
+        "network": str(built.network_iri or URIRef("")),
+        "name": built.network.meta.get("name"),
+        "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "triples": report.triples,
+        "counts": report.counts,
+    }
+    (folder / "build.json").write_text(
+        json.dumps(info, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+    )
+
+
+def _fsync_tree(folder: Path) -> None:
+    for path in folder.iterdir():
+        with path.open("rb") as handle:
+            os.fsync(handle.fileno())
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+_RENAME_EXCHANGE = 2
+_AT_FDCWD = -100
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Atomically swap two paths (Linux renameat2); False where unsupported."""
+    libc_name = ctypes.util.find_library("c")
+    if not libc_name:
+        return False
+    libc = ctypes.CDLL(libc_name, use_errno=True)
+    renameat2 = getattr(libc, "renameat2", None)
+    if renameat2 is None:
+        return False
+    result = renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE)
+    if result != 0:
+        errno = ctypes.get_errno()
+        if errno in (22, 38, 95):  # EINVAL, ENOSYS, EOPNOTSUPP: the filesystem cannot do it
+            return False
+        raise OSError(errno, os.strerror(errno))
+    return True
+
+
+def _swap_into_place(new: Path, out: Path) -> None:
+    """Put ``new`` at ``out``; afterwards ``new`` holds the previous folder, if any."""
+    if not out.exists():
+        os.rename(new, out)
+        return
+    if _exchange(new, out):
+        return
+    # No atomic exchange here: the window without `out` is two renames long.
+    old = new.with_name(new.name + "-old")
+    os.rename(out, old)
+    os.rename(new, out)
+    os.rename(old, new)
+
+
+def is_stale(data_dir: Path | str, out_dir: Path | str) -> bool:
+    """True when the published database is missing or older than any source file."""
+    db = Path(out_dir) / "maillage.db"
+    if not db.exists():
+        return True
+    built_at = db.stat().st_mtime
+    sources = [p for p in Path(data_dir).rglob("*") if p.is_file()]
+    sources.append(DEFAULT_METADATA)
+    return any(p.stat().st_mtime > built_at for p in sources if p.exists())

@@ -1,0 +1,132 @@
+"""The published site: Datasette over ``maillage.db``, immutable, bounded, French metadata.
+
+``metadata.yml`` (hand-written: titles, descriptions, facets, canned queries) is merged with the
+model's French column labels into ``dist/metadata.json`` at build time, so that the columns are
+described in one place only (``graph/model.py``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from graph.model import CLASSES, CONCEPT_TABLE_LABELS
+from publish.sqlite import link_table
+
+TEMPLATES = Path(__file__).parent / "templates"
+
+# Read-only and bounded: a public site must not be made to work for minutes.
+SETTINGS: dict[str, Any] = {
+    "sql_time_limit_ms": 1500,
+    "max_returned_rows": 1000,
+    "default_page_size": 50,
+    "suggest_facets": False,
+    "allow_download": True,  # the published database is open data (Etalab 2.0)
+    "default_facet_size": 15,
+}
+
+
+class SiteError(Exception):
+    """The site cannot be served (missing or corrupt database, bad metadata)."""
+
+
+def merged_metadata(metadata_path: Path) -> dict[str, Any]:
+    """metadata.yml plus the model's column descriptions for every table."""
+    try:
+        metadata = yaml.safe_load(metadata_path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise SiteError(f"{metadata_path} : métadonnées illisibles ({exc})") from exc
+    tables = (
+        metadata.setdefault("databases", {}).setdefault("maillage", {}).setdefault("tables", {})
+    )
+    for cls in CLASSES:
+        columns = {"id": "Identifiant", "iri": "IRI (identifiant web permanent)"}
+        columns.update({f.name: f.label for f in cls.columns})
+        table = tables.setdefault(cls.table, {})
+        table.setdefault("columns", {}).update({k: v for k, v in columns.items() if k})
+        for f in cls.fields:
+            if f.many and not (cls.name == "actor" and f.name == "sites"):
+                name, own, other_col, _ = link_table(cls, f)
+                link = tables.setdefault(name, {})
+                link.setdefault("description", f"{cls.label} → {f.label.lower()}")
+                link.setdefault("columns", {}).update({own: cls.label, other_col: f.label})
+    tables.setdefault("concepts", {}).setdefault("columns", {}).update(CONCEPT_TABLE_LABELS)
+    return metadata
+
+
+def write_metadata(metadata_path: Path, folder: Path) -> Path:
+    path = folder / "metadata.json"
+    path.write_text(
+        json.dumps(merged_metadata(metadata_path), ensure_ascii=False, indent=2) + "\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+def check_database(db: Path) -> None:
+    """Refuse to serve a missing or corrupt database, with a clear message."""
+    import sqlite3
+
+    if not db.exists():
+        raise SiteError(f"base de données absente : {db} (lancez « maillage build »)")
+    try:
+        conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+        try:
+            ok = conn.execute("PRAGMA quick_check").fetchone()[0]
+            conn.execute("SELECT count(*) FROM actors").fetchone()
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as exc:
+        raise SiteError(f"base de données corrompue : {db} ({exc})") from exc
+    if ok != "ok":
+        raise SiteError(f"base de données corrompue : {db} ({ok})")
+
+
+def datasette_argv(out: Path, host: str, port: int) -> list[str]:
+    """The ``datasette serve`` command line for a published folder."""
+    argv = [
+        sys.executable,
+        "-m",
+        "datasette",
+        "serve",
+        "-i",
+        str(out / "maillage.db"),
+        "--metadata",
+        str(out / "metadata.json"),
+        "--host",
+        host,
+        "--port",
+        str(port),
+    ]
+    if TEMPLATES.is_dir() and any(TEMPLATES.iterdir()):
+        argv += ["--template-dir", str(TEMPLATES)]
+    for name, value in SETTINGS.items():
+        argv += ["--setting", name, str(value).lower() if isinstance(value, bool) else str(value)]
+    return argv
+
+
+def serve(out: Path, host: str = "127.0.0.1", port: int = 8001) -> None:
+    """Replace this process with Datasette serving ``out``."""
+    check_database(out / "maillage.db")
+    argv = datasette_argv(out, host, port)
+    os.execv(argv[0], argv)
+
+
+def make_datasette(out: Path):  # -> datasette.app.Datasette
+    """The same site as ``serve``, as an in-process object (tests, benchmarks)."""
+    from datasette.app import Datasette
+
+    check_database(out / "maillage.db")
+    metadata = json.loads((out / "metadata.json").read_text(encoding="utf-8"))
+    template_dir = str(TEMPLATES) if TEMPLATES.is_dir() and any(TEMPLATES.iterdir()) else None
+    return Datasette(
+        immutables=[str(out / "maillage.db")],
+        metadata=metadata,
+        settings=SETTINGS,
+        template_dir=template_dir,
+    )
