@@ -52,9 +52,11 @@ def validate(built: BuiltGraph) -> list[DataError]:
     )
     if conforms:
         return []
+    # Only the report's own results: nested sh:node failures come back as sh:detail.
     errors = [
         _locate(built, results, result)
-        for result in results.subjects(RDF.type, SH.ValidationResult)
+        for report in results.subjects(RDF.type, SH.ValidationReport)
+        for result in results.objects(report, SH.result)
     ]
     return sorted(set(errors), key=lambda e: (e.file, e.line or 0, e.record or "", e.field or ""))
 
@@ -74,7 +76,7 @@ def _locate(built: BuiltGraph, results: Graph, result: URIRef) -> DataError:
     key = f.yaml_key if f else (str(path) if path is not None else None)
     line = record.line_of(f.name) if f else record.line
     shown = _short(value, built.network.base)
-    if shown is not None and "{?value}" not in message and shown not in message:
+    if shown is not None and f"« {shown} »" not in message:
         message = f"{message} (valeur : « {shown} »)"
     hint = _hint(built, f, value)
     return DataError(record.file, line, f"{record.kind} {record.id}", key, message, hint)

@@ -1,0 +1,46 @@
+"""Shared fixtures: tiny networks in tmp_path, the built default network, a Datasette client."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from publish.build import build
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "data"
+TINY = Path(__file__).parent / "networks" / "tiny"
+BAD_INPUTS = Path(__file__).parent / "bad_inputs"
+
+
+def make_network(folder: Path, source: Path = TINY, overlay: Path | None = None) -> Path:
+    """A data folder at ``folder/data``: ``source`` with the default vocabularies, plus
+    ``overlay``'s files on top (a bad-input case)."""
+    data = folder / "data"
+    shutil.copytree(source, data)
+    if not (data / "vocab").exists():
+        shutil.copytree(DATA / "vocab", data / "vocab")
+    if overlay is not None:
+        shutil.copytree(overlay, data, dirs_exist_ok=True, ignore=shutil.ignore_patterns("*.txt"))
+    return data
+
+
+def tree_bytes(folder: Path) -> dict[str, bytes]:
+    return {
+        str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()
+    }
+
+
+@pytest.fixture
+def tiny(tmp_path: Path) -> Path:
+    return make_network(tmp_path)
+
+
+@pytest.fixture(scope="session")
+def default_dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The default network, built once for the whole session."""
+    out = tmp_path_factory.mktemp("default") / "dist"
+    build(DATA, out)
+    return out

@@ -1,0 +1,64 @@
+"""The CLI as a user runs it: exit codes, messages, summary."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from publish.cli import cli
+from publish.site import datasette_argv
+
+
+def test_validate_a_valid_network(tiny: Path):
+    result = CliRunner().invoke(cli, ["validate", "--data", str(tiny)])
+    assert result.exit_code == 0
+    assert "Données valides : 2 actors" in result.output
+
+
+def test_a_missing_data_folder_is_a_usage_error(tmp_path: Path):
+    result = CliRunner().invoke(cli, ["validate", "--data", str(tmp_path / "nowhere")])
+    assert result.exit_code == 2
+
+
+def test_build_prints_counts_and_stage_times(tiny: Path, tmp_path: Path):
+    result = CliRunner().invoke(cli, ["build", "--data", str(tiny), "--out", str(tmp_path / "o")])
+    assert result.exit_code == 0, result.output
+    assert "services" in result.output and "triplets" in result.output
+    assert "validate" in result.output and "total" in result.output
+    assert (tmp_path / "o" / "maillage.db").exists()
+
+
+def test_an_unwritable_output_is_a_clear_error(tiny: Path, tmp_path: Path):
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o500)
+    try:
+        result = CliRunner().invoke(
+            cli, ["build", "--data", str(tiny), "--out", str(locked / "dist")]
+        )
+    finally:
+        locked.chmod(0o700)
+    # root ignores directory permissions: then the build simply succeeds
+    assert result.exit_code in (0, 1)
+    if result.exit_code == 1:
+        assert "Erreur" in result.stderr and "Traceback" not in result.output
+
+
+def test_serve_refuses_a_corrupt_database(tmp_path: Path, tiny: Path):
+    out = tmp_path / "dist"
+    CliRunner().invoke(cli, ["build", "--data", str(tiny), "--out", str(out)])
+    (out / "maillage.db").write_bytes(b"garbage" * 1000)
+    # the database is newer than the data: serve does not rebuild, and must refuse
+    result = CliRunner().invoke(cli, ["serve", "--data", str(tiny), "--out", str(out)])
+    assert result.exit_code == 1
+    assert "corrompue" in result.stderr
+
+
+def test_datasette_is_immutable_and_bounded(tmp_path: Path):
+    argv = datasette_argv(tmp_path, "127.0.0.1", 8001)
+    assert argv[argv.index("-i") + 1].endswith("maillage.db")
+    settings = {argv[i + 1]: argv[i + 2] for i, a in enumerate(argv) if a == "--setting"}
+    assert int(settings["sql_time_limit_ms"]) <= 2000
+    assert int(settings["max_returned_rows"]) <= 1000
+    assert "--host" in argv and argv[argv.index("--host") + 1] == "127.0.0.1"

@@ -1,0 +1,39 @@
+"""The README documents every command, and its examples are what the commands really print."""
+
+from __future__ import annotations
+
+import re
+
+from click.testing import CliRunner
+from conftest import BAD_INPUTS, DATA, ROOT
+
+from publish.cli import cli
+
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def test_the_two_commands_come_first():
+    first_block = README.split("```")[1]
+    assert "make serve" in first_block and "make test" in first_block
+
+
+def test_every_command_is_documented_with_its_help():
+    for name, command in cli.commands.items():
+        assert f"maillage {name}" in README, name
+        assert command.get_short_help_str(), name
+
+
+def test_ci_runs_exactly_the_readme_test_command():
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert re.search(r"^make test$", ci, re.M)
+
+
+def test_the_validate_example_is_real_output():
+    result = CliRunner().invoke(cli, ["validate", "--data", str(DATA)])
+    assert result.exit_code == 0
+    assert f"$ maillage validate\n{result.output}```" in README
+
+
+def test_the_error_example_is_a_real_error():
+    expected = (BAD_INPUTS / "bad-postcode" / "expected.txt").read_text(encoding="utf-8")
+    assert expected in README
