@@ -26,6 +26,7 @@ from graph.errors import DataErrors
 from graph.load import load_network
 from graph.model import CLASSES
 from graph.ns import MAI
+from graph.tables import graph_tables
 from graph.vocab import load_vocabulary
 from publish.rdf import write_dumps
 from publish.site import write_metadata
@@ -90,7 +91,7 @@ def build(
         raise PublishError(f"impossible d'écrire dans {out.parent} : {exc.strerror}") from exc
     try:
         with _stage(report, "sqlite"):
-            write_database(built, tmp / "maillage.db")
+            write_database(graph_tables(built), tmp / "maillage.db")
         with _stage(report, "rdf"):
             write_dumps(built.graph, tmp)
         write_metadata(Path(metadata), tmp)

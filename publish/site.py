@@ -16,7 +16,7 @@ from typing import Any
 import yaml
 
 from graph.model import CLASSES, CONCEPT_TABLE_LABELS
-from publish.sqlite import link_table
+from graph.tables import link_fields, link_table
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -49,12 +49,11 @@ def merged_metadata(metadata_path: Path) -> dict[str, Any]:
         columns.update({f.name: f.label for f in cls.columns})
         table = tables.setdefault(cls.table, {})
         table.setdefault("columns", {}).update({k: v for k, v in columns.items() if k})
-        for f in cls.fields:
-            if f.many and not (cls.name == "actor" and f.name == "sites"):
-                name, own, other_col, _ = link_table(cls, f)
-                link = tables.setdefault(name, {})
-                link.setdefault("description", f"{cls.label} → {f.label.lower()}")
-                link.setdefault("columns", {}).update({own: cls.label, other_col: f.label})
+        for f in link_fields(cls):
+            name, own, other_col, _ = link_table(cls, f)
+            link = tables.setdefault(name, {})
+            link.setdefault("description", f"{cls.label} → {f.label.lower()}")
+            link.setdefault("columns", {}).update({own: cls.label, other_col: f.label})
     tables.setdefault("concepts", {}).setdefault("columns", {}).update(CONCEPT_TABLE_LABELS)
     return metadata
 

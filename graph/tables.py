@@ -1,0 +1,129 @@
+"""Flatten the validated graph into table rows, one table per class of ``graph.model``.
+
+The same rows feed SQLite (``publish/sqlite.py``) and the referral analytics
+(``graph/network.py``), so the database and the networkx answers speak of the same network.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import DCTERMS, RDF, SKOS
+
+from graph.build import BuiltGraph
+from graph.model import CLASSES, ClassModel, Field
+from graph.ns import MAI, address_iri
+
+Row = dict[str, Any]
+Tables = dict[str, list[Row]]
+
+
+def link_table(cls: ClassModel, f: Field) -> tuple[str, str, str, str]:
+    """(table, own column, other column, other table) of a many-valued field."""
+    other = "concepts" if f.kind == "concept" else f"{f.target}s"
+    other_column = "concept_id" if f.kind == "concept" else f"{f.target}_id"
+    return f"{cls.name}_{f.name}", f"{cls.name}_id", other_column, other
+
+
+def link_fields(cls: ClassModel) -> list[Field]:
+    """Many-valued fields stored as link tables (an actor's sites are the sites' actor column)."""
+    return [f for f in cls.fields if f.many and not (cls.name == "actor" and f.name == "sites")]
+
+
+def graph_tables(built: BuiltGraph) -> Tables:
+    """Every table of the published database, as lists of rows, in a stable order."""
+    graph, vocab = built.graph, built.vocab
+    tables: Tables = {
+        "concepts": [_concept_row(graph, c, vocab.by_iri) for c in sorted(vocab.by_iri)]
+    }
+    for cls in CLASSES:
+        rows, links = _rows(graph, cls, built)
+        tables[cls.table] = rows
+        for (name, own, other_col, _), pairs in links.items():
+            tables[name] = [{own: a, other_col: b} for a, b in sorted(pairs)]
+    add_service_facets(tables)
+    return tables
+
+
+def add_service_facets(tables: Tables) -> None:
+    """JSON arrays of labels on each service (needs, publics, communes) for Datasette facets."""
+    labels = {row["id"]: row["label"] for row in tables["concepts"]}
+    communes = {row["id"]: row["commune"] for row in tables["sites"]}
+    values: dict[str, dict[str, set[str]]] = {}
+    for table, column, key in (
+        ("service_needs", "concept_id", "needs"),
+        ("service_publics", "concept_id", "publics"),
+        ("service_sites", "site_id", "communes"),
+    ):
+        for row in tables[table]:
+            value = communes.get(row[column]) if key == "communes" else labels.get(row[column])
+            if value is not None:
+                values.setdefault(row["service_id"], {}).setdefault(key, set()).add(value)
+    for row in tables["services"]:
+        for key in ("needs", "publics", "communes"):
+            found = values.get(row["id"], {}).get(key, set())
+            row[key] = json.dumps(sorted(found), ensure_ascii=False)
+
+
+def _concept_row(graph: Graph, concept: URIRef, by_iri: dict) -> Row:
+    scheme, notation = by_iri[concept]
+    return {
+        "id": f"{scheme}/{notation}",
+        "iri": str(concept),
+        "scheme": scheme,
+        "notation": notation,
+        "label": _french(graph, concept, SKOS.prefLabel),
+        "broader": _concept_id(graph.value(concept, SKOS.broader), by_iri),
+        "pole": _concept_id(graph.value(concept, MAI.pole), by_iri),
+    }
+
+
+def _concept_id(concept: Any, by_iri: dict) -> str | None:
+    found = by_iri.get(concept)
+    return f"{found[0]}/{found[1]}" if found else None
+
+
+def _french(graph: Graph, subject: URIRef, predicate: URIRef) -> str | None:
+    values = list(graph.objects(subject, predicate))
+    for value in values:
+        if isinstance(value, Literal) and value.language == "fr":
+            return str(value)
+    return str(values[0]) if values else None
+
+
+def _rows(
+    graph: Graph, cls: ClassModel, built: BuiltGraph
+) -> tuple[list[Row], dict[tuple[str, str, str, str], set[tuple[str, str]]]]:
+    rows = []
+    links = {link_table(cls, f): set() for f in link_fields(cls)}
+    for subject in sorted(graph.subjects(RDF.type, cls.types[0])):
+        own_id = str(graph.value(subject, DCTERMS.identifier))
+        row: Row = {"id": own_id, "iri": str(subject)}
+        for f in cls.fields:
+            node = address_iri(subject) if f.via is not None else subject
+            if f.many:
+                key = link_table(cls, f)
+                if key in links:
+                    for value in graph.objects(node, f.predicate):
+                        links[key].add((own_id, _cell(graph, f, value, built)))
+                continue
+            value = graph.value(node, f.predicate)
+            row[f.name] = None if value is None else _cell(graph, f, value, built)
+        rows.append(row)
+    return rows, links
+
+
+def _cell(graph: Graph, f: Field, value: Any, built: BuiltGraph) -> Any:
+    if f.kind == "concept":
+        return built.vocab.concept_id(value)
+    if f.kind == "ref":
+        return str(graph.value(value, DCTERMS.identifier) or str(value).rsplit("/", 1)[-1])
+    if isinstance(value, Literal):
+        python = value.toPython()
+        if f.kind == "boolean":
+            return int(bool(python))
+        if f.kind == "decimal":
+            return float(python)
+    return str(value)
