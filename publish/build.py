@@ -21,13 +21,16 @@ from pathlib import Path
 
 from rdflib import URIRef
 
+from graph.analytics import analytics_tables
 from graph.build import BuiltGraph, build_graph
 from graph.errors import DataErrors
 from graph.load import load_network
 from graph.model import CLASSES
+from graph.network import ReferralNetwork
 from graph.ns import MAI
-from graph.tables import graph_tables
+from graph.tables import Tables, graph_tables
 from graph.vocab import load_vocabulary
+from publish.plot import coverage_matrix
 from publish.rdf import write_dumps
 from publish.site import write_metadata
 from publish.sqlite import write_database
@@ -90,8 +93,13 @@ def build(
     except OSError as exc:
         raise PublishError(f"impossible d'écrire dans {out.parent} : {exc.strerror}") from exc
     try:
+        tables = graph_tables(built)
+        with _stage(report, "network"):
+            network = ReferralNetwork.from_tables(tables)
+            analytics, _ = analytics_tables(network)
+            coverage_matrix(network, tmp / "couverture.png")
         with _stage(report, "sqlite"):
-            write_database(graph_tables(built), tmp / "maillage.db")
+            write_database(tables, tmp / "maillage.db", analytics)
         with _stage(report, "rdf"):
             write_dumps(built.graph, tmp)
         write_metadata(Path(metadata), tmp)
@@ -167,6 +175,32 @@ def _swap_into_place(new: Path, out: Path) -> None:
     os.rename(out, old)
     os.rename(new, out)
     os.rename(old, new)
+
+
+TABLES_FOR_NETWORK = (
+    "actors",
+    "sites",
+    "services",
+    "referrals",
+    "concepts",
+    "service_needs",
+    "service_publics",
+    "service_sites",
+    "referral_needs",
+)
+
+
+def published_tables(data_dir: Path | str, out_dir: Path | str) -> Tables:
+    """The rows of the published network, rebuilt first when the data changed."""
+    import sqlite_utils
+
+    if is_stale(data_dir, out_dir):
+        build(data_dir, out_dir)
+    db = sqlite_utils.Database(Path(out_dir) / "maillage.db")
+    try:
+        return {name: list(db[name].rows) for name in TABLES_FOR_NETWORK}
+    finally:
+        db.close()
 
 
 def is_stale(data_dir: Path | str, out_dir: Path | str) -> bool:

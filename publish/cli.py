@@ -5,14 +5,21 @@ Exit codes: 0 success, 1 bad data or failed operation, 2 usage error.
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 import sys
 from collections import defaultdict
 from pathlib import Path
 
 import click
 
+from graph.analytics import analytics_tables
 from graph.errors import DataError, DataErrors
+from graph.network import NO_PATH, ReferralNetwork, UnknownId, coverage
+from graph.network import refer as refer_paths
 from publish import build as build_mod
+from publish.plot import coverage_matrix
 from publish.site import SiteError
 from publish.site import serve as serve_site
 
@@ -105,3 +112,141 @@ def serve(data_dir: Path, out_dir: Path, port: int, host: str) -> None:
     except (build_mod.PublishError, SiteError) as exc:
         click.echo(f"Erreur : {exc}", err=True)
         sys.exit(1)
+
+
+def _network(data_dir: Path, out_dir: Path) -> ReferralNetwork:
+    try:
+        return ReferralNetwork.from_tables(build_mod.published_tables(data_dir, out_dir))
+    except DataErrors as exc:
+        _print_errors(exc.errors)
+        sys.exit(1)
+    except (build_mod.PublishError, SiteError) as exc:
+        click.echo(f"Erreur : {exc}", err=True)
+        sys.exit(1)
+
+
+def _table(headers: list[str], rows: list[list]) -> str:
+    cells = [[("" if v is None else str(v)) for v in row] for row in rows]
+    widths = [max([len(h)] + [len(r[i]) for r in cells]) for i, h in enumerate(headers)]
+    lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True))]
+    lines.append("  ".join("-" * w for w in widths))
+    lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in cells]
+    return "\n".join(line.rstrip() for line in lines)
+
+
+@cli.command()
+@click.option("--from", "source", required=True, help="Identifiant de l'acteur où est la personne.")
+@click.option("--need", required=True, help="Code du besoin (référentiel needs).")
+@click.option("--public", default=None, help="Code du public (référentiel publics).")
+@click.option("--commune", default=None, help="Code INSEE de la commune.")
+@click.option("--max-hops", default=4, show_default=True, type=click.IntRange(0, 10))
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
+)
+@DATA_OPTION
+@OUT_OPTION
+def refer(
+    source: str,
+    need: str,
+    public: str | None,
+    commune: str | None,
+    max_hops: int,
+    fmt: str,
+    data_dir: Path,
+    out_dir: Path,
+) -> None:
+    """Vers qui orienter une personne qui a un besoin, depuis un acteur, et par qui passer."""
+    network = _network(data_dir, out_dir)
+    try:
+        answers = refer_paths(
+            network,
+            source,
+            f"needs/{need}",
+            public=f"publics/{public}" if public else None,
+            commune=commune,
+            max_hops=max_hops,
+        )
+    except UnknownId as exc:
+        click.echo(f"Erreur : {exc}", err=True)
+        sys.exit(2)
+    if fmt == "json":
+        click.echo(json.dumps([a.as_dict() for a in answers], ensure_ascii=False, indent=2))
+        return
+    if not answers:
+        click.echo("Aucun acteur ne propose de service pour ce besoin.")
+        return
+    if all(a.hops is None for a in answers):
+        click.echo(f"Aucun chemin d'orientation depuis {source} : contacter directement.")
+    rows = [
+        [
+            a.hops if a.hops is not None else "-",
+            a.actor_name,
+            a.service_name,
+            " → ".join(a.path) if a.path else NO_PATH,
+            a.site.address if a.site else "",
+            a.site.opening_hours if a.site else "",
+            f"{a.distance_km:.1f}" if a.distance_km is not None else "",
+        ]
+        for a in answers
+    ]
+    click.echo(_table(["étapes", "acteur", "service", "chemin", "adresse", "horaires", "km"], rows))
+
+
+@cli.command()
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", "csv"]),
+    default="table",
+    show_default=True,
+)
+@click.option(
+    "--plot",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Écrit la matrice de couverture en PNG et en SVG (même nom).",
+)
+@DATA_OPTION
+@OUT_OPTION
+def gaps(fmt: str, plot: Path | None, data_dir: Path, out_dir: Path) -> None:
+    """Ce que le réseau ne couvre pas : lacunes, couverture fragile, points faibles."""
+    network = _network(data_dir, out_dir)
+    rows = coverage(network)
+    tables, weak = analytics_tables(network)
+    if plot is not None:
+        written = coverage_matrix(network, plot, rows)
+        click.echo("Matrice écrite : " + ", ".join(str(p) for p in written), err=True)
+    public_rows = [{k: v for k, v in r.items() if k != "providers"} for r in rows]
+    if fmt == "json":
+        click.echo(json.dumps({"coverage": public_rows, **weak}, ensure_ascii=False, indent=2))
+    elif fmt == "csv":
+        out = io.StringIO()
+        writer = csv.DictWriter(out, fieldnames=["need", "public", "commune", "actors"])
+        writer.writeheader()
+        writer.writerows(public_rows)
+        click.echo(out.getvalue(), nl=False)
+    else:
+        label = network.labels.get
+        weak_rows = [r for r in rows if r["public"] is None and r["actors"] <= 1]
+        click.echo("Lacunes (0 acteur) et couverture fragile (1 acteur), tous publics :")
+        click.echo(
+            _table(
+                ["acteurs", "besoin", "commune", "qui"],
+                [
+                    [
+                        r["actors"],
+                        label(f"needs/{r['need']}"),
+                        network.communes[r["commune"]],
+                        ", ".join(r["providers"]),
+                    ]
+                    for r in weak_rows
+                ],
+            )
+        )
+        click.echo("")
+        click.echo(
+            _table(
+                ["type", "explication"],
+                [[g["kind"], g["detail"]] for g in tables["gaps"] if g["kind"] not in ("lacune",)],
+            )
+        )

@@ -125,6 +125,7 @@ def make_datasette(out: Path):  # -> datasette.app.Datasette
     template_dir = str(TEMPLATES) if TEMPLATES.is_dir() and any(TEMPLATES.iterdir()) else None
     return Datasette(
         immutables=[str(out / "maillage.db")],
+        static_mounts=[("telechargements", str(out))],
         metadata=metadata,
         settings=SETTINGS,
         template_dir=template_dir,

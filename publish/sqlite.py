@@ -30,6 +30,8 @@ SELECT
   sites.insee AS insee,
   sites.street || ', ' || sites.postcode || ' ' || sites.commune AS address,
   sites.opening_hours AS opening_hours,
+  sites.latitude AS latitude,
+  sites.longitude AS longitude,
   sites.id AS site_id
 FROM services
 JOIN actors ON actors.id = services.provider
@@ -54,11 +56,40 @@ CONCEPT_COLUMNS: dict[str, Any] = {
 SERVICE_FACET_COLUMNS: dict[str, Any] = {"needs": str, "publics": str, "communes": str}
 
 
-def write_database(tables: Tables, path: Path, extra: Tables | None = None) -> dict[str, int]:
-    """Write a fresh database at ``path``; ``extra`` tables (analytics) get no keys.
+# Analytics tables (graph/analytics.py): columns and foreign keys.
+ANALYTICS: dict[str, tuple[dict[str, Any], list[tuple[str, str, str]]]] = {
+    "coverage": (
+        {
+            "need": str,
+            "public": str,
+            "commune": str,
+            "commune_name": str,
+            "actors": int,
+            "status": str,
+            "providers": str,
+        },
+        [("need", "concepts", "id"), ("public", "concepts", "id")],
+    ),
+    "gaps": (
+        {"kind": str, "actor": str, "need": str, "commune": str, "detail": str},
+        [("actor", "actors", "id"), ("need", "concepts", "id")],
+    ),
+    "actor_metrics": (
+        {
+            "actor": str,
+            "in_degree": int,
+            "out_degree": int,
+            "betweenness": float,
+            "articulation": int,
+            "sole_provider": int,
+        },
+        [("actor", "actors", "id")],
+    ),
+}
 
-    Returns the number of rows per table.
-    """
+
+def write_database(tables: Tables, path: Path, analytics: Tables | None = None) -> dict[str, int]:
+    """Write a fresh database at ``path``; returns the number of rows per table."""
     db = sqlite_utils.Database(path, recreate=True)
     db.execute("PRAGMA journal_mode = OFF")  # a fresh file, swapped in only when complete
     db["concepts"].create(CONCEPT_COLUMNS, pk="id")
@@ -86,7 +117,9 @@ def write_database(tables: Tables, path: Path, extra: Tables | None = None) -> d
             )
             db[name].insert_all(tables[name], batch_size=1000)
             counts[name] = len(tables[name])
-    for name, rows in (extra or {}).items():
+    for name, rows in (analytics or {}).items():
+        columns, keys = ANALYTICS[name]
+        db[name].create(columns, pk="actor" if name == "actor_metrics" else None, foreign_keys=keys)
         db[name].insert_all(rows, batch_size=1000)
         counts[name] = len(rows)
     db["concepts"].add_foreign_key("broader", "concepts", "id")

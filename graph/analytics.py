@@ -1,0 +1,108 @@
+"""Coverage and network metrics as table rows, labelled in French, for publication."""
+
+from __future__ import annotations
+
+import json
+
+from graph.network import ReferralNetwork, actor_metrics, coverage, weak_points
+from graph.tables import Tables
+
+STATUS = {0: "lacune", 1: "fragile"}
+
+
+def analytics_tables(network: ReferralNetwork) -> tuple[Tables, dict]:
+    """(``coverage``, ``gaps`` and ``actor_metrics`` rows, the weak points as data)."""
+    rows = coverage(network)
+    weak = weak_points(network, rows)
+    names = {actor: network.name(actor) for actor in network.graph}
+    coverage_rows = [
+        {
+            "need": f"needs/{r['need']}",
+            "public": f"publics/{r['public']}" if r["public"] else None,
+            "commune": r["commune"],
+            "commune_name": network.communes.get(r["commune"]),
+            "actors": r["actors"],
+            "status": STATUS.get(r["actors"], "couvert"),
+            "providers": json.dumps(r["providers"], ensure_ascii=False),
+        }
+        for r in rows
+    ]
+    label = network.labels.get
+    gaps = []
+    for r in weak["gaps"]:
+        need_label = label(f"needs/{r['need']}")
+        gaps.append(
+            _gap(
+                "lacune",
+                None,
+                r["need"],
+                r["commune"],
+                f"Aucun acteur ne couvre « {need_label} » à {network.communes.get(r['commune'])}.",
+            )
+        )
+    for r in weak["critical_actors"]:
+        need_label = label(f"needs/{r['need']}")
+        gaps.append(
+            _gap(
+                "acteur seul",
+                r["actor"],
+                r["need"],
+                r["commune"],
+                f"{names[r['actor']]} est le seul acteur à couvrir « {need_label} » à "
+                f"{network.communes.get(r['commune'])} : sans lui, c'est une lacune.",
+            )
+        )
+    for actor in weak["articulation_points"]:
+        gaps.append(
+            _gap(
+                "point d'articulation",
+                actor,
+                None,
+                None,
+                f"Sans {names[actor]}, le réseau d'orientation se coupe en morceaux.",
+            )
+        )
+    for actor in weak["no_incoming"]:
+        gaps.append(
+            _gap(
+                "jamais orienté vers",
+                actor,
+                None,
+                None,
+                f"Aucun acteur n'oriente vers {names[actor]}.",
+            )
+        )
+    for actor in weak["no_outgoing"]:
+        gaps.append(
+            _gap(
+                "n'oriente vers personne",
+                actor,
+                None,
+                None,
+                f"{names[actor]} n'oriente vers aucun autre acteur.",
+            )
+        )
+    for r in weak["dead_end_referrals"]:
+        needs = ", ".join(r["needs"]) or "tous besoins"
+        gaps.append(
+            _gap(
+                "orientation sans service",
+                r["from_actor"],
+                None,
+                None,
+                f"{names[r['from_actor']]} oriente vers {names[r['to_actor']]} "
+                f"({needs}), qui n'a aucun service pour ces besoins.",
+            )
+        )
+    metrics = actor_metrics(network, weak["critical_actors"])
+    return {"coverage": coverage_rows, "gaps": gaps, "actor_metrics": metrics}, weak
+
+
+def _gap(kind: str, actor: str | None, need: str | None, commune: str | None, detail: str):
+    return {
+        "kind": kind,
+        "actor": actor,
+        "need": f"needs/{need}" if need else None,
+        "commune": commune,
+        "detail": detail,
+    }

@@ -1,0 +1,434 @@
+"""The referral network (networkx): where to send a person, and what the network misses.
+
+Plain functions over a :class:`ReferralNetwork` built from the published table rows
+(``graph.tables``): ``refer`` answers "this person needs X and is at actor A: where do we refer
+them, through whom?", ``coverage`` and ``weak_points`` tell coordinators what no partner, or
+only one, covers.
+
+Matching rules, shared with the ``orienter`` canned query (metadata.yml) and tested to agree:
+
+- a service answers need N when its needs include N or a broader need of N (a service for
+  "aide aux démarches administratives" also helps with "carte grise et permis");
+- a referral accepts N when it lists no need, or lists N or a broader need of N;
+- a service fits public P when it names no public, names P, or is "tous publics";
+- among shortest referral paths, the one whose list of actor ids is first in alphabetical order
+  is shown; providers are ranked by hops, then distance between sites, then ids.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import networkx as nx
+
+from graph.load import did_you_mean
+from graph.tables import Tables
+
+ALL_PUBLICS = "publics/tous-publics"
+NO_PATH = "pas de chemin d'orientation : contacter directement"
+EXACT_BETWEENNESS_LIMIT = 5000  # above, betweenness is sampled (networkx's k=)
+
+
+@dataclass(frozen=True)
+class Site:
+    id: str
+    actor: str
+    name: str
+    address: str
+    insee: str
+    commune: str
+    latitude: float | None
+    longitude: float | None
+    opening_hours: str | None
+
+
+@dataclass(frozen=True)
+class Service:
+    id: str
+    name: str
+    provider: str
+    needs: frozenset[str]
+    publics: frozenset[str]
+    sites: tuple[str, ...]
+
+
+@dataclass
+class ReferralNetwork:
+    """Actors as nodes (with ``name``); referral edges with ``needs`` (empty = any) and
+    ``channel``; services, sites and the needs hierarchy alongside."""
+
+    graph: nx.DiGraph
+    services: dict[str, Service]
+    sites: dict[str, Site]
+    broader: dict[str, str]
+    labels: dict[str, str]
+    needs: list[str]
+    publics: list[str]
+    communes: dict[str, str]
+    services_of: dict[str, list[str]] = field(default_factory=dict)
+    sites_of: dict[str, list[str]] = field(default_factory=dict)
+
+    @classmethod
+    def from_tables(cls, tables: Tables) -> ReferralNetwork:
+        graph = nx.DiGraph()
+        for row in tables["actors"]:
+            graph.add_node(row["id"], name=row["name"])
+        sites = {
+            row["id"]: Site(
+                row["id"],
+                row["actor"],
+                row["name"],
+                f"{row['street']}, {row['postcode']} {row['commune']}",
+                row["insee"],
+                row["commune"],
+                row.get("latitude"),
+                row.get("longitude"),
+                row.get("opening_hours"),
+            )
+            for row in tables["sites"]
+        }
+        by_service: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+        for table, key, column in (
+            ("service_needs", "needs", "concept_id"),
+            ("service_publics", "publics", "concept_id"),
+            ("service_sites", "sites", "site_id"),
+        ):
+            for row in tables[table]:
+                by_service[row["service_id"]][key].add(row[column])
+        services = {
+            row["id"]: Service(
+                row["id"],
+                row["name"],
+                row["provider"],
+                frozenset(by_service[row["id"]]["needs"]),
+                frozenset(by_service[row["id"]]["publics"]),
+                tuple(sorted(by_service[row["id"]]["sites"])),
+            )
+            for row in tables["services"]
+        }
+        referral_needs: dict[str, set[str]] = defaultdict(set)
+        for row in tables["referral_needs"]:
+            referral_needs[row["referral_id"]].add(row["concept_id"])
+        for row in tables["referrals"]:
+            graph.add_edge(
+                row["from_actor"],
+                row["to_actor"],
+                needs=frozenset(referral_needs[row["id"]]),
+                channel=row.get("channel"),
+            )
+        concepts = tables["concepts"]
+        network = cls(
+            graph=graph,
+            services=services,
+            sites=sites,
+            broader={r["id"]: r["broader"] for r in concepts if r["broader"]},
+            labels={r["id"]: r["label"] for r in concepts},
+            needs=sorted(r["id"] for r in concepts if r["scheme"] == "needs"),
+            publics=sorted(r["id"] for r in concepts if r["scheme"] == "publics"),
+            communes={s.insee: s.commune for s in sites.values()},
+        )
+        for service in services.values():
+            network.services_of.setdefault(service.provider, []).append(service.id)
+        for site in sites.values():
+            network.sites_of.setdefault(site.actor, []).append(site.id)
+        return network
+
+    def name(self, actor: str) -> str:
+        return self.graph.nodes[actor].get("name", actor)
+
+
+class UnknownId(ValueError):
+    """An actor, need, public or commune that the network does not know, with suggestions."""
+
+    def __init__(self, kind: str, value: str, choices: Iterable[str]):
+        self.kind, self.value = kind, value
+        self.hint = did_you_mean(value, sorted(choices))
+        message = f"{kind} inconnu : « {value} »"
+        super().__init__(message + (f" ({self.hint})" if self.hint else ""))
+
+
+def wanted_needs(network: ReferralNetwork, need: str) -> frozenset[str]:
+    """The need and every broader need above it."""
+    found = [need]
+    while found[-1] in network.broader and network.broader[found[-1]] not in found:
+        found.append(network.broader[found[-1]])
+    return frozenset(found)
+
+
+def accepts(edge_needs: frozenset[str], wanted: frozenset[str]) -> bool:
+    return not edge_needs or bool(edge_needs & wanted)
+
+
+def fits_public(service: Service, public: str | None) -> bool:
+    return (
+        public is None
+        or not service.publics
+        or public in service.publics
+        or ALL_PUBLICS in service.publics
+    )
+
+
+def referral_view(network: ReferralNetwork, wanted: frozenset[str]) -> nx.DiGraph:
+    """The referral graph restricted to the edges that accept the wanted need (a view)."""
+    graph = network.graph
+    return nx.subgraph_view(
+        graph, filter_edge=lambda u, v: accepts(graph.edges[u, v]["needs"], wanted)
+    )
+
+
+def best_paths(graph: nx.DiGraph, source: str, max_hops: int) -> dict[str, list[str]]:
+    """For each reachable actor, the shortest path whose list of ids sorts first."""
+    distance = nx.single_source_shortest_path_length(graph, source, cutoff=max_hops)
+    best = {source: [source]}
+    for node in sorted(distance, key=lambda n: (distance[n], n)):
+        if node == source:
+            continue
+        previous = [p for p in graph.predecessors(node) if distance.get(p) == distance[node] - 1]
+        best[node] = min(best[p] for p in previous) + [node]
+    return best
+
+
+def haversine_km(a: Site, b: Site) -> float | None:
+    """Great-circle distance in km, rounded to the metre (the SQL query rounds the same way)."""
+    if None in (a.latitude, a.longitude, b.latitude, b.longitude):
+        return None
+    lat1, lat2 = math.radians(a.latitude), math.radians(b.latitude)
+    dlat = math.radians(b.latitude - a.latitude)
+    dlon = math.radians(b.longitude - a.longitude)
+    h = math.sin(dlat / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin(dlon / 2) ** 2
+    return round(6371.0 * 2 * math.asin(math.sqrt(h)), 3)
+
+
+@dataclass(frozen=True)
+class Orientation:
+    """One answer of ``refer``: a provider, its service, where, and the path to it."""
+
+    actor: str
+    actor_name: str
+    service: str
+    service_name: str
+    hops: int | None
+    path: tuple[str, ...]
+    path_names: tuple[str, ...]
+    site: Site | None
+    distance_km: float | None
+
+    @property
+    def advice(self) -> str:
+        """The answer in plain French."""
+        if self.hops is None:
+            return f"{self.actor_name} : {NO_PATH}"
+        if self.hops == 0:
+            return f"Sur place : {self.service_name}"
+        via = " puis ".join(self.path_names[1:-1])
+        return f"Orientez vers {self.actor_name}" + (f" (via {via})" if via else "")
+
+    def as_dict(self) -> dict:
+        site = self.site
+        return {
+            "actor": self.actor,
+            "actor_name": self.actor_name,
+            "service": self.service,
+            "service_name": self.service_name,
+            "hops": self.hops,
+            "path": list(self.path),
+            "path_names": list(self.path_names),
+            "site": site.id if site else None,
+            "address": site.address if site else None,
+            "opening_hours": site.opening_hours if site else None,
+            "distance_km": self.distance_km,
+            "advice": self.advice,
+        }
+
+
+def check_ids(
+    network: ReferralNetwork, actor: str, need: str, public: str | None, commune: str | None
+) -> None:
+    if actor not in network.graph:
+        raise UnknownId("acteur", actor, network.graph.nodes)
+    if need not in network.needs:
+        raise UnknownId(
+            "besoin", need.removeprefix("needs/"), [n.removeprefix("needs/") for n in network.needs]
+        )
+    if public is not None and public not in network.publics:
+        raise UnknownId(
+            "public",
+            public.removeprefix("publics/"),
+            [p.removeprefix("publics/") for p in network.publics],
+        )
+    if commune is not None and commune not in network.communes:
+        raise UnknownId("commune (code INSEE)", commune, network.communes)
+
+
+def refer(
+    network: ReferralNetwork,
+    source: str,
+    need: str,
+    public: str | None = None,
+    commune: str | None = None,
+    max_hops: int = 4,
+) -> list[Orientation]:
+    """Providers of a service for ``need`` (concept id ``needs/...``), best first.
+
+    Providers reachable over referrals that accept the need come first, by fewest hops, then
+    by distance; the others follow with no path ("contact directly").
+    """
+    check_ids(network, source, need, public, commune)
+    wanted = wanted_needs(network, need)
+    paths = best_paths(referral_view(network, wanted), source, max_hops)
+    answers = []
+    for service in network.services.values():
+        if not (service.needs & wanted) or not fits_public(service, public):
+            continue
+        candidates = [network.sites[s] for s in service.sites]
+        if commune is not None:
+            candidates = [s for s in candidates if s.insee == commune]
+            if not candidates:
+                continue
+        site, distance = _closest(network, source, candidates)
+        path = paths.get(service.provider)
+        answers.append(
+            Orientation(
+                actor=service.provider,
+                actor_name=network.name(service.provider),
+                service=service.id,
+                service_name=service.name,
+                hops=None if path is None else len(path) - 1,
+                path=tuple(path or ()),
+                path_names=tuple(network.name(a) for a in path or ()),
+                site=site,
+                distance_km=distance,
+            )
+        )
+    return sorted(answers, key=_rank)
+
+
+def _rank(o: Orientation) -> tuple:
+    return (
+        o.hops is None,
+        o.hops or 0,
+        o.distance_km is None,
+        o.distance_km or 0.0,
+        o.actor,
+        o.service,
+    )
+
+
+def _closest(
+    network: ReferralNetwork, source: str, candidates: list[Site]
+) -> tuple[Site | None, float | None]:
+    origins = [network.sites[s] for s in network.sites_of.get(source, [])]
+    best: tuple[bool, float, str, Site, float | None] | None = None
+    for site in candidates:
+        distances = [d for o in origins if (d := haversine_km(o, site)) is not None]
+        distance = min(distances) if distances else None
+        key = (distance is None, distance or 0.0, site.id, site, distance)
+        if best is None or key[:3] < best[:3]:
+            best = key
+    return (best[3], best[4]) if best else (None, None)
+
+
+def covered_needs(network: ReferralNetwork, service: Service) -> set[str]:
+    """Every need a service answers: its needs and all the narrower needs below them."""
+    return {n for n in network.needs if service.needs & wanted_needs(network, n)}
+
+
+def coverage(network: ReferralNetwork) -> list[dict]:
+    """For every need x public (None = all publics) x commune: distinct actors covering it."""
+    actors: dict[tuple[str, str | None, str], set[str]] = defaultdict(set)
+    for service in network.services.values():
+        needs = covered_needs(network, service)
+        publics: list[str | None] = [None]
+        publics += [p for p in network.publics if fits_public(service, p)]
+        communes = {network.sites[s].insee for s in service.sites}
+        for need in needs:
+            for public in publics:
+                for commune in communes:
+                    actors[(need, public, commune)].add(service.provider)
+    rows = []
+    for need in network.needs:
+        for public in [None, *network.publics]:
+            for commune in sorted(network.communes):
+                n = len(actors.get((need, public, commune), ()))
+                rows.append(
+                    {
+                        "need": need.removeprefix("needs/"),
+                        "public": public.removeprefix("publics/") if public else None,
+                        "commune": commune,
+                        "actors": n,
+                        "providers": sorted(actors.get((need, public, commune), ())),
+                    }
+                )
+    return rows
+
+
+def weak_points(network: ReferralNetwork, rows: list[dict] | None = None) -> dict[str, list]:
+    """Gaps, fragile coverage, critical actors, articulation points, isolated actors, and
+    referrals that point at an actor with no service for their needs."""
+    rows = rows if rows is not None else coverage(network)
+    graph = network.graph
+    all_publics = [r for r in rows if r["public"] is None]
+    critical = [
+        {"actor": r["providers"][0], "need": r["need"], "commune": r["commune"]}
+        for r in all_publics
+        if r["actors"] == 1
+    ]
+    dead_ends = []
+    for source, target, data in sorted(graph.edges(data=True)):
+        offered = [network.services[s] for s in network.services_of.get(target, [])]
+        needs = data["needs"]
+        if needs:
+            ok = any(s.needs & wanted_needs(network, n) for s in offered for n in needs)
+        else:
+            ok = bool(offered)
+        if not ok:
+            dead_ends.append(
+                {
+                    "from_actor": source,
+                    "to_actor": target,
+                    "needs": sorted(n.removeprefix("needs/") for n in needs),
+                }
+            )
+    return {
+        "gaps": [_strip(r) for r in all_publics if r["actors"] == 0],
+        "fragile": [_strip(r) for r in all_publics if r["actors"] == 1],
+        "critical_actors": critical,
+        "articulation_points": sorted(nx.articulation_points(graph.to_undirected(as_view=True))),
+        "no_incoming": sorted(n for n in graph if graph.in_degree(n) == 0),
+        "no_outgoing": sorted(n for n in graph if graph.out_degree(n) == 0),
+        "dead_end_referrals": dead_ends,
+    }
+
+
+def _strip(row: dict) -> dict:
+    return {k: v for k, v in row.items() if k != "providers"}
+
+
+def actor_metrics(network: ReferralNetwork, critical: list[dict] | None = None) -> list[dict]:
+    """Degree, betweenness and articulation flag of each actor in the referral network.
+
+    Betweenness is exact up to EXACT_BETWEENNESS_LIMIT actors, sampled (k=500, seed 0) above.
+    """
+    graph = network.graph
+    if graph.number_of_nodes() <= EXACT_BETWEENNESS_LIMIT:
+        betweenness = nx.betweenness_centrality(graph)
+    else:
+        betweenness = nx.betweenness_centrality(graph, k=500, seed=0)
+    articulation = set(nx.articulation_points(graph.to_undirected(as_view=True)))
+    critical_count: dict[str, int] = defaultdict(int)
+    for row in critical or []:
+        critical_count[row["actor"]] += 1
+    return [
+        {
+            "actor": actor,
+            "in_degree": graph.in_degree(actor),
+            "out_degree": graph.out_degree(actor),
+            "betweenness": round(betweenness[actor], 6),
+            "articulation": int(actor in articulation),
+            "sole_provider": critical_count[actor],
+        }
+        for actor in sorted(graph)
+    ]

@@ -1,0 +1,60 @@
+"""The coverage matrix a coordinator reads without SQL: needs x communes, PNG and SVG."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.colors import BoundaryNorm, ListedColormap  # noqa: E402
+
+from graph.network import ReferralNetwork, coverage  # noqa: E402
+
+COLOURS = ["#d7191c", "#fdae61", "#a6d96a", "#1a9641"]  # 0, 1, 2, 3+ actors
+
+
+def coverage_matrix(
+    network: ReferralNetwork, path: Path, rows: list[dict] | None = None
+) -> list[Path]:
+    """Write ``path`` as PNG and SVG (same stem); returns the files written."""
+    rows = rows if rows is not None else coverage(network)
+    needs = network.needs
+    communes = sorted(network.communes)
+    counts = {(r["need"], r["commune"]): r["actors"] for r in rows if r["public"] is None}
+    matrix = [[counts.get((n.removeprefix("needs/"), c), 0) for c in communes] for n in needs]
+    height = 1.2 + 0.42 * len(needs)
+    fig, ax = plt.subplots(figsize=(4.5 + 1.6 * len(communes), height))
+    cmap = ListedColormap(COLOURS)
+    norm = BoundaryNorm([-0.5, 0.5, 1.5, 2.5, 1000], cmap.N)
+    ax.imshow(matrix, cmap=cmap, norm=norm, aspect="auto")
+    ax.set_xticks(range(len(communes)), [network.communes[c] for c in communes])
+    ax.set_yticks(range(len(needs)), [network.labels.get(n, n) for n in needs], fontsize=8)
+    ax.xaxis.tick_top()
+    for i, row in enumerate(matrix):
+        for j, value in enumerate(row):
+            text = "lacune" if value == 0 else str(value)
+            ax.text(
+                j,
+                i,
+                text,
+                ha="center",
+                va="center",
+                fontsize=8,
+                color="white" if value in (0, 3) or value > 3 else "black",
+                fontweight="bold" if value <= 1 else "normal",
+            )
+    fig.suptitle(
+        "Nombre d'acteurs par besoin et par commune\n"
+        "rouge : lacune (aucun acteur), orange : fragile (un seul acteur)",
+        fontsize=9,
+    )
+    fig.tight_layout(rect=(0, 0, 1, 0.97))
+    written = []
+    for suffix in (".png", ".svg"):
+        target = path.with_suffix(suffix)
+        fig.savefig(target, dpi=110, metadata={"Date": None} if suffix == ".svg" else None)
+        written.append(target)
+    plt.close(fig)
+    return written

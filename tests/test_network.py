@@ -1,0 +1,175 @@
+"""refer() and coverage on small hand-made networks whose right answers are known."""
+
+from __future__ import annotations
+
+import pytest
+
+from graph.network import ReferralNetwork, UnknownId, coverage, refer, weak_points
+
+NEEDS = {"needs/demarches": None, "needs/vehicule": "needs/demarches", "needs/outils": None}
+
+
+def network(actors: dict[str, dict], referrals: list[tuple[str, str, list[str]]]):
+    """actors: id -> {"needs": [...], "publics": [...], "insee": ..., "lat": ..., "lon": ...}."""
+    tables = {
+        "concepts": [
+            {"id": n, "scheme": "needs", "label": n, "broader": b} for n, b in NEEDS.items()
+        ]
+        + [
+            {"id": p, "scheme": "publics", "label": p, "broader": None}
+            for p in ("publics/seniors", "publics/jeunes", "publics/tous-publics")
+        ],
+        "actors": [],
+        "sites": [],
+        "services": [],
+        "referrals": [],
+        "service_needs": [],
+        "service_publics": [],
+        "service_sites": [],
+        "referral_needs": [],
+    }
+    for actor, spec in actors.items():
+        tables["actors"].append({"id": actor, "name": actor.upper()})
+        tables["sites"].append(
+            {
+                "id": f"{actor}-site",
+                "actor": actor,
+                "name": actor,
+                "street": "rue",
+                "postcode": "13140",
+                "commune": spec.get("commune", "Miramas"),
+                "insee": spec.get("insee", "13063"),
+                "latitude": spec.get("lat", 43.5),
+                "longitude": spec.get("lon", 5.0),
+                "opening_hours": "Mo 09:00-12:00",
+            }
+        )
+        if spec.get("needs"):
+            service = f"{actor}-service"
+            tables["services"].append({"id": service, "name": service, "provider": actor})
+            tables["service_sites"].append({"service_id": service, "site_id": f"{actor}-site"})
+            for need in spec["needs"]:
+                tables["service_needs"].append({"service_id": service, "concept_id": need})
+            for public in spec.get("publics", []):
+                tables["service_publics"].append({"service_id": service, "concept_id": public})
+    for source, target, needs in referrals:
+        rid = f"{source}--{target}"
+        tables["referrals"].append({"id": rid, "from_actor": source, "to_actor": target})
+        for need in needs:
+            tables["referral_needs"].append({"referral_id": rid, "concept_id": need})
+    return ReferralNetwork.from_tables(tables)
+
+
+def summary(answers):
+    return [(a.actor, a.hops, list(a.path)) for a in answers]
+
+
+def test_a_chain_is_followed_hop_by_hop():
+    net = network(
+        {"a": {}, "b": {}, "c": {}, "d": {"needs": ["needs/outils"]}},
+        [("a", "b", []), ("b", "c", []), ("c", "d", [])],
+    )
+    assert summary(refer(net, "a", "needs/outils")) == [("d", 3, ["a", "b", "c", "d"])]
+    assert summary(refer(net, "a", "needs/outils", max_hops=2)) == [("d", None, [])]
+
+
+def test_the_persons_own_actor_is_zero_hops():
+    net = network(
+        {"a": {"needs": ["needs/outils"]}, "b": {"needs": ["needs/outils"]}}, [("a", "b", [])]
+    )
+    answers = refer(net, "a", "needs/outils")
+    assert summary(answers) == [("a", 0, ["a"]), ("b", 1, ["a", "b"])]
+    assert answers[0].advice.startswith("Sur place")
+    assert answers[1].advice == "Orientez vers B"
+
+
+def test_a_star_ranks_by_distance_at_equal_hops():
+    net = network(
+        {
+            "hub": {"lat": 43.50, "lon": 5.00},
+            "far": {"needs": ["needs/outils"], "lat": 43.60, "lon": 5.00},
+            "near": {"needs": ["needs/outils"], "lat": 43.51, "lon": 5.00},
+        },
+        [("hub", "far", []), ("hub", "near", [])],
+    )
+    answers = refer(net, "hub", "needs/outils")
+    assert [a.actor for a in answers] == ["near", "far"]
+    assert answers[0].distance_km == pytest.approx(1.112, abs=0.001)
+
+
+def test_need_restricted_edges_are_not_followed_for_other_needs():
+    net = network(
+        {"a": {}, "b": {"needs": ["needs/outils", "needs/demarches"]}},
+        [("a", "b", ["needs/demarches"])],
+    )
+    assert summary(refer(net, "a", "needs/demarches")) == [("b", 1, ["a", "b"])]
+    assert summary(refer(net, "a", "needs/outils")) == [("b", None, [])]
+
+
+def test_a_referral_for_a_broad_need_accepts_its_narrower_needs():
+    net = network({"a": {}, "b": {"needs": ["needs/demarches"]}}, [("a", "b", ["needs/demarches"])])
+    # a service for "démarches" helps with "véhicule", and the referral accepts it too
+    assert summary(refer(net, "a", "needs/vehicule")) == [("b", 1, ["a", "b"])]
+
+
+def test_disconnected_providers_are_listed_with_no_path():
+    net = network(
+        {"a": {}, "b": {"needs": ["needs/outils"]}, "island": {"needs": ["needs/outils"]}},
+        [("a", "b", [])],
+    )
+    answers = refer(net, "a", "needs/outils")
+    assert summary(answers) == [("b", 1, ["a", "b"]), ("island", None, [])]
+    assert "contacter directement" in answers[1].advice
+
+
+def test_equal_shortest_paths_take_the_first_in_alphabetical_order():
+    net = network(
+        {"a": {}, "y": {}, "x": {}, "t": {"needs": ["needs/outils"]}},
+        [("a", "y", []), ("a", "x", []), ("y", "t", []), ("x", "t", [])],
+    )
+    assert summary(refer(net, "a", "needs/outils")) == [("t", 2, ["a", "x", "t"])]
+
+
+def test_public_and_commune_filters():
+    net = network(
+        {
+            "a": {},
+            "seniors": {"needs": ["needs/outils"], "publics": ["publics/seniors"]},
+            "all": {"needs": ["needs/outils"], "publics": ["publics/tous-publics"]},
+            "elsewhere": {"needs": ["needs/outils"], "insee": "13056", "commune": "Martigues"},
+        },
+        [],
+    )
+    jeunes = {a.actor for a in refer(net, "a", "needs/outils", public="publics/jeunes")}
+    assert jeunes == {"all", "elsewhere"}
+    martigues = {a.actor for a in refer(net, "a", "needs/outils", commune="13056")}
+    assert martigues == {"elsewhere"}
+
+
+def test_unknown_ids_suggest_the_closest():
+    net = network({"france-services": {}}, [])
+    with pytest.raises(UnknownId, match="vouliez-vous dire : france-services"):
+        refer(net, "france-service", "needs/outils")
+    with pytest.raises(UnknownId, match="besoin inconnu"):
+        refer(net, "france-services", "needs/outil")
+
+
+def test_coverage_counts_distinct_actors_and_finds_weak_points():
+    net = network(
+        {
+            "a": {"needs": ["needs/outils"]},
+            "b": {"needs": ["needs/outils", "needs/demarches"]},
+            "c": {},
+        },
+        [("a", "b", ["needs/vehicule"]), ("b", "c", [])],
+    )
+    rows = {(r["need"], r["public"], r["commune"]): r["actors"] for r in coverage(net)}
+    assert rows[("outils", None, "13063")] == 2
+    assert rows[("demarches", None, "13063")] == 1
+    assert rows[("vehicule", None, "13063")] == 1  # through the broader need
+    weak = weak_points(net)
+    assert {"need": "demarches", "public": None, "commune": "13063", "actors": 1} in weak["fragile"]
+    assert weak["articulation_points"] == ["b"]
+    assert weak["no_incoming"] == ["a"] and weak["no_outgoing"] == ["c"]
+    # b -> c accepts any need, but c offers nothing
+    assert weak["dead_end_referrals"] == [{"from_actor": "b", "to_actor": "c", "needs": []}]

@@ -1,0 +1,133 @@
+"""The `orienter` canned query (SQL, WITH RECURSIVE) and refer() (networkx) give the same
+answers on every (actor, need) pair of the default network."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from conftest import DATA
+
+from graph.network import ReferralNetwork, refer
+from publish.build import published_tables
+from publish.cli import cli
+from publish.site import make_datasette
+
+
+@pytest.fixture(scope="module")
+def net(default_dist: Path) -> ReferralNetwork:
+    return ReferralNetwork.from_tables(published_tables(DATA, default_dist))
+
+
+def _networkx(net, actor, need, public=None, commune=None):
+    return [
+        (a.actor, a.service, a.hops, " → ".join(a.path) or None, a.distance_km)
+        for a in refer(
+            net,
+            actor,
+            f"needs/{need}",
+            public=f"publics/{public}" if public else None,
+            commune=commune,
+        )
+    ]
+
+
+async def _sql(ds, actor, need, public="", commune=""):
+    response = await ds.client.get(
+        "/maillage/orienter.json",
+        params={
+            "actor": actor,
+            "need": need,
+            "public": public,
+            "commune": commune,
+            "_shape": "array",
+        },
+    )
+    assert response.status_code == 200, response.text
+    return [
+        (r["actor"], r["service"], r["hops"], r["path"], r["distance_km"]) for r in response.json()
+    ]
+
+
+async def test_sql_and_networkx_agree_on_every_actor_and_need(net, default_dist: Path):
+    ds = make_datasette(default_dist)
+    pairs = 0
+    for actor in sorted(net.graph):
+        for need in net.needs:
+            notation = need.removeprefix("needs/")
+            assert await _sql(ds, actor, notation) == _networkx(net, actor, notation), (actor, need)
+            pairs += 1
+    assert pairs >= 30 * 15
+
+
+async def test_they_agree_with_public_and_commune_filters(net, default_dist: Path):
+    ds = make_datasette(default_dist)
+    for actor in ("residence-croizat", "epn-martigues", "mediatheque-miramas"):
+        for need in (
+            "aide-demarches-administratives",
+            "maitrise-outils-numeriques",
+            "demarches-vehicule",
+        ):
+            for public, commune in (("seniors", ""), ("", "13056"), ("jeunes", "13063")):
+                assert await _sql(ds, actor, need, public, commune) == _networkx(
+                    net, actor, need, public or None, commune or None
+                ), (actor, need, public, commune)
+
+
+async def test_the_answer_says_where_to_send_the_person(default_dist: Path):
+    ds = make_datasette(default_dist)
+    response = await ds.client.get(
+        "/maillage/orienter.json?actor=centre-social-schweitzer&need=demarches-vehicule"
+        "&public=&commune=&_shape=array"
+    )
+    first = response.json()[0]
+    assert first["conseil"] == "Orientez vers Maison France services de Miramas"
+    assert first["path"] == "centre-social-schweitzer → france-services-miramas"
+    assert first["opening_hours"] and first["address"].endswith("Miramas")
+
+
+def test_refer_json_follows_the_public_interface(default_dist: Path):
+    result = CliRunner().invoke(
+        cli,
+        [
+            "refer",
+            "--from",
+            "residence-hestia",
+            "--need",
+            "acces-aux-droits",
+            "--format",
+            "json",
+            "--data",
+            str(DATA),
+            "--out",
+            str(default_dist),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    import json
+
+    answers = json.loads(result.output)
+    assert answers[0]["actor"] == "france-services-miramas"
+    assert answers[0]["hops"] == 1
+    assert answers[0]["path"] == ["residence-hestia", "france-services-miramas"]
+    assert {"actor", "service", "hops", "path"} <= set(answers[0])
+
+
+def test_refer_with_an_unknown_actor_is_a_usage_error(default_dist: Path):
+    result = CliRunner().invoke(
+        cli,
+        [
+            "refer",
+            "--from",
+            "france-service-miramas",
+            "--need",
+            "acces-aux-droits",
+            "--data",
+            str(DATA),
+            "--out",
+            str(default_dist),
+        ],
+    )
+    assert result.exit_code == 2
+    assert "vouliez-vous dire : france-services-miramas" in result.stderr
