@@ -12,7 +12,11 @@ Matching rules, shared with the ``orienter`` canned query (metadata.yml) and tes
 - a referral accepts N when it lists no need, or lists N or a broader need of N;
 - a service fits public P when it names no public, names P, or is "tous publics";
 - among shortest referral paths, the one whose list of actor ids is first in alphabetical order
-  is shown; providers are ranked by hops, then distance between sites, then ids.
+  is shown; providers are ranked by hops, then distance between sites, then ids;
+- providers that no referral path reaches are listed ("contact directly") only when useful:
+  within RADIUS_KM of one of the person's actor's sites, or in one of its communes when a site
+  has no coordinates, or in the commune asked for. At national scale this keeps an answer to
+  the neighbourhood instead of listing every provider of the country.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from graph.tables import Tables
 ALL_PUBLICS = "publics/tous-publics"
 NO_PATH = "pas de chemin d'orientation : contacter directement"
 EXACT_BETWEENNESS_LIMIT = 5000  # above, betweenness is sampled (networkx's k=)
+RADIUS_KM = 50.0  # unreachable providers farther than this are not listed
 
 
 @dataclass(frozen=True)
@@ -70,6 +75,9 @@ class ReferralNetwork:
     communes: dict[str, str]
     services_of: dict[str, list[str]] = field(default_factory=dict)
     sites_of: dict[str, list[str]] = field(default_factory=dict)
+    services_at: dict[str, list[str]] = field(default_factory=dict)
+    sites_in: dict[str, list[str]] = field(default_factory=dict)
+    grid: dict[tuple[int, int], list[str]] = field(default_factory=dict)
 
     @classmethod
     def from_tables(cls, tables: Tables) -> ReferralNetwork:
@@ -132,12 +140,34 @@ class ReferralNetwork:
         )
         for service in services.values():
             network.services_of.setdefault(service.provider, []).append(service.id)
+            for site in service.sites:
+                network.services_at.setdefault(site, []).append(service.id)
         for site in sites.values():
             network.sites_of.setdefault(site.actor, []).append(site.id)
+            network.sites_in.setdefault(site.insee, []).append(site.id)
+            if site.latitude is not None and site.longitude is not None:
+                network.grid.setdefault(_cell(site), []).append(site.id)
         return network
+
+    def sites_near(self, origin: Site) -> list[str]:
+        """Sites in the grid cells around ``origin``: a superset of those within RADIUS_KM."""
+        if origin.latitude is None or origin.longitude is None:
+            return []
+        row, col = _cell(origin)
+        return [
+            s
+            for dr in (-1, 0, 1)
+            for dc in (-1, 0, 1)
+            for s in self.grid.get((row + dr, col + dc), [])
+        ]
 
     def name(self, actor: str) -> str:
         return self.graph.nodes[actor].get("name", actor)
+
+
+def _cell(site: Site) -> tuple[int, int]:
+    # 1-degree cells: the 8 neighbours hold every site within 50 km below 60 degrees of latitude
+    return (math.floor(site.latitude), math.floor(site.longitude))
 
 
 class UnknownId(ValueError):
@@ -179,14 +209,24 @@ def referral_view(network: ReferralNetwork, wanted: frozenset[str]) -> nx.DiGrap
     )
 
 
-def best_paths(graph: nx.DiGraph, source: str, max_hops: int) -> dict[str, list[str]]:
-    """For each reachable actor, the shortest path whose list of ids sorts first."""
-    distance = nx.single_source_shortest_path_length(graph, source, cutoff=max_hops)
+def best_paths(
+    network: ReferralNetwork, wanted: frozenset[str], source: str, max_hops: int
+) -> dict[str, list[str]]:
+    """For each actor reachable over referrals accepting the need, the shortest path whose list
+    of ids sorts first."""
+    view = referral_view(network, wanted)
+    # BFS over the view's edges, but on the full graph: networkx asks len() of the graph it
+    # walks, and counting the nodes of a filtered view costs a pass over every actor.
+    distance = {source: 0}
+    for parent, child in nx.generic_bfs_edges(
+        network.graph, source, neighbors=view.successors, depth_limit=max_hops
+    ):
+        distance[child] = distance[parent] + 1
     best = {source: [source]}
     for node in sorted(distance, key=lambda n: (distance[n], n)):
         if node == source:
             continue
-        previous = [p for p in graph.predecessors(node) if distance.get(p) == distance[node] - 1]
+        previous = [p for p in view.predecessors(node) if distance.get(p) == distance[node] - 1]
         best[node] = min(best[p] for p in previous) + [node]
     return best
 
@@ -278,9 +318,13 @@ def refer(
     """
     check_ids(network, source, need, public, commune)
     wanted = wanted_needs(network, need)
-    paths = best_paths(referral_view(network, wanted), source, max_hops)
+    paths = best_paths(network, wanted, source, max_hops)
+    origins = [network.sites[s] for s in network.sites_of.get(source, [])]
+    home = {o.insee for o in origins}
+    distances: dict[str, float | None] = {}  # site -> km from the person's actor, per query
     answers = []
-    for service in network.services.values():
+    for service_id in sorted(_candidate_services(network, origins, paths, commune)):
+        service = network.services[service_id]
         if not (service.needs & wanted) or not fits_public(service, public):
             continue
         candidates = [network.sites[s] for s in service.sites]
@@ -288,8 +332,13 @@ def refer(
             candidates = [s for s in candidates if s.insee == commune]
             if not candidates:
                 continue
-        site, distance = _closest(network, source, candidates)
+        site, distance = _closest(origins, candidates, distances)
         path = paths.get(service.provider)
+        nearby = (distance is not None and distance <= RADIUS_KM) or (
+            distance is None and site is not None and site.insee in home
+        )
+        if path is None and commune is None and not nearby:
+            continue
         answers.append(
             Orientation(
                 actor=service.provider,
@@ -306,6 +355,19 @@ def refer(
     return sorted(answers, key=_rank)
 
 
+def _candidate_services(
+    network: ReferralNetwork, origins: list[Site], paths: dict, commune: str | None
+) -> set[str]:
+    """Services worth checking: in the commune asked for, or near the person, or reachable."""
+    if commune is not None:
+        sites = network.sites_in.get(commune, [])
+    else:
+        sites = [s for o in origins for s in network.sites_near(o)]
+        sites += [s for o in origins for s in network.sites_in.get(o.insee, [])]
+        sites += [s for actor in paths for s in network.sites_of.get(actor, [])]
+    return {service for site in sites for service in network.services_at.get(site, [])}
+
+
 def _rank(o: Orientation) -> tuple:
     return (
         o.hops is None,
@@ -318,17 +380,20 @@ def _rank(o: Orientation) -> tuple:
 
 
 def _closest(
-    network: ReferralNetwork, source: str, candidates: list[Site]
+    origins: list[Site], candidates: list[Site], distances: dict[str, float | None]
 ) -> tuple[Site | None, float | None]:
-    origins = [network.sites[s] for s in network.sites_of.get(source, [])]
-    best: tuple[bool, float, str, Site, float | None] | None = None
+    """The candidate site nearest to the origins (unknown distances last, then by id)."""
+    best: tuple[bool, float, str] | None = None
+    found: tuple[Site | None, float | None] = (None, None)
     for site in candidates:
-        distances = [d for o in origins if (d := haversine_km(o, site)) is not None]
-        distance = min(distances) if distances else None
-        key = (distance is None, distance or 0.0, site.id, site, distance)
-        if best is None or key[:3] < best[:3]:
-            best = key
-    return (best[3], best[4]) if best else (None, None)
+        if site.id not in distances:
+            known = [d for o in origins if (d := haversine_km(o, site)) is not None]
+            distances[site.id] = min(known) if known else None
+        distance = distances[site.id]
+        key = (distance is None, distance or 0.0, site.id)
+        if best is None or key < best:
+            best, found = key, (site, distance)
+    return found
 
 
 def covered_needs(network: ReferralNetwork, service: Service) -> set[str]:

@@ -128,6 +128,9 @@ def write_database(tables: Tables, path: Path, analytics: Tables | None = None) 
         db[table].enable_fts(
             ["name", "description"], create_triggers=False, tokenize="unicode61 remove_diacritics 2"
         )
+    # the orienter canned query looks sites up by position and by commune
+    db["sites"].create_index(["latitude", "longitude"])
+    db["sites"].create_index(["insee"])
     db.create_view("qui_fait_quoi_ou", QUI_FAIT_QUOI_OU, replace=True)
     db.index_foreign_keys()
     db.analyze()

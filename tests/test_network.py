@@ -173,3 +173,33 @@ def test_coverage_counts_distinct_actors_and_finds_weak_points():
     assert weak["no_incoming"] == ["a"] and weak["no_outgoing"] == ["c"]
     # b -> c accepts any need, but c offers nothing
     assert weak["dead_end_referrals"] == [{"from_actor": "b", "to_actor": "c", "needs": []}]
+
+
+def test_unreachable_providers_are_listed_only_nearby():
+    net = network(
+        {
+            "a": {"lat": 43.50, "lon": 5.00},
+            "near": {"needs": ["needs/outils"], "lat": 43.70, "lon": 5.00},  # 22 km
+            "far": {
+                "needs": ["needs/outils"],
+                "lat": 45.50,
+                "lon": 5.00,  # 222 km
+                "insee": "69123",
+                "commune": "Lyon",
+            },
+            "far-but-reachable": {
+                "needs": ["needs/outils"],
+                "lat": 48.85,
+                "lon": 2.35,
+                "insee": "75056",
+                "commune": "Paris",
+            },
+        },
+        [("a", "far-but-reachable", [])],
+    )
+    assert summary(refer(net, "a", "needs/outils")) == [
+        ("far-but-reachable", 1, ["a", "far-but-reachable"]),
+        ("near", None, []),
+    ]
+    # asking for a commune lists its providers, however far
+    assert summary(refer(net, "a", "needs/outils", commune="69123")) == [("far", None, [])]

@@ -131,3 +131,31 @@ def test_refer_with_an_unknown_actor_is_a_usage_error(default_dist: Path):
     )
     assert result.exit_code == 2
     assert "vouliez-vous dire : france-services-miramas" in result.stderr
+
+
+async def test_they_agree_on_a_synthetic_network_spread_over_france(tmp_path: Path):
+    import random
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+    from synthetic import synthetic_tables
+
+    from publish.build import DEFAULT_METADATA
+    from publish.site import write_metadata
+    from publish.sqlite import write_database
+
+    tables = synthetic_tables(600, services_per_actor=3, seed=7)
+    write_database(tables, tmp_path / "maillage.db")
+    write_metadata(DEFAULT_METADATA, tmp_path)
+    net = ReferralNetwork.from_tables(tables)
+    ds = make_datasette(tmp_path)
+    rng = random.Random(3)
+    actors = sorted(net.graph)
+    listed = 0
+    for _ in range(60):
+        actor, need = rng.choice(actors), rng.choice(net.needs).removeprefix("needs/")
+        expected = _networkx(net, actor, need)
+        assert await _sql(ds, actor, need) == expected, (actor, need)
+        listed += len(expected)
+    communes = {s.insee for s in net.sites.values()}
+    assert len(communes) == 6 and listed > 0

@@ -1,0 +1,28 @@
+"""The benchmarks run (at a tiny size): they are scripts that print figures, kept working."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from conftest import ROOT
+
+
+def test_the_refer_benchmark_runs_and_prints_figures():
+    result = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "benchmarks" / "refer.py"),
+            "--actors",
+            "300",
+            "--queries",
+            "5",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "refer (networkx)" in result.stdout and "orienter (SQL, Datasette)" in result.stdout
+    assert "p95" in result.stdout
