@@ -22,7 +22,18 @@ from graph.ns import referral_id
 
 MAX_FILE_BYTES = 5 * 1024 * 1024  # an actor file is a few kB; anything this big is a mistake
 NESTED = {"sites": SITE, "services": SERVICE, "referrals": REFERRAL}
-NETWORK_KEYS = ("id", "name", "description", "base", "licence", "publisher", "source", "communes")
+NETWORK_KEYS = (
+    "id",
+    "name",
+    "description",
+    "base",
+    "licence",
+    "publisher",
+    "contact",
+    "site",
+    "source",
+    "communes",
+)
 
 
 @dataclass

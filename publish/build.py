@@ -30,6 +30,7 @@ from graph.network import ReferralNetwork
 from graph.ns import MAI
 from graph.tables import Tables, graph_tables
 from graph.vocab import load_vocabulary
+from publish.catalog import write_catalog
 from publish.plot import coverage_matrix
 from publish.rdf import write_dumps
 from publish.site import write_metadata
@@ -101,7 +102,10 @@ def build(
         with _stage(report, "sqlite"):
             write_database(tables, tmp / "maillage.db", analytics)
         with _stage(report, "rdf"):
-            write_dumps(built.graph, tmp)
+            write_dumps(built, tmp)
+        with _stage(report, "catalog"):
+            site_url = str(built.network.meta.get("site") or "http://127.0.0.1:8001")
+            write_catalog(built, tmp, site_url)
         write_metadata(Path(metadata), tmp)
         _write_build_info(built, report, tmp)
         _fsync_tree(tmp)

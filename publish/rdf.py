@@ -1,19 +1,67 @@
-"""RDF dumps through rdflib's serialisers: Turtle, sorted N-Triples, JSON-LD."""
+"""RDF dumps through rdflib's serialisers: Turtle, sorted N-Triples, JSON-LD with a published
+context, TriG with one named graph per source file, and the vocabularies and shapes alone."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from urllib.parse import quote
 
-from rdflib import Graph
+from rdflib import Dataset, Graph, URIRef
+from rdflib.namespace import RDF, SKOS, XSD
 
-from graph.ns import PREFIXES
+from graph.build import BuiltGraph
+from graph.model import CLASSES, Field
+from graph.ns import PREFIXES, bind_prefixes
+from shapes import shapes_graph
 
-DUMPS = {"maillage.ttl": "turtle", "maillage.nt": "nt", "maillage.jsonld": "json-ld"}
+# file name -> (rdflib format, media type, EU file type) of every RDF file of dist/
+DUMPS = {
+    "maillage.ttl": ("turtle", "text/turtle", "RDF_TURTLE"),
+    "maillage.nt": ("nt", "application/n-triples", "RDF_N_TRIPLES"),
+    "maillage.jsonld": ("json-ld", "application/ld+json", "JSON_LD"),
+    "maillage.trig": ("trig", "application/trig", "RDF_TRIG"),
+    "context.jsonld": (None, "application/ld+json", "JSON_LD"),
+    "vocabulaires.ttl": ("turtle", "text/turtle", "RDF_TURTLE"),
+    "formes.ttl": ("turtle", "text/turtle", "RDF_TURTLE"),
+}
+# Several fields share a name but not a predicate (an actor's sites, a service's sites...):
+# their JSON-LD key is the predicate's own name.
+_RENAMED = {"from_actor": "from", "to_actor": "to", "id": "identifier"}
 
 
-def jsonld_context() -> dict[str, str]:
-    """The JSON-LD context of the dumps: the same prefixes as the Turtle dump."""
-    return {prefix: str(ns) for prefix, ns in sorted(PREFIXES.items())}
+def _key(f: Field, names: dict[str, set[URIRef]]) -> str:
+    name = _RENAMED.get(f.name, f.name)
+    if len(names[f.name]) > 1:
+        return str(f.predicate).rsplit("#", 1)[-1].rsplit("/", 1)[-1]
+    return name
+
+
+def jsonld_context() -> dict:
+    """Readable keys for every field of the model, typed so that values compact cleanly."""
+    names: dict[str, set[URIRef]] = {}
+    for cls in CLASSES:
+        for f in cls.fields:
+            names.setdefault(f.name, set()).add(f.predicate)
+    context: dict = {prefix: str(ns) for prefix, ns in sorted(PREFIXES.items())}
+    for cls in CLASSES:
+        for f in cls.fields:
+            term: dict[str, str] = {"@id": _curie(f.predicate)}
+            if f.kind in ("concept", "ref"):
+                term["@type"] = "@id"
+            elif f.kind == "langtext":
+                term["@language"] = "fr"
+            elif f.datatype is not None:
+                term["@type"] = _curie(f.datatype)
+            context[_key(f, names)] = term
+    return context
+
+
+def _curie(iri: URIRef) -> str:
+    for prefix, ns in sorted(PREFIXES.items(), key=lambda item: -len(str(item[1]))):
+        if str(iri).startswith(str(ns)):
+            return f"{prefix}:{str(iri)[len(str(ns)) :]}"
+    return str(iri)
 
 
 def sorted_ntriples(graph: Graph) -> str:
@@ -22,18 +70,57 @@ def sorted_ntriples(graph: Graph) -> str:
     return "\n".join(sorted(lines)) + "\n"
 
 
-def write_dumps(graph: Graph, folder: Path) -> list[Path]:
-    paths = []
-    for name, fmt in DUMPS.items():
-        path = folder / name
-        if fmt == "nt":
-            path.write_text(sorted_ntriples(graph), encoding="utf-8")
-        elif fmt == "json-ld":
-            path.write_text(
-                graph.serialize(format="json-ld", context=jsonld_context(), indent=1),
-                encoding="utf-8",
-            )
+def source_graphs(built: BuiltGraph) -> Dataset:
+    """The graph split into one named graph per source file (YAML record or vocabulary)."""
+    base = built.network.base
+    dataset = Dataset()
+    bind_prefixes(dataset)
+    network_file = f"{built.network.data_dir.name}/network.yaml"
+    graphs: dict[str, Graph] = {}
+    concept_root = f"{base}/concept/"
+    for s, p, o in built.graph:
+        record = built.record_of(s)
+        if record is not None:
+            file = record.file
+        elif str(s).startswith(concept_root):
+            scheme = str(s)[len(concept_root) :].split("/", 1)[0]
+            file = built.vocab.files.get(scheme, network_file)
         else:
-            graph.serialize(destination=path, format=fmt, encoding="utf-8")
-        paths.append(path)
-    return paths
+            file = network_file
+        if file not in graphs:
+            graphs[file] = dataset.graph(URIRef(f"{base}/source/{quote(file)}"))
+        graphs[file].add((s, p, o))
+    return dataset
+
+
+def write_dumps(built: BuiltGraph, folder: Path) -> list[Path]:
+    graph = built.graph
+    context = jsonld_context()
+    (folder / "maillage.nt").write_text(sorted_ntriples(graph), encoding="utf-8")
+    graph.serialize(destination=folder / "maillage.ttl", format="turtle", encoding="utf-8")
+    (folder / "maillage.jsonld").write_text(
+        graph.serialize(format="json-ld", context=context, indent=1), encoding="utf-8"
+    )
+    (folder / "context.jsonld").write_text(
+        json.dumps({"@context": context}, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
+    )
+    source_graphs(built).serialize(
+        destination=folder / "maillage.trig", format="trig", encoding="utf-8"
+    )
+    vocab = bind_prefixes(Graph())
+    vocab += built.vocab.graph
+    vocab.serialize(destination=folder / "vocabulaires.ttl", format="turtle", encoding="utf-8")
+    shapes_graph().serialize(destination=folder / "formes.ttl", format="turtle", encoding="utf-8")
+    return [folder / name for name in DUMPS]
+
+
+__all__ = [
+    "DUMPS",
+    "jsonld_context",
+    "sorted_ntriples",
+    "source_graphs",
+    "write_dumps",
+    "RDF",
+    "SKOS",
+    "XSD",
+]
