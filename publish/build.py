@@ -124,6 +124,7 @@ def build(
 def _write_build_info(built: BuiltGraph, report: BuildReport, folder: Path) -> None:
     info = {
         "network": str(built.network_iri or URIRef("")),
+        "graph": f"{built.network.base}/graphe",
         "name": built.network.meta.get("name"),
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "triples": report.triples,

@@ -128,7 +128,9 @@ def catalog_graph(built: BuiltGraph, folder: Path, site_url: str) -> Graph:
     g.add((ETALAB_2, DCTERMS.identifier, Literal("etalab-2.0")))
     g.add((ETALAB_2, DCTERMS.type, ATTRIBUTION))
     g.add((ATTRIBUTION, RDF.type, SKOS.Concept))
+    g.add((ATTRIBUTION, SKOS.prefLabel, Literal("Attribution", lang="fr")))
     g.add((STABLE, RDF.type, SKOS.Concept))
+    g.add((STABLE, SKOS.prefLabel, Literal("Stable", lang="fr")))
     g.add((EU_THEME, RDF.type, SKOS.Concept))
     g.add((EU_THEME, SKOS.prefLabel, Literal("Population et société", lang="fr")))
 
@@ -185,7 +187,7 @@ def catalog_graph(built: BuiltGraph, folder: Path, site_url: str) -> Graph:
             g.add((dist, DCTERMS["format"], file_type))
             g.add((file_type, RDF.type, DCTERMS.MediaTypeOrExtent))
         # DCAT-AP 3 types byteSize as xsd:decimal
-        g.add((dist, DCAT.byteSize, Literal(path.stat().st_size, datatype=XSD.decimal)))
+        g.add((dist, DCAT.byteSize, Literal(str(path.stat().st_size), datatype=XSD.decimal)))
         checksum = URIRef(f"{dist}#sha256")
         g.add((dist, SPDX.checksum, checksum))
         g.add((checksum, RDF.type, SPDX.Checksum))

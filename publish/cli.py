@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import sys
 from collections import defaultdict
 from pathlib import Path
@@ -22,6 +23,11 @@ from publish import build as build_mod
 from publish.plot import coverage_matrix
 from publish.site import SiteError
 from publish.site import serve as serve_site
+from publish.sparql import PushError, QueryError, load_published, render
+from publish.sparql import push as push_graph
+from publish.sparql import query as run_query
+
+GRAPH_IRI = re.compile(r"https?://[^\s<>\"{}|\\^`]+")
 
 DATA_OPTION = click.option(
     "--data",
@@ -250,3 +256,112 @@ def gaps(fmt: str, plot: Path | None, data_dir: Path, out_dir: Path) -> None:
                 [[g["kind"], g["detail"]] for g in tables["gaps"] if g["kind"] not in ("lacune",)],
             )
         )
+
+
+@cli.command()
+@click.argument("query_or_file")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "csv", "json", "turtle"]),
+    default="table",
+    show_default=True,
+)
+@DATA_OPTION
+@OUT_OPTION
+def sparql(query_or_file: str, fmt: str, data_dir: Path, out_dir: Path) -> None:
+    """Interroge le graphe publié en SPARQL (SELECT, ASK, CONSTRUCT) ; requête ou fichier .rq."""
+    path = Path(query_or_file)
+    text = path.read_text(encoding="utf-8") if path.suffix in (".rq", ".sparql") else query_or_file
+    if path.suffix in (".rq", ".sparql") and not path.exists():
+        click.echo(f"Erreur : fichier introuvable : {path}", err=True)
+        sys.exit(2)
+    try:
+        if build_mod.is_stale(data_dir, out_dir):
+            build_mod.build(data_dir, out_dir)
+        graph = load_published(out_dir / "maillage.nt")
+        click.echo(render(run_query(graph, text), fmt))
+    except DataErrors as exc:
+        _print_errors(exc.errors)
+        sys.exit(1)
+    except (QueryError, build_mod.PublishError) as exc:
+        click.echo(f"Erreur : {exc}", err=True)
+        sys.exit(1)
+
+
+@cli.command()
+@click.option("--endpoint", required=True, help="URL du Graph Store (ex. http://hôte/store).")
+@click.option(
+    "--graph",
+    "graph_iri",
+    default=None,
+    help="IRI du graphe nommé à remplacer (défaut : {base}/graphe).",
+)
+@click.option(
+    "--query-endpoint",
+    default=None,
+    help="URL de requête SPARQL pour la vérification (défaut : déduite).",
+)
+@click.option(
+    "--user",
+    envvar="MAILLAGE_SPARQL_USER",
+    default=None,
+    help="Utilisateur (ou variable MAILLAGE_SPARQL_USER).",
+)
+@click.option(
+    "--password",
+    envvar="MAILLAGE_SPARQL_PASSWORD",
+    default=None,
+    help="Mot de passe (ou variable MAILLAGE_SPARQL_PASSWORD).",
+)
+@click.option(
+    "--chunk",
+    default=20000,
+    show_default=True,
+    type=click.IntRange(1, 10**7),
+    help="Triplets par envoi.",
+)
+@DATA_OPTION
+@OUT_OPTION
+def push(
+    endpoint: str,
+    graph_iri: str | None,
+    query_endpoint: str | None,
+    user: str | None,
+    password: str | None,
+    chunk: int,
+    data_dir: Path,
+    out_dir: Path,
+) -> None:
+    """Remplace un graphe nommé d'un serveur SPARQL (Graph Store Protocol) par le graphe."""
+    try:
+        if build_mod.is_stale(data_dir, out_dir):
+            build_mod.build(data_dir, out_dir)
+        nt = out_dir / "maillage.nt"
+        if graph_iri is None:
+            graph_iri = json.loads((out_dir / "build.json").read_text(encoding="utf-8"))["graph"]
+        if not GRAPH_IRI.fullmatch(graph_iri):
+            click.echo(f"Erreur : IRI de graphe invalide : {graph_iri}", err=True)
+            sys.exit(2)
+        total = sum(1 for line in nt.open(encoding="utf-8") if line.strip())
+        with click.progressbar(length=total, label="Envoi", file=sys.stderr) as bar:
+            report = push_graph(
+                nt,
+                endpoint,
+                graph_iri,
+                query_url=query_endpoint,
+                auth=(user, password or "") if user else None,
+                chunk_lines=chunk,
+                progress=bar.update,
+            )
+    except DataErrors as exc:
+        _print_errors(exc.errors)
+        sys.exit(1)
+    except (PushError, build_mod.PublishError) as exc:
+        click.echo(f"\nErreur : {exc}", err=True)
+        sys.exit(1)
+    state = "créé" if report.created else "remplacé"
+    click.echo(
+        f"Graphe <{report.graph}> {state} : {report.triples} triplets en {report.chunks} "
+        f"envoi(s), {report.server_count} vérifiés sur le serveur."
+    )
