@@ -6,6 +6,7 @@ SHACL reports a focus node and a path, and this index turns them back into a pla
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -49,7 +50,25 @@ def term(f: Field, value: Any, base: str, vocab: Vocabulary) -> URIRef | Literal
         return Literal(value)
     if f.kind == "date" and isinstance(value, date):
         return Literal(value)
+    if f.datatype is not None and not _lexical_ok(f.kind, str(value)):
+        # Not a value of the datatype: kept as plain text, so that SHACL's datatype check
+        # reports it as written (rdflib would log a conversion error for an ill-typed literal).
+        return Literal(str(value))
     return Literal(str(value), datatype=f.datatype)
+
+
+def _lexical_ok(kind: str, text: str) -> bool:
+    if kind == "decimal":
+        return re.fullmatch(r"[+-]?(\d+(\.\d*)?|\.\d+)", text) is not None
+    if kind == "boolean":
+        return text in ("true", "false", "1", "0")
+    if kind == "date":
+        try:
+            date.fromisoformat(text)
+        except ValueError:
+            return False
+        return re.fullmatch(r"\d{4}-\d{2}-\d{2}", text) is not None
+    return True
 
 
 def build_graph(network: Network, vocab: Vocabulary) -> BuiltGraph:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True, order=True)
@@ -18,6 +18,7 @@ class DataError:
     field: str | None
     message: str
     hint: str | None = None
+    value: str | None = field(default=None, compare=False)  # the offending value, when known
 
     def __str__(self) -> str:
         where = self.file if self.line is None else f"{self.file}:{self.line}"

@@ -58,6 +58,8 @@ class Network:
     meta: dict[str, Any]
     records: list[Record]
     data_dir: Path
+    errors: list[DataError] = field(default_factory=list)  # problems found while loading
+    unreadable: set[str] = field(default_factory=set)  # actors whose file could not be read
 
     @property
     def base(self) -> str:
@@ -75,19 +77,17 @@ class _Mapping(dict):
 
 
 class _Loader(yaml.SafeLoader):
-    """Safe loader that keeps line marks and reads bare numbers as text.
+    """Safe loader that keeps line marks and reads bare numbers and dates as text.
 
     Postcodes, INSEE codes and SIRETs look like numbers (``01000`` would even be octal in YAML 1.1):
     they stay strings, and numeric fields are parsed from their text, without float rounding.
+    Dates stay text too, so that a wrong one is reported with its record and field by SHACL.
     """
 
 
+_TEXT_TAGS = ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float", "tag:yaml.org,2002:timestamp")
 _Loader.yaml_implicit_resolvers = {
-    first: [
-        (tag, rx)
-        for tag, rx in resolvers
-        if tag not in ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
-    ]
+    first: [(tag, rx) for tag, rx in resolvers if tag not in _TEXT_TAGS]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
 
@@ -118,18 +118,19 @@ _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _constru
 def read_yaml(path: Path, display: str, errors: list[DataError]) -> Any:
     """Parse one YAML file; on failure append a located error and return None."""
     try:
-        raw = path.read_bytes()
+        size = path.stat().st_size
+        raw = path.read_bytes() if size <= MAX_FILE_BYTES else b""
     except OSError as exc:
         errors.append(DataError(display, None, None, None, f"fichier illisible : {exc.strerror}"))
         return None
-    if len(raw) > MAX_FILE_BYTES:
+    if size > MAX_FILE_BYTES:
         errors.append(
             DataError(
                 display,
                 None,
                 None,
                 None,
-                f"fichier trop gros ({len(raw) // 1024} Kio, maximum {MAX_FILE_BYTES // 1024} Kio)",
+                f"fichier trop gros ({size // 1024} Kio, maximum {MAX_FILE_BYTES // 1024} Kio)",
             )
         )
         return None
@@ -163,6 +164,13 @@ def read_yaml(path: Path, display: str, errors: list[DataError]) -> Any:
         errors.append(DataError(display, line, None, None, f"YAML mal formé : {problem}{column}"))
     except yaml.YAMLError as exc:
         errors.append(DataError(display, None, None, None, f"YAML mal formé : {exc}"))
+    except ValueError as exc:
+        # PyYAML's constructors raise plain ValueErrors, e.g. for a date such as 2024-13-45
+        errors.append(
+            DataError(
+                display, None, None, None, f"valeur illisible : {exc} (une date s'écrit AAAA-MM-JJ)"
+            )
+        )
     return None
 
 
@@ -339,10 +347,12 @@ def load_actor_file(path: Path, display: str, errors: list[DataError]) -> list[R
     return records
 
 
-def load_network(data_dir: Path | str) -> Network:
+def load_network(data_dir: Path | str, strict: bool = True) -> Network:
     """Load ``network.yaml`` and every ``actors/*.yaml`` of a data folder.
 
-    Raises :class:`DataErrors` with every problem found, in every file.
+    Raises :class:`DataErrors` with every problem found, in every file. With ``strict=False``
+    the records that did load are returned with the problems (``Network.errors``), so that the
+    rest of the data can still be validated; it raises only when ``network.yaml`` is unusable.
     """
     data_dir = Path(data_dir)
     errors: list[DataError] = []
@@ -358,12 +368,18 @@ def load_network(data_dir: Path | str) -> Network:
                 _display(actor_dir, data_dir), None, None, None, "aucun fichier d'acteur (*.yaml)"
             )
         )
+    unreadable = set()
     for path in files:
-        records.extend(load_actor_file(path, _display(path, data_dir), errors))
-    _check_duplicates(records, errors)
-    if errors:
+        loaded = load_actor_file(path, _display(path, data_dir), errors)
+        if not loaded:
+            unreadable.add(path.stem)
+        records.extend(loaded)
+    records = _check_duplicates(records, errors)
+    network_file = _display(data_dir / "network.yaml", data_dir)
+    if errors and (strict or any(e.file == network_file for e in errors)):
+        # without a sound network.yaml (its base IRI above all) nothing else can be checked
         raise DataErrors(errors)
-    return Network(meta, records, data_dir)
+    return Network(meta, records, data_dir, errors, unreadable)
 
 
 def _display(path: Path, data_dir: Path) -> str:
@@ -419,13 +435,17 @@ def _load_meta(data_dir: Path, errors: list[DataError]) -> dict[str, Any]:
     return dict(doc)
 
 
-def _check_duplicates(records: list[Record], errors: list[DataError]) -> None:
+def _check_duplicates(records: list[Record], errors: list[DataError]) -> list[Record]:
+    """Report every id used twice; keep only the first record, so that two records are never
+    merged into one node of the graph."""
     seen: dict[tuple[str, str], Record] = {}
+    kept = []
     for rec in records:
         key = (rec.kind, rec.id)
         first = seen.get(key)
         if first is None:
             seen[key] = rec
+            kept.append(rec)
             continue
         where = f"{first.file}:{first.line}"
         errors.append(
@@ -437,6 +457,7 @@ def _check_duplicates(records: list[Record], errors: list[DataError]) -> None:
                 f"identifiant déjà utilisé ({where})",
             )
         )
+    return kept
 
 
 __all__ = ["Network", "Record", "load_network", "did_you_mean", "BY_NAME"]

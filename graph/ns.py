@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from rdflib import Graph, Namespace, URIRef
 from rdflib.namespace import (
     DCAT,
@@ -73,7 +75,8 @@ def iri(base: str, kind: str, id_: str) -> URIRef:
     """
     if kind not in KINDS:
         raise ValueError(f"unknown kind of resource: {kind}")
-    return URIRef(f"{base.rstrip('/')}/{kind}/{id_}")
+    # ids are checked by SHACL; quoting keeps the IRI valid whatever was written meanwhile
+    return URIRef(f"{base.rstrip('/')}/{kind}/{quote(id_, safe='-._~')}")
 
 
 def address_iri(site: URIRef) -> URIRef:

@@ -65,12 +65,15 @@ def check(data_dir: Path | str, report: BuildReport | None = None) -> BuiltGraph
     report = report or BuildReport(Path("."))
     data_dir = Path(data_dir)
     with _stage(report, "load"):
-        network = load_network(data_dir)
-        vocab = load_vocabulary(data_dir / "vocab", network.base)
+        network = load_network(data_dir, strict=False)
+        try:
+            vocab = load_vocabulary(data_dir / "vocab", network.base)
+        except DataErrors as exc:
+            raise DataErrors(network.errors + exc.errors) from None
     with _stage(report, "build"):
         built = build_graph(network, vocab)
     with _stage(report, "validate"):
-        errors = validate(built)
+        errors = network.errors + _new_findings(validate(built), network)
     if errors:
         raise DataErrors(errors)
     report.triples = len(built.graph)
@@ -78,6 +81,17 @@ def check(data_dir: Path | str, report: BuildReport | None = None) -> BuiltGraph
         report.counts[cls.table] = len(network.of_kind(cls.name))
     report.counts["refersTo"] = len(set(built.graph.subject_objects(MAI.refersTo)))
     return built
+
+
+def _new_findings(found: list, network) -> list:
+    """SHACL results that are not echoes of a loading problem already reported: the same field
+    of the same record, or a reference to an actor whose file could not be read."""
+    reported = {(e.file, e.record, e.field) for e in network.errors}
+    return [
+        e
+        for e in found
+        if (e.file, e.record, e.field) not in reported and e.value not in network.unreadable
+    ]
 
 
 def build(

@@ -79,7 +79,9 @@ def _locate(built: BuiltGraph, results: Graph, result: URIRef) -> DataError:
     if shown is not None and f"« {shown} »" not in message:
         message = f"{message} (valeur : « {shown} »)"
     hint = _hint(built, f, value)
-    return DataError(record.file, line, f"{record.kind} {record.id}", key, message, hint)
+    return DataError(
+        record.file, line, f"{record.kind} {record.id}", key, message, hint, value=shown
+    )
 
 
 def _field_for(fields: tuple[Field, ...], path: object, is_address: bool) -> Field | None:

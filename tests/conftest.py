@@ -23,7 +23,16 @@ def make_network(folder: Path, source: Path = TINY, overlay: Path | None = None)
     if not (data / "vocab").exists():
         shutil.copytree(DATA / "vocab", data / "vocab")
     if overlay is not None:
-        shutil.copytree(overlay, data, dirs_exist_ok=True, ignore=shutil.ignore_patterns("*.txt"))
+        shutil.copytree(
+            overlay, data, dirs_exist_ok=True, ignore=shutil.ignore_patterns("*.txt", "GENERATE-*")
+        )
+        if (overlay / "GENERATE-50MB").exists():
+            # too big to commit: a 50 MB actor file, made here
+            with (data / "actors" / "enorme.yaml").open("w", encoding="utf-8") as handle:
+                handle.write("name: Énorme\n")
+                line = "# " + "x" * 1022 + "\n"
+                for _ in range(50 * 1024):
+                    handle.write(line)
     return data
 
 

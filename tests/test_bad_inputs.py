@@ -6,6 +6,7 @@ A case is a folder of tests/bad_inputs/: its files are laid over the tiny networ
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -39,11 +40,19 @@ def test_validate_reports_the_exact_located_errors(case: str, tmp_path: Path):
     assert "Traceback" not in result.output
 
 
+@pytest.fixture(scope="module")
+def good_dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("good")
+    build(make_network(folder), folder / "dist")
+    return folder / "dist"
+
+
 @pytest.mark.parametrize("case", CASES)
-def test_a_failed_build_leaves_the_published_folder_byte_identical(case: str, tmp_path: Path):
-    good = make_network(tmp_path / "good")
+def test_a_failed_build_leaves_the_published_folder_byte_identical(
+    case: str, tmp_path: Path, good_dist: Path
+):
     out = tmp_path / "dist"
-    build(good, out)
+    shutil.copytree(good_dist, out)
     before = tree_bytes(out)
     data = make_network(tmp_path / "bad", overlay=BAD_INPUTS / case)
     result = CliRunner().invoke(cli, ["build", "--data", str(data), "--out", str(out)])
