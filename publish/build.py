@@ -12,6 +12,7 @@ import ctypes.util
 import json
 import os
 import shutil
+import sqlite3
 import tempfile
 import time
 from collections.abc import Iterator
@@ -103,7 +104,8 @@ def build(
     built = check(data_dir, report)
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}-new-", dir=out.parent))
+        _remove_leftovers(out)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}-new-{os.getpid()}-", dir=out.parent))
         tmp.chmod(0o755)  # mkdtemp makes it private; the published folder is public
     except OSError as exc:
         raise PublishError(f"impossible d'écrire dans {out.parent} : {exc.strerror}") from exc
@@ -125,14 +127,26 @@ def build(
         _fsync_tree(tmp)
         with _stage(report, "publish"):
             _swap_into_place(tmp, out)
-    except OSError as exc:
+    except (OSError, sqlite3.Error) as exc:
+        reason = getattr(exc, "strerror", None) or str(exc)
         raise PublishError(
-            f"publication impossible dans {out} : {exc.strerror or exc} ; "
-            "le dossier publié précédent est intact"
+            f"publication impossible dans {out} : {reason} ; le dossier publié précédent est intact"
         ) from exc
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return report
+
+
+def _remove_leftovers(out: Path) -> None:
+    """Remove the temporary folders of builds that were killed (their process is gone)."""
+    for leftover in out.parent.glob(f".{out.name}-new-*"):
+        try:
+            pid = int(leftover.name.split("-new-", 1)[1].split("-", 1)[0])
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            shutil.rmtree(leftover, ignore_errors=True)
+        except (ValueError, IndexError, PermissionError):
+            continue
 
 
 def _write_build_info(built: BuiltGraph, report: BuildReport, folder: Path) -> None:

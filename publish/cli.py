@@ -365,3 +365,7 @@ def push(
         f"Graphe <{report.graph}> {state} : {report.triples} triplets en {report.chunks} "
         f"envoi(s), {report.server_count} vérifiés sur le serveur."
     )
+
+
+if __name__ == "__main__":
+    cli()
