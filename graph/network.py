@@ -258,13 +258,20 @@ class Orientation:
 
     @property
     def advice(self) -> str:
-        """The answer in plain French."""
+        """The answer in plain French, as the `orienter` canned query words it."""
         if self.hops is None:
-            return f"{self.actor_name} : {NO_PATH}"
-        if self.hops == 0:
-            return f"Sur place : {self.service_name}"
-        via = " puis ".join(self.path_names[1:-1])
-        return f"Orientez vers {self.actor_name}" + (f" (via {via})" if via else "")
+            head = f"Pas de chemin d'orientation : contacter directement {self.actor_name}"
+        elif self.hops == 0:
+            head = "Sur place"
+        else:
+            via = " puis ".join(self.path_names[1:-1])
+            head = f"Orientez vers {self.actor_name}" + (f" (via {via})" if via else "")
+        where = ""
+        if self.site is not None:
+            where = f", {self.site.address}"
+            if self.site.opening_hours:
+                where += f", horaires : {self.site.opening_hours}"
+        return f"{head}, service « {self.service_name} »{where}"
 
     def as_dict(self) -> dict:
         site = self.site

@@ -47,22 +47,32 @@ def graph_tables(built: BuiltGraph) -> Tables:
     return tables
 
 
+SERVICE_FACETS = ("needs", "publics", "communes", "poles", "modalities")
+
+
 def add_service_facets(tables: Tables) -> None:
-    """JSON arrays of labels on each service (needs, publics, communes) for Datasette facets."""
+    """JSON arrays of labels on each service (needs, publics, communes, poles of its needs,
+    modalities) for Datasette's array facets."""
     labels = {row["id"]: row["label"] for row in tables["concepts"]}
+    poles = {row["id"]: labels.get(row["pole"]) for row in tables["concepts"] if row["pole"]}
     communes = {row["id"]: row["commune"] for row in tables["sites"]}
     values: dict[str, dict[str, set[str]]] = {}
-    for table, column, key in (
-        ("service_needs", "concept_id", "needs"),
-        ("service_publics", "concept_id", "publics"),
-        ("service_sites", "site_id", "communes"),
-    ):
-        for row in tables[table]:
-            value = communes.get(row[column]) if key == "communes" else labels.get(row[column])
-            if value is not None:
-                values.setdefault(row["service_id"], {}).setdefault(key, set()).add(value)
+
+    def add(service: str, key: str, value: str | None) -> None:
+        if value is not None:
+            values.setdefault(service, {}).setdefault(key, set()).add(value)
+
+    for row in tables["service_needs"]:
+        add(row["service_id"], "needs", labels.get(row["concept_id"]))
+        add(row["service_id"], "poles", poles.get(row["concept_id"]))
+    for row in tables["service_publics"]:
+        add(row["service_id"], "publics", labels.get(row["concept_id"]))
+    for row in tables["service_modalities"]:
+        add(row["service_id"], "modalities", labels.get(row["concept_id"]))
+    for row in tables["service_sites"]:
+        add(row["service_id"], "communes", communes.get(row["site_id"]))
     for row in tables["services"]:
-        for key in ("needs", "publics", "communes"):
+        for key in SERVICE_FACETS:
             found = values.get(row["id"], {}).get(key, set())
             row[key] = json.dumps(sorted(found), ensure_ascii=False)
 

@@ -115,6 +115,17 @@ def build(
             network = ReferralNetwork.from_tables(tables)
             analytics, _ = analytics_tables(network)
             coverage_matrix(network, tmp / "couverture.png")
+        analytics["publication"] = [
+            {
+                "built_at": time.strftime("%Y-%m-%d %H:%M", time.localtime()),
+                "network": str(built.network.meta.get("name")),
+                "actors": report.counts["actors"],
+                "sites": report.counts["sites"],
+                "services": report.counts["services"],
+                "referrals": report.counts["referrals"],
+                "triples": report.triples,
+            }
+        ]
         with _stage(report, "sqlite"):
             write_database(tables, tmp / "maillage.db", analytics)
         with _stage(report, "rdf"):

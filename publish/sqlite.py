@@ -12,7 +12,7 @@ from typing import Any
 import sqlite_utils
 
 from graph.model import CLASSES
-from graph.tables import Tables, link_fields, link_table
+from graph.tables import SERVICE_FACETS, Tables, link_fields, link_table
 
 PYTHON_TYPES = {"decimal": float, "boolean": int}
 
@@ -53,7 +53,25 @@ CONCEPT_COLUMNS: dict[str, Any] = {
     "broader": str,
     "pole": str,
 }
-SERVICE_FACET_COLUMNS: dict[str, Any] = {"needs": str, "publics": str, "communes": str}
+SERVICE_FACET_COLUMNS: dict[str, Any] = {name: str for name in SERVICE_FACETS}
+
+# The map: one row per site, with its actor and the actor's pole, to facet the map by pole.
+CARTE_DES_LIEUX = """
+SELECT
+  sites.id AS site_id,
+  sites.name AS lieu,
+  actors.name AS acteur,
+  actors.id AS actor_id,
+  pole.label AS pole,
+  sites.commune AS commune,
+  sites.street || ', ' || sites.postcode || ' ' || sites.commune AS adresse,
+  sites.opening_hours AS horaires,
+  sites.latitude AS latitude,
+  sites.longitude AS longitude
+FROM sites
+JOIN actors ON actors.id = sites.actor
+LEFT JOIN concepts AS pole ON pole.id = actors.pole
+"""
 
 
 # Analytics tables (graph/analytics.py): columns and foreign keys.
@@ -84,6 +102,18 @@ ANALYTICS: dict[str, tuple[dict[str, Any], list[tuple[str, str, str]]]] = {
             "sole_provider": int,
         },
         [("actor", "actors", "id")],
+    ),
+    "publication": (
+        {
+            "built_at": str,
+            "network": str,
+            "actors": int,
+            "sites": int,
+            "services": int,
+            "referrals": int,
+            "triples": int,
+        },
+        [],
     ),
 }
 
@@ -132,6 +162,7 @@ def write_database(tables: Tables, path: Path, analytics: Tables | None = None) 
     db["sites"].create_index(["latitude", "longitude"])
     db["sites"].create_index(["insee"])
     db.create_view("qui_fait_quoi_ou", QUI_FAIT_QUOI_OU, replace=True)
+    db.create_view("carte_des_lieux", CARTE_DES_LIEUX, replace=True)
     db.index_foreign_keys()
     db.analyze()
     db.close()

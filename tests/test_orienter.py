@@ -22,7 +22,7 @@ def net(default_dist: Path) -> ReferralNetwork:
 
 def _networkx(net, actor, need, public=None, commune=None):
     return [
-        (a.actor, a.service, a.hops, " → ".join(a.path) or None, a.distance_km)
+        (a.actor, a.service, a.hops, " → ".join(a.path) or None, a.distance_km, a.advice)
         for a in refer(
             net,
             actor,
@@ -46,7 +46,8 @@ async def _sql(ds, actor, need, public="", commune=""):
     )
     assert response.status_code == 200, response.text
     return [
-        (r["actor"], r["service"], r["hops"], r["path"], r["distance_km"]) for r in response.json()
+        (r["actor"], r["service"], r["hops"], r["path"], r["distance_km"], r["conseil"])
+        for r in response.json()
     ]
 
 
@@ -82,7 +83,11 @@ async def test_the_answer_says_where_to_send_the_person(default_dist: Path):
         "&public=&commune=&_shape=array"
     )
     first = response.json()[0]
-    assert first["conseil"] == "Orientez vers Maison France services de Miramas"
+    assert first["conseil"] == (
+        "Orientez vers Maison France services de Miramas, service « Accompagnement aux "
+        "démarches en ligne (santé, famille, retraite, logement, impôts) », Place de l'Hôtel de "
+        "Ville, 13140 Miramas, horaires : Mo-Fr 08:30-12:00,13:30-17:00"
+    )
     assert first["path"] == "centre-social-schweitzer → france-services-miramas"
     assert first["opening_hours"] and first["address"].endswith("Miramas")
 
