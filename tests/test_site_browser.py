@@ -1,0 +1,118 @@
+"""The site partners use, in a real browser (Debian's Chromium driven by Playwright).
+
+Screenshots of the home page, a search, a referral answer and the map are saved under
+docs/screenshots/, which the README shows.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from browser import browser_page, served
+from conftest import ROOT
+
+SCREENSHOTS = ROOT / "docs" / "screenshots"
+
+
+@pytest.fixture(scope="module")
+def site(default_dist: Path):
+    with served(default_dist) as url:
+        yield url
+
+
+@pytest.fixture
+def page(site: str):
+    with browser_page() as page:
+        page.set_viewport_size({"width": 1200, "height": 900})
+        yield page
+
+
+def _shot(page, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / name), full_page=False)
+
+
+def test_the_home_page_is_french_and_leads_everywhere(site: str, page):
+    page.goto(site + "/")
+    assert page.locator("h1").inner_text().startswith("Qui ? fait Quoi ? et Où ?")
+    text = page.inner_text("body")
+    assert "Données mises à jour le" in text
+    for pole in (
+        "Numérique nécessité",
+        "Numérique accomplissement",
+        "Numérique loisir et médiation numérique",
+    ):
+        assert pole in text
+    for href in (
+        "/maillage/orienter",
+        "/maillage/carte_des_lieux",
+        "/maillage/lacunes",
+        "/telechargements/catalog.ttl",
+        "/maillage/qui_fait_quoi_ou",
+    ):
+        assert page.locator(f"a[href^='{href}']").count() >= 1, href
+    _shot(page, "accueil.png")
+
+
+def test_seniors_help_with_online_procedures_in_miramas_in_three_clicks(site: str, page):
+    page.goto(site + "/")
+    page.get_by_role("link", name="Aide aux démarches administratives", exact=True).click()
+    page.get_by_role("link", name="Séniors", exact=True).click()
+    page.get_by_role("link", name="Miramas", exact=True).click()
+    cards = page.locator("ul.resultats li")
+    assert cards.count() >= 3
+    text = page.inner_text("ul.resultats")
+    assert "Maison France services de Miramas" in text
+    assert "Voisins solidaires" in text
+    assert "Martigues" not in text
+    assert "public=seniors" in page.url and "commune=13063" in page.url
+    _shot(page, "recherche.png")
+
+
+def test_the_referral_form_returns_a_path(site: str, page):
+    page.goto(site + "/maillage/orienter")
+    page.select_option("#actor", label="Résidence seniors Croizat")
+    page.select_option("#need", label="Maîtrise des outils numériques du quotidien")
+    page.get_by_role("button", name="Trouver vers qui orienter").click()
+    answers = page.locator("ol.reponses li")
+    assert answers.count() >= 2
+    text = page.inner_text("ol.reponses")
+    assert "Orientez vers Résidence seniors Hestia (via Unis-Cité Miramas)" in text
+    assert "Chemin : residence-croizat → unis-cite-miramas → residence-hestia" in text
+    _shot(page, "orientation.png")
+
+
+def test_the_map_shows_markers(site: str, page):
+    page.goto(site + "/maillage/carte_des_lieux?_size=100")
+    page.wait_for_selector(".leaflet-marker-icon, .marker-cluster", timeout=15000)
+    assert page.locator(".leaflet-marker-icon, .marker-cluster").count() >= 1
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    # the map itself (its tiles come from OpenStreetMap, out of reach of the test machine)
+    page.locator(".leaflet-container").first.screenshot(path=str(SCREENSHOTS / "carte.png"))
+
+
+def test_the_map_follows_the_pole_filter(site: str, page):
+    page.goto(site + "/maillage/carte_des_lieux?pole=Num%C3%A9rique+n%C3%A9cessit%C3%A9")
+    page.wait_for_selector(".leaflet-marker-icon, .marker-cluster", timeout=15000)
+    rows = page.locator("table.rows-and-columns tbody tr")
+    assert rows.count() >= 5
+    assert set(page.locator("td.col-pole").all_inner_texts()) == {"Numérique nécessité"}
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/",
+        "/maillage/orienter?actor=residence-croizat&need=maitrise-outils-numeriques"
+        "&public=&commune=",
+        "/maillage/qui_aide?need=aide-demarches-administratives&public=seniors&commune=13063",
+        "/maillage/actors/france-services-miramas",
+    ],
+)
+def test_pages_fit_a_phone(site: str, path: str):
+    with browser_page() as page:
+        page.set_viewport_size({"width": 390, "height": 844})
+        page.goto(site + path)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 391, (path, width)
