@@ -36,6 +36,7 @@ from publish.plot import coverage_matrix
 from publish.rdf import write_dumps
 from publish.site import write_metadata
 from publish.sqlite import write_database
+from publish.standards_out import LIEUX_FILE, write_lieux_csv
 from shapes import validate
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -130,6 +131,7 @@ def build(
             write_database(tables, tmp / "maillage.db", analytics)
         with _stage(report, "rdf"):
             write_dumps(built, tmp)
+            write_lieux_csv(built, tables, tmp / LIEUX_FILE)
         with _stage(report, "catalog"):
             site_url = str(built.network.meta.get("site") or "http://127.0.0.1:8001")
             write_catalog(built, tmp, site_url)

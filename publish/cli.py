@@ -19,13 +19,16 @@ from graph.analytics import analytics_tables
 from graph.errors import DataError, DataErrors
 from graph.network import NO_PATH, ReferralNetwork, UnknownId, coverage
 from graph.network import refer as refer_paths
+from graph.tables import graph_tables
 from publish import build as build_mod
+from publish.importer import import_lieux
 from publish.plot import coverage_matrix
 from publish.site import SiteError
 from publish.site import serve as serve_site
 from publish.sparql import PushError, QueryError, load_published, render
 from publish.sparql import push as push_graph
 from publish.sparql import query as run_query
+from publish.standards_out import write_data_inclusion, write_lieux_csv
 
 GRAPH_IRI = re.compile(r"https?://[^\s<>\"{}|\\^`]+")
 
@@ -365,6 +368,71 @@ def push(
         f"Graphe <{report.graph}> {state} : {report.triples} triplets en {report.chunks} "
         f"envoi(s), {report.server_count} vérifiés sur le serveur."
     )
+
+
+@cli.group(name="import")
+def import_() -> None:
+    """Importe des données publiées dans un standard national."""
+
+
+@import_.command(name="lieux-mediation")
+@click.argument("csv_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--into",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Dossier de données où écrire les acteurs importés.",
+)
+@click.option(
+    "--commune",
+    "communes",
+    multiple=True,
+    help="Ne garder que les lieux de ces communes (code INSEE, répétable).",
+)
+def import_lieux_mediation(csv_file: Path, into: Path, communes: tuple[str, ...]) -> None:
+    """CSV du standard des lieux de médiation numérique (v1.0.2) -> fichiers YAML."""
+    try:
+        report = import_lieux(csv_file, into, list(communes) or None)
+    except DataErrors as exc:
+        _print_errors(exc.errors)
+        sys.exit(1)
+    click.echo(
+        f"Importé dans {into} : {report.actors} acteurs, {report.sites} lieux, "
+        f"{report.services} services ({len(report.files)} fichiers écrits)."
+    )
+
+
+@cli.group()
+def export() -> None:
+    """Exporte le réseau dans les formats des standards nationaux."""
+
+
+@export.command(name="lieux-mediation")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@DATA_OPTION
+def export_lieux_mediation(output: Path, data_dir: Path) -> None:
+    """Un lieu par ligne, au standard des lieux de médiation numérique (CSV v1.0.2)."""
+    built = _checked(data_dir)
+    write_lieux_csv(built, graph_tables(built), output)
+    click.echo(f"Écrit : {output}")
+
+
+@export.command(name="data-inclusion")
+@click.option("-o", "--output", required=True, type=click.Path(file_okay=False, path_type=Path))
+@DATA_OPTION
+def export_data_inclusion(output: Path, data_dir: Path) -> None:
+    """structures.json et services.json au schéma data·inclusion v1."""
+    built = _checked(data_dir)
+    paths = write_data_inclusion(built, graph_tables(built), output)
+    click.echo("Écrit : " + ", ".join(str(p) for p in paths))
+
+
+def _checked(data_dir: Path):
+    try:
+        return build_mod.check(data_dir)
+    except DataErrors as exc:
+        _print_errors(exc.errors)
+        sys.exit(1)
 
 
 if __name__ == "__main__":

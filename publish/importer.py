@@ -1,0 +1,137 @@
+"""``maillage import lieux-mediation``: a national CSV becomes maillage source files.
+
+The imported actors are written into a staging copy of the target data folder and validated
+there with the normal pipeline (YAML, vocabularies, SHACL); any error is reported at its line and
+column of the CSV. Only when everything is valid are the files written into the target folder.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from graph.errors import DataError, DataErrors
+from graph.standards_in import actor_documents, locate, read_lieux_csv, slug
+from graph.vocab import load_vocabulary
+from publish.build import PROJECT_ROOT, check
+
+DEFAULT_VOCAB = PROJECT_ROOT / "data" / "vocab"
+
+
+@dataclass
+class ImportReport:
+    actors: int
+    sites: int
+    services: int
+    files: list[Path]
+
+
+def _network_meta(into: Path, communes: dict[str, str]) -> dict:
+    existing = into / "network.yaml"
+    if existing.exists():
+        return yaml.safe_load(existing.read_text(encoding="utf-8"))
+    network_id = slug(into.resolve().name)
+    return {
+        "id": network_id,
+        "name": f"Réseau importé ({network_id})",
+        "base": f"https://maillage.example.org/reseau/{network_id}",
+        "communes": [{"insee": k, "name": v} for k, v in sorted(communes.items())],
+    }
+
+
+def import_lieux(csv_path: Path, into: Path, communes: list[str] | None = None) -> ImportReport:
+    """Import a lieux de médiation numérique CSV into the data folder ``into``, all or nothing."""
+    display = csv_path.name
+    try:
+        text = csv_path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise DataErrors(
+            [
+                DataError(
+                    display, None, None, None, f"le fichier n'est pas en UTF-8 (octet {exc.start})"
+                )
+            ]
+        ) from exc
+    except OSError as exc:
+        raise DataErrors(
+            [DataError(display, None, None, None, f"fichier illisible : {exc.strerror}")]
+        ) from exc
+    vocab_dir = into / "vocab" if (into / "vocab").is_dir() else DEFAULT_VOCAB
+    meta = _network_meta(into, {})
+    vocab = load_vocabulary(vocab_dir, str(meta["base"]))
+    result = read_lieux_csv(text, display, vocab, set(communes) if communes else None)
+    if not result.actors:
+        raise DataErrors(result.errors)
+    documents = actor_documents(result)
+    clashes = [a for a in documents if (into / "actors" / f"{a}.yaml").exists()]
+    if clashes:
+        raise DataErrors(
+            [
+                DataError(
+                    display,
+                    result.lines.get(("actor", a)),
+                    f"actor {a}",
+                    None,
+                    f"un acteur « {a} » existe déjà dans {into / 'actors'}",
+                )
+                for a in clashes
+            ]
+        )
+    meta = _network_meta(into, result.communes)
+    with tempfile.TemporaryDirectory() as folder:
+        stage = Path(folder) / "data"
+        (stage / "actors").mkdir(parents=True)
+        shutil.copytree(vocab_dir, stage / "vocab")
+        if (into / "actors").is_dir():
+            for path in (into / "actors").glob("*.yaml"):
+                shutil.copy(path, stage / "actors" / path.name)
+        _dump(meta, stage / "network.yaml")
+        for actor_id, document in documents.items():
+            _dump(document, stage / "actors" / f"{actor_id}.yaml")
+        # every problem in one report: what reading found, then what validation finds
+        errors = list(result.errors)
+        try:
+            check(stage)
+        except DataErrors as exc:
+            errors += [locate(e, result, display) for e in exc.errors]
+        if errors:
+            raise DataErrors(errors)
+        written = _publish(stage, into, documents, vocab_dir)
+    sites = sum(len(d.get("sites", [])) for d in documents.values())
+    services = sum(len(d.get("services", [])) for d in documents.values())
+    return ImportReport(len(documents), sites, services, written)
+
+
+class _PlainDumper(yaml.SafeDumper):
+    """No anchors nor aliases (&id001): the files are read and edited by coordinators."""
+
+    def ignore_aliases(self, data: object) -> bool:
+        return True
+
+
+def _dump(document: dict, path: Path) -> None:
+    text = yaml.dump(document, Dumper=_PlainDumper, allow_unicode=True, sort_keys=False, width=100)
+    path.write_text(text, encoding="utf-8")
+
+
+def _publish(stage: Path, into: Path, documents: dict, vocab_dir: Path) -> list[Path]:
+    """Copy the new files into the target, each through a temporary name and a rename."""
+    written = []
+    (into / "actors").mkdir(parents=True, exist_ok=True)
+    if not (into / "vocab").is_dir():
+        shutil.copytree(vocab_dir, into / "vocab")
+    names = [Path("actors") / f"{a}.yaml" for a in documents]
+    if not (into / "network.yaml").exists():
+        names.append(Path("network.yaml"))
+    for name in names:
+        target = into / name
+        partial = target.with_name(f".{target.name}.part")
+        shutil.copy(stage / name, partial)
+        os.replace(partial, target)
+        written.append(target)
+    return written

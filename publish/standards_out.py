@@ -1,0 +1,300 @@
+"""Exports in the national standards: the *lieux de médiation numérique* CSV (v1.0.2, one row
+per site) and *data·inclusion* v1 JSON (structures and services).
+
+Codes come from the SKOS schemes: a need's top concept carries the lieux standard's label, its
+``skos:closeMatch`` the data·inclusion thématiques; publics, fees and typologies are the
+standards' own codes.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import time
+from pathlib import Path
+
+from rdflib import URIRef
+from rdflib.namespace import SKOS
+
+from graph.build import BuiltGraph
+from graph.tables import Tables
+
+# The columns of the standard (schema.json v1.0.2), in its order.
+LIEUX_COLUMNS = (
+    "id",
+    "pivot",
+    "nom",
+    "commune",
+    "code_postal",
+    "code_insee",
+    "adresse",
+    "complement_adresse",
+    "latitude",
+    "longitude",
+    "typologie",
+    "telephone",
+    "courriels",
+    "site_web",
+    "horaires",
+    "presentation_resume",
+    "presentation_detail",
+    "source",
+    "itinerance",
+    "structure_parente",
+    "date_maj",
+    "services",
+    "publics_specifiquement_adresses",
+    "prise_en_charge_specifique",
+    "frais_a_charge",
+    "dispositif_programmes_nationaux",
+    "formations_labels",
+    "autres_formations_labels",
+    "modalites_acces",
+    "modalites_accompagnement",
+    "fiche_acces_libre",
+    "prise_rdv",
+)
+# data·inclusion publics -> the lieux standard's "publics spécifiquement adressés"
+LIEUX_PUBLICS = {
+    "publics/jeunes": "Jeunes",
+    "publics/etudiants": "Étudiants",
+    "publics/familles": "Familles et/ou enfants",
+    "publics/seniors": "Seniors",
+    "publics/femmes": "Femmes",
+}
+UNKNOWN_PIVOT = "00000000000000"  # what the national cartography uses when no SIRET is known
+LIEUX_FILE = "lieux-mediation-numerique.csv"
+
+
+class Standards:
+    """Look-ups between the network's concepts and the standards' codes and labels."""
+
+    def __init__(self, built: BuiltGraph, tables: Tables):
+        vocab = built.vocab
+        self.labels = {row["id"]: row["label"] for row in tables["concepts"]}
+        self.broader = {row["id"]: row["broader"] for row in tables["concepts"] if row["broader"]}
+        self.thematiques: dict[str, list[str]] = {}
+        for concept, (scheme, notation) in vocab.by_iri.items():
+            if scheme != "needs":
+                continue
+            matches = [
+                vocab.by_iri[m][1]
+                for m in vocab.graph.objects(concept, SKOS.closeMatch)
+                if isinstance(m, URIRef) and m in vocab.by_iri
+            ]
+            self.thematiques[f"needs/{notation}"] = sorted(matches)
+
+    def top_need(self, need: str) -> str:
+        while need in self.broader:
+            need = self.broader[need]
+        return need
+
+    def lieux_service(self, need: str) -> str:
+        return self.labels[self.top_need(need)]
+
+    def di_thematiques(self, need: str) -> list[str]:
+        return self.thematiques.get(need) or self.thematiques.get(self.top_need(need), [])
+
+
+def _by(rows: list[dict], key: str) -> dict[str, list[dict]]:
+    grouped: dict[str, list[dict]] = {}
+    for row in rows:
+        grouped.setdefault(row[key], []).append(row)
+    return grouped
+
+
+def _links(tables: Tables, table: str, own: str, other: str) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    for row in tables[table]:
+        found.setdefault(row[own], []).append(row[other])
+    return found
+
+
+def _today() -> str:
+    return time.strftime("%Y-%m-%d")
+
+
+def lieux_rows(built: BuiltGraph, tables: Tables) -> list[dict[str, str]]:
+    """One row per site, as the lieux de médiation numérique standard wants it."""
+    std = Standards(built, tables)
+    actors = {row["id"]: row for row in tables["actors"]}
+    services_at = _links(tables, "service_sites", "site_id", "service_id")
+    services = {row["id"]: row for row in tables["services"]}
+    needs = _links(tables, "service_needs", "service_id", "concept_id")
+    publics = _links(tables, "service_publics", "service_id", "concept_id")
+    modalities = _links(tables, "service_modalities", "service_id", "concept_id")
+    source = str(built.network.meta.get("id"))
+    rows = []
+    for site in sorted(tables["sites"], key=lambda s: s["id"]):
+        actor = actors[site["actor"]]
+        offered = sorted(services_at.get(site["id"], []))
+        labels = _ordered(std.lieux_service(n) for s in offered for n in needs.get(s, []))
+        dates = [services[s]["modified"] for s in offered if services[s].get("modified")]
+        description = actor.get("description") or ""
+        rows.append(
+            {
+                "id": site["id"],
+                "pivot": actor.get("siret") or UNKNOWN_PIVOT,
+                "nom": site["name"],
+                "commune": site["commune"],
+                "code_postal": site["postcode"],
+                "code_insee": site["insee"],
+                "adresse": site["street"],
+                "latitude": _number(site.get("latitude")),
+                "longitude": _number(site.get("longitude")),
+                "typologie": (actor.get("typology") or "").removeprefix("typologies/"),
+                "telephone": actor.get("telephone") or "",
+                "courriels": actor.get("email") or "",
+                "site_web": actor.get("url") or "",
+                "horaires": site.get("opening_hours") or "",
+                "presentation_resume": _shorten(description, 280),
+                "presentation_detail": description,
+                "source": source,
+                "date_maj": max(dates) if dates else _today(),
+                "services": "|".join(labels),
+                "publics_specifiquement_adresses": "|".join(
+                    _ordered(
+                        LIEUX_PUBLICS[p]
+                        for s in offered
+                        for p in publics.get(s, [])
+                        if p in LIEUX_PUBLICS
+                    )
+                ),
+                "frais_a_charge": "|".join(
+                    _ordered(
+                        std.labels[services[s]["fee"]] for s in offered if services[s].get("fee")
+                    )
+                ),
+                "modalites_accompagnement": "|".join(
+                    _ordered(std.labels[m] for s in offered for m in modalities.get(s, []))
+                ),
+            }
+        )
+    return [{column: row.get(column, "") for column in LIEUX_COLUMNS} for row in rows]
+
+
+def _ordered(values) -> list[str]:
+    return sorted(set(values))
+
+
+def _number(value) -> str:
+    return "" if value is None else repr(float(value))
+
+
+def _shorten(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def write_lieux_csv(built: BuiltGraph, tables: Tables, path: Path) -> Path:
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=LIEUX_COLUMNS)
+        writer.writeheader()
+        writer.writerows(lieux_rows(built, tables))
+    return path
+
+
+def data_inclusion(built: BuiltGraph, tables: Tables) -> tuple[list[dict], list[dict]]:
+    """(structures, services) in the data·inclusion v1 schemas."""
+    std = Standards(built, tables)
+    source = f"maillage-{built.network.meta.get('id')}"
+    sites = {row["id"]: row for row in tables["sites"]}
+    sites_of = _by(tables["sites"], "actor")
+    needs = _links(tables, "service_needs", "service_id", "concept_id")
+    publics = _links(tables, "service_publics", "service_id", "concept_id")
+    modalities = _links(tables, "service_modalities", "service_id", "concept_id")
+    service_sites = _links(tables, "service_sites", "service_id", "site_id")
+    services_of = _by(tables["services"], "provider")
+    structures, services = [], []
+    for actor in sorted(tables["actors"], key=lambda a: a["id"]):
+        first = sorted(sites_of.get(actor["id"], []), key=lambda s: s["id"])
+        place = first[0] if first else {}
+        dates = [s["modified"] for s in services_of.get(actor["id"], []) if s.get("modified")]
+        structures.append(
+            {
+                "source": source,
+                "id": actor["id"],
+                "nom": _name(actor["name"]),
+                "date_maj": max(dates) if dates else _today(),
+                "siret": actor.get("siret"),
+                "telephone": actor.get("telephone"),
+                "courriel": actor.get("email"),
+                "site_web": actor.get("url"),
+                "description": _description(actor.get("description"), actor["name"]),
+                **_address(place),
+            }
+        )
+    for service in sorted(tables["services"], key=lambda s: s["id"]):
+        at = [sites[s] for s in sorted(service_sites.get(service["id"], []))]
+        place = at[0] if at else {}
+        fee = (service.get("fee") or "").removeprefix("fees/")
+        labels = [std.labels[n] for n in needs.get(service["id"], [])]
+        services.append(
+            {
+                "source": source,
+                "structure_id": service["provider"],
+                "id": service["id"],
+                "nom": _name(service["name"]),
+                "description": _description(
+                    service.get("description"), f"{service['name']} : {', '.join(labels)}."
+                ),
+                "date_maj": service.get("modified") or _today(),
+                "thematiques": _ordered(
+                    t for n in needs.get(service["id"], []) for t in std.di_thematiques(n)
+                )
+                or None,
+                "publics": _ordered(
+                    p.removeprefix("publics/") for p in publics.get(service["id"], [])
+                )
+                or None,
+                "frais": {
+                    "gratuit": "gratuit",
+                    "payant": "payant",
+                    "gratuit-sous-condition": "gratuit",
+                }.get(fee),
+                "frais_precisions": "Gratuit sous condition"
+                if fee == "gratuit-sous-condition"
+                else None,
+                "modes_accueil": _ordered(
+                    "a-distance" if m == "modalities/a-distance" else "en-presentiel"
+                    for m in modalities.get(service["id"], [])
+                )
+                or None,
+                **_address(place),
+            }
+        )
+    return structures, services
+
+
+def _name(name: str) -> str:
+    name = name.rstrip(".").strip()
+    return _shorten(name, 150) if len(name) >= 3 else name.ljust(3, "_")
+
+
+def _description(text: str | None, fallback: str) -> str | None:
+    text = (text or fallback or "").strip()
+    return _shorten(text, 10000) if len(text) >= 5 else None
+
+
+def _address(site: dict) -> dict:
+    if not site:
+        return {}
+    return {
+        "adresse": site.get("street"),
+        "code_postal": site.get("postcode"),
+        "code_insee": site.get("insee"),
+        "commune": site.get("commune"),
+        "latitude": site.get("latitude"),
+        "longitude": site.get("longitude"),
+        "horaires_accueil": site.get("opening_hours"),
+    }
+
+
+def write_data_inclusion(built: BuiltGraph, tables: Tables, folder: Path) -> list[Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    structures, services = data_inclusion(built, tables)
+    paths = []
+    for name, items in (("structures.json", structures), ("services.json", services)):
+        path = folder / name
+        path.write_text(json.dumps(items, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+        paths.append(path)
+    return paths

@@ -1,0 +1,171 @@
+"""National standards: exports valid against the standards' own schemas, imports of the lieux
+CSV (the standard's example, our own export, producers' mistakes)."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import jsonschema
+import pytest
+from click.testing import CliRunner
+from conftest import DATA
+from frictionless import Schema, system, validate
+from rdflib import Graph
+from rdflib.namespace import DCAT
+
+from graph.tables import graph_tables
+from publish.build import check
+from publish.cli import cli
+from publish.standards_out import data_inclusion, lieux_rows, write_lieux_csv
+
+STANDARDS = Path(__file__).parent / "standards"
+INPUTS = Path(__file__).parent / "standards_inputs"
+LIEUX_SCHEMA = STANDARDS / "lieux-mediation-numerique" / "schema.json"
+EXAMPLE = STANDARDS / "lieux-mediation-numerique" / "exemple-valide.csv"
+
+
+@pytest.fixture(scope="module")
+def built():
+    return check(DATA)
+
+
+def _frictionless(path: Path):
+    with system.use_context(trusted=True):
+        return validate(str(path), schema=Schema.from_descriptor(str(LIEUX_SCHEMA)))
+
+
+def test_the_lieux_export_is_valid_against_the_standard(built, tmp_path: Path):
+    path = write_lieux_csv(built, graph_tables(built), tmp_path / "lieux.csv")
+    report = _frictionless(path)
+    assert report.valid, report.flatten(["rowNumber", "fieldName", "message"])
+    rows = list(csv.DictReader(path.open(encoding="utf-8")))
+    assert len(rows) == 34  # one row per site
+    # the check can fail: a postcode of four digits is refused
+    rows[0]["code_postal"] = "1314"
+    broken = tmp_path / "broken.csv"
+    with broken.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    assert not _frictionless(broken).valid
+
+
+def test_the_build_publishes_the_lieux_csv_in_the_catalogue(default_dist: Path):
+    assert (default_dist / "lieux-mediation-numerique.csv").exists()
+    catalog = Graph().parse(default_dist / "catalog.ttl")
+    names = {str(d).rsplit("/", 1)[-1] for d in catalog.subjects(DCAT.downloadURL, None)}
+    assert "lieux-mediation-numerique.csv" in names
+
+
+@pytest.mark.parametrize("kind", ["structure", "service"])
+def test_the_data_inclusion_export_is_valid_against_v1(built, kind: str):
+    schema = json.loads((STANDARDS / "data-inclusion-v1" / f"{kind}.json").read_text())
+    structures, services = data_inclusion(built, graph_tables(built))
+    items = structures if kind == "structure" else services
+    assert len(items) == (31 if kind == "structure" else 62)
+    validator = jsonschema.Draft202012Validator(
+        schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
+    )
+    for item in items:
+        errors = list(validator.iter_errors(item))
+        assert not errors, (item["id"], [e.message for e in errors])
+    assert list(validator.iter_errors({**items[0], "nom": "x"}))  # the check can fail
+
+
+def test_the_data_inclusion_export_command(tmp_path: Path):
+    result = CliRunner().invoke(
+        cli, ["export", "data-inclusion", "-o", str(tmp_path / "di"), "--data", str(DATA)]
+    )
+    assert result.exit_code == 0, result.output
+    services = json.loads((tmp_path / "di" / "services.json").read_text(encoding="utf-8"))
+    fablab = next(s for s in services if s["id"] == "micro-folie-fablab")
+    assert fablab["thematiques"] == ["remobilisation--activites-sportives-et-culturelles"]
+    assert fablab["publics"] == ["jeunes", "tous-publics"]
+
+
+def _import(csv_path: Path, into: Path, *args: str):
+    return CliRunner().invoke(
+        cli, ["import", "lieux-mediation", str(csv_path), "--into", str(into), *args]
+    )
+
+
+def test_the_standards_example_imports_builds_and_validates(tmp_path: Path):
+    result = _import(EXAMPLE, tmp_path / "data")
+    assert result.exit_code == 0, result.output
+    assert "1 acteurs, 1 lieux, 3 services" in result.output
+    built = check(tmp_path / "data")
+    actor = built.network.of_kind("actor")[0]
+    assert actor.values["siret"] == "43493312300029"
+    assert "Hubik" in actor.values["source"] and "structure-1" in actor.values["source"]
+    site = built.network.of_kind("site")[0]
+    assert site.values["opening_hours"] == "Mo-Fr 09:00-12:00,14:00-18:30; Sa 08:30-12:00"
+    assert "&id0" not in next((tmp_path / "data" / "actors").glob("*.yaml")).read_text()
+
+
+def test_export_then_import_gives_back_the_places_and_services(built, tmp_path: Path):
+    exported = write_lieux_csv(built, graph_tables(built), tmp_path / "export.csv")
+    assert _import(exported, tmp_path / "data").exit_code == 0
+    again = check(tmp_path / "data")
+    before = {r["id"]: r for r in lieux_rows(built, graph_tables(built))}
+    after = {r["id"]: r for r in lieux_rows(again, graph_tables(again))}
+    assert set(before) == set(after)
+    for site_id, row in before.items():
+        for column in (
+            "nom",
+            "adresse",
+            "code_postal",
+            "code_insee",
+            "commune",
+            "latitude",
+            "longitude",
+            "horaires",
+            "services",
+            "typologie",
+        ):
+            assert after[site_id][column] == row[column], (site_id, column)
+
+
+def test_producers_mistakes_are_each_located_and_nothing_is_written(tmp_path: Path):
+    result = _import(INPUTS / "erreurs-de-producteurs.csv", tmp_path / "data")
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        "erreurs-de-producteurs.csv:1: horaire: colonne inconnue du standard v1.0.2 "
+        "(vouliez-vous dire : horaires ?)",
+        "erreurs-de-producteurs.csv:3: actor lieu-au-telephone-sans-33: telephone: téléphone "
+        "invalide : format international sans espaces, par exemple +33490000000 "
+        "(valeur : « 04 90 00 00 00 »)",
+        "erreurs-de-producteurs.csv:4: site lieu-ancien-libelle: services: valeur inconnue du "
+        "standard : « Aide aux demarches administratives » (vouliez-vous dire : « Aide aux "
+        "démarches administratives » ?)",
+        "erreurs-de-producteurs.csv:5: site lieu-separateur: publics_specifiquement_adresses: "
+        "valeurs séparées par « ; » : le standard les sépare par « | »",
+        "erreurs-de-producteurs.csv:6: site lieu-code-postal: code_postal: code postal "
+        "invalide : 5 chiffres, par exemple 13140 (valeur : « 1314 »)",
+        "5 erreur(s) dans 1 fichier(s) : rien n'a été publié.",
+    ]
+    assert not (tmp_path / "data").exists()
+
+
+def test_a_file_with_no_usable_row_fails(tmp_path: Path):
+    result = _import(EXAMPLE, tmp_path / "data", "--commune", "13063")
+    assert result.exit_code == 1
+    assert "aucune ligne utilisable" in result.stderr
+
+
+def test_a_semicolon_separated_file_is_named_as_such(tmp_path: Path):
+    text = EXAMPLE.read_text(encoding="utf-8").splitlines()
+    bad = tmp_path / "points-virgules.csv"
+    bad.write_text(text[0].replace(",", ";") + "\n", encoding="utf-8")
+    result = _import(bad, tmp_path / "data")
+    assert result.exit_code == 1
+    assert "séparées par « ; »" in result.stderr
+
+
+def test_importing_twice_refuses_to_overwrite(tmp_path: Path):
+    assert _import(EXAMPLE, tmp_path / "data").exit_code == 0
+    before = sorted(p.read_bytes() for p in (tmp_path / "data").rglob("*.yaml"))
+    result = _import(EXAMPLE, tmp_path / "data")
+    assert result.exit_code == 1 and "existe déjà" in result.stderr
+    assert sorted(p.read_bytes() for p in (tmp_path / "data").rglob("*.yaml")) == before
