@@ -28,7 +28,7 @@ from publish.site import serve as serve_site
 from publish.sparql import PushError, QueryError, load_published, render
 from publish.sparql import push as push_graph
 from publish.sparql import query as run_query
-from publish.standards_out import write_data_inclusion, write_lieux_csv
+from publish.standards_out import write_data_inclusion, write_lieux_csv, write_openreferral
 
 GRAPH_IRI = re.compile(r"https?://[^\s<>\"{}|\\^`]+")
 
@@ -424,6 +424,16 @@ def export_data_inclusion(output: Path, data_dir: Path) -> None:
     """structures.json et services.json au schéma data·inclusion v1."""
     built = _checked(data_dir)
     paths = write_data_inclusion(built, graph_tables(built), output)
+    click.echo("Écrit : " + ", ".join(str(p) for p in paths))
+
+
+@export.command(name="openreferral")
+@click.option("-o", "--output", required=True, type=click.Path(file_okay=False, path_type=Path))
+@DATA_OPTION
+def export_openreferral(output: Path, data_dir: Path) -> None:
+    """Open Referral HSDS 3.0 : organisations, services, lieux, taxonomie (JSON)."""
+    built = _checked(data_dir)
+    paths = write_openreferral(built, graph_tables(built), output)
     click.echo("Écrit : " + ", ".join(str(p) for p in paths))
 
 

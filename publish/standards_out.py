@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import json
 import time
+import uuid
 from pathlib import Path
 
 from rdflib import URIRef
@@ -295,6 +296,158 @@ def write_data_inclusion(built: BuiltGraph, tables: Tables, folder: Path) -> lis
     paths = []
     for name, items in (("structures.json", structures), ("services.json", services)):
         path = folder / name
+        path.write_text(json.dumps(items, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+        paths.append(path)
+    return paths
+
+
+# --- Open Referral HSDS 3.0 -------------------------------------------------------------------
+
+HSDS_FILES = ("organizations", "services", "locations", "service_at_locations", "taxonomy_terms")
+
+
+def _uuid(iri: str) -> str:
+    """A stable HSDS id (HSDS wants UUIDs): uuid5 of the resource's IRI."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, iri))
+
+
+def openreferral(built: BuiltGraph, tables: Tables) -> dict[str, list[dict]]:
+    """HSDS 3.0 objects: organizations, services, locations, service_at_locations and the
+    taxonomy terms (needs and publics) that services are tagged with (as attributes)."""
+    std = Standards(built, tables)
+    concepts = {row["id"]: row for row in tables["concepts"]}
+    used = {r["concept_id"] for name in ("service_needs", "service_publics") for r in tables[name]}
+    terms = {}
+    for concept_id in sorted(used):
+        row = concepts[concept_id]
+        definition = built.vocab.graph.value(URIRef(row["iri"]), SKOS.definition)
+        terms[concept_id] = {
+            "id": _uuid(row["iri"]),
+            "code": row["notation"],
+            "name": row["label"],
+            "description": str(definition) if definition else row["label"],
+            "taxonomy": f"maillage:{row['scheme']}",
+            "language": "fr",
+            "term_uri": row["iri"],
+        }
+        if row["broader"] in concepts:
+            terms[concept_id]["parent_id"] = _uuid(concepts[row["broader"]]["iri"])
+    organizations = []
+    for actor in sorted(tables["actors"], key=lambda a: a["id"]):
+        organization = {
+            "id": _uuid(actor["iri"]),
+            "name": actor["name"],
+            "description": actor.get("description") or actor["name"],
+            "website": actor.get("url"),
+            "email": actor.get("email"),
+        }
+        if actor.get("siret"):
+            organization["organization_identifiers"] = [
+                {
+                    "id": _uuid(actor["iri"] + "#siret"),
+                    "organization_id": organization["id"],
+                    "identifier_type": "SIRET",
+                    "identifier": actor["siret"],
+                    "identifier_scheme": "FR-SIRET",
+                }
+            ]
+        if actor.get("telephone"):
+            organization["phones"] = [
+                {
+                    "id": _uuid(actor["iri"] + "#phone"),
+                    "organization_id": organization["id"],
+                    "number": actor["telephone"],
+                }
+            ]
+        organizations.append({k: v for k, v in organization.items() if v is not None})
+    sites = {row["id"]: row for row in tables["sites"]}
+    locations = []
+    for site in sorted(tables["sites"], key=lambda s: s["id"]):
+        location_id = _uuid(site["iri"])
+        location = {
+            "id": location_id,
+            "location_type": "physical",
+            "name": site["name"],
+            "organization_id": _uuid(_actor_iri(tables, site["actor"])),
+            "latitude": site.get("latitude"),
+            "longitude": site.get("longitude"),
+            "addresses": [
+                {
+                    "id": _uuid(site["iri"] + "#address"),
+                    "location_id": location_id,
+                    "address_1": site["street"],
+                    "city": site["commune"],
+                    # HSDS asks for a region; the département code is what the INSEE code gives
+                    "state_province": site["insee"][:2],
+                    "postal_code": site["postcode"],
+                    "country": "FR",
+                    "address_type": "physical",
+                }
+            ],
+        }
+        if site.get("opening_hours"):
+            location["schedules"] = [
+                {
+                    "id": _uuid(site["iri"] + "#schedule"),
+                    "location_id": location_id,
+                    "description": f"Horaires (format OpenStreetMap) : {site['opening_hours']}",
+                }
+            ]
+        locations.append({k: v for k, v in location.items() if v is not None})
+    needs = _links(tables, "service_needs", "service_id", "concept_id")
+    publics = _links(tables, "service_publics", "service_id", "concept_id")
+    service_sites = _links(tables, "service_sites", "service_id", "site_id")
+    services, at_locations = [], []
+    for service in sorted(tables["services"], key=lambda s: s["id"]):
+        service_id = _uuid(service["iri"])
+        tagged = needs.get(service["id"], []) + publics.get(service["id"], [])
+        labels = [std.labels[n] for n in needs.get(service["id"], [])]
+        services.append(
+            {
+                "id": service_id,
+                "organization_id": _uuid(_actor_iri(tables, service["provider"])),
+                "name": service["name"],
+                "description": service.get("description")
+                or f"{service['name']} : {', '.join(labels)}.",
+                "status": "active",
+                "attributes": [
+                    {
+                        "id": _uuid(service["iri"] + "#" + t),
+                        "link_id": service_id,
+                        "link_type": "service",
+                        "link_entity": "service",
+                        "taxonomy_term_id": terms[t]["id"],
+                    }
+                    for t in sorted(tagged)
+                ],
+            }
+        )
+        for site_id in sorted(service_sites.get(service["id"], [])):
+            at_locations.append(
+                {
+                    "id": _uuid(f"{service['iri']}@{sites[site_id]['iri']}"),
+                    "service_id": service_id,
+                    "location_id": _uuid(sites[site_id]["iri"]),
+                }
+            )
+    return {
+        "organizations": organizations,
+        "services": services,
+        "locations": locations,
+        "service_at_locations": at_locations,
+        "taxonomy_terms": [terms[k] for k in sorted(terms)],
+    }
+
+
+def _actor_iri(tables: Tables, actor_id: str) -> str:
+    return next(a["iri"] for a in tables["actors"] if a["id"] == actor_id)
+
+
+def write_openreferral(built: BuiltGraph, tables: Tables, folder: Path) -> list[Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for name, items in openreferral(built, tables).items():
+        path = folder / f"{name}.json"
         path.write_text(json.dumps(items, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
         paths.append(path)
     return paths

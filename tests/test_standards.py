@@ -169,3 +169,58 @@ def test_importing_twice_refuses_to_overwrite(tmp_path: Path):
     result = _import(EXAMPLE, tmp_path / "data")
     assert result.exit_code == 1 and "existe déjà" in result.stderr
     assert sorted(p.read_bytes() for p in (tmp_path / "data").rglob("*.yaml")) == before
+
+
+HSDS = STANDARDS / "openreferral-hsds-3.0"
+HSDS_SCHEMAS = {
+    "organizations": "organization",
+    "services": "service",
+    "locations": "location",
+    "service_at_locations": "service_at_location",
+    "taxonomy_terms": "taxonomy_term",
+}
+
+
+def _hsds_validator(name: str) -> jsonschema.Draft202012Validator:
+    from referencing import Registry, Resource
+    from referencing.jsonschema import DRAFT202012
+
+    resources = [
+        (
+            path.name,
+            Resource.from_contents(
+                json.loads(path.read_text(encoding="utf-8")), default_specification=DRAFT202012
+            ),
+        )
+        for path in HSDS.glob("*.json")
+    ]
+    schema = json.loads((HSDS / f"{name}.json").read_text(encoding="utf-8"))
+    return jsonschema.Draft202012Validator(
+        schema,
+        registry=Registry().with_resources(resources),
+        format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER,
+    )
+
+
+def test_the_openreferral_export_is_valid_hsds_3(tmp_path: Path):
+    result = CliRunner().invoke(
+        cli, ["export", "openreferral", "-o", str(tmp_path / "hsds"), "--data", str(DATA)]
+    )
+    assert result.exit_code == 0, result.output
+    counts = {}
+    for file_name, schema in HSDS_SCHEMAS.items():
+        items = json.loads((tmp_path / "hsds" / f"{file_name}.json").read_text("utf-8"))
+        validator = _hsds_validator(schema)
+        for item in items:
+            errors = list(validator.iter_errors(item))
+            assert not errors, (file_name, item["id"], [e.message for e in errors])
+        counts[file_name] = len(items)
+        # the check can fail: HSDS ids are UUIDs
+        assert list(validator.iter_errors({**items[0], "id": "pas-un-uuid"})), file_name
+    assert counts["organizations"] == 31 and counts["services"] == 62
+    assert counts["locations"] == 34
+    services = json.loads((tmp_path / "hsds" / "services.json").read_text("utf-8"))
+    terms = {
+        t["id"] for t in json.loads((tmp_path / "hsds" / "taxonomy_terms.json").read_text("utf-8"))
+    }
+    assert all(a["taxonomy_term_id"] in terms for s in services for a in s["attributes"])
