@@ -17,7 +17,10 @@ from rdflib import DCTERMS, OWL, RDF, SKOS, Graph, Literal, Namespace, URIRef
 
 ROOT = "http://maillage.invalid/concept/"
 
-# (scheme, source file, French title, upstream version, notation taken from)
+# Older versions of a list: their labels, where they changed, become skos:altLabel.
+OLDER = {"thematiques": ("data-inclusion/v0/extra/thematiques.json", "v0")}
+
+# (scheme, source file, French title, upstream version)
 LISTS = [
     (
         "publics",
@@ -41,7 +44,9 @@ LISTS = [
 UPSTREAM = "https://github.com/gip-inclusion/data-inclusion-schema"
 
 
-def scheme_graph(scheme: str, items: list[dict], title: str, version: str) -> Graph:
+def scheme_graph(
+    scheme: str, items: list[dict], title: str, version: str, older: list[dict] | None = None
+) -> Graph:
     ns = Namespace(f"{ROOT}{scheme}/")
     scheme_iri = URIRef(f"{ROOT}{scheme}")
     g = Graph()
@@ -63,6 +68,10 @@ def scheme_graph(scheme: str, items: list[dict], title: str, version: str) -> Gr
         g.add((concept, SKOS.prefLabel, Literal(item["label"], lang="fr")))
         if item.get("description"):
             g.add((concept, SKOS.definition, Literal(item["description"], lang="fr")))
+    current = {item["value"]: item["label"] for item in items}
+    for item in older or []:
+        if item["value"] in current and item["label"] != current[item["value"]]:
+            g.add((ns[item["value"]], SKOS.altLabel, Literal(item["label"], lang="fr")))
     return g
 
 
@@ -76,7 +85,12 @@ def relative_turtle(g: Graph, scheme: str) -> str:
 def main(standards: Path, out: Path) -> None:
     for scheme, source, title, version in LISTS:
         items = json.loads((standards / source).read_text(encoding="utf-8"))
-        g = scheme_graph(scheme, items, title, version)
+        older = None
+        if scheme in OLDER:
+            older_file, older_version = OLDER[scheme]
+            older = json.loads((standards / older_file).read_text(encoding="utf-8"))
+            version += f" ; libellés {older_version} en skos:altLabel"
+        g = scheme_graph(scheme, items, title, version, older)
         (out / f"{scheme}.ttl").write_text(relative_turtle(g, scheme), encoding="utf-8")
         print(f"{scheme}: {len(items)} concepts")
 

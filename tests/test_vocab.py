@@ -84,3 +84,14 @@ def test_vocab_files_are_relative_to_the_network_base(tmp_path: Path):
         str(other.resolve("poles", "necessite"))
         == "https://other.example/net/concept/poles/necessite"
     )
+
+
+def test_older_labels_of_the_standards_are_alternative_labels(vocab):
+    concept = vocab.notations["thematiques"]["numerique--acquerir-un-equipement"]
+    alt = {str(x) for x in vocab.graph.objects(concept, SKOS.altLabel)}
+    assert alt == {"Acquérir un équipement numérique"}  # the data·inclusion v0 label
+    # and a value written with an older label resolves to the same concept
+    assert vocab.resolve("thematiques", "Acquérir un équipement numérique") == concept
+    assert vocab.resolve("needs", "Comprehension du monde numérique") == vocab.resolve(
+        "needs", "comprehension-monde-numerique"
+    )
