@@ -59,6 +59,26 @@ COLUMNS = (
     "fiche_acces_libre",
     "prise_rdv",
 )
+# The standard's v0.1 layout (Schema_V0.1.json): renamed columns, ";" between values, and
+# "publics accueillis" split in v1 into specific publics and specific support.
+V0_COLUMNS = {
+    "courriel": "courriels",
+    "publics_accueillis": "publics_specifiquement_adresses",
+    "conditions_acces": "frais_a_charge",
+    "labels_autres": "autres_formations_labels",
+    "accessibilite": "fiche_acces_libre",
+}
+V0_DROPPED = {"cle_ban", "labels_nationaux"}
+# v0.1 values with no v1 equivalent: dropped, and reported
+V0_WITHOUT_EQUIVALENT = {
+    "Accepte le Pass numérique : Il est possible d'utiliser un Pass numérique pour accéder au lieu",
+}
+V0_PUBLICS = {
+    "Seniors (+ 65 ans)": "Seniors",
+    "Familles/enfants": "Familles et/ou enfants",
+    "Jeunes (16-26 ans)": "Jeunes",
+    "Uniquement femmes": "Femmes",
+}
 PUBLICS = {
     "Jeunes": "jeunes",
     "Étudiants": "etudiants",
@@ -104,6 +124,8 @@ class Imported:
     communes: dict[str, str] = field(default_factory=dict)
     errors: list[DataError] = field(default_factory=list)
     rows: int = 0
+    fixes: Counter = field(default_factory=Counter)  # corrections applied, in French
+    separator: str = "|"
 
 
 def slug(text: str) -> str:
@@ -118,24 +140,27 @@ class _Labels:
     def __init__(self, vocab: Vocabulary, scheme: str, top_only: bool = False):
         graph = vocab.graph
         self.codes: dict[str, str] = {}
+        self.preferred: dict[str, str] = {}
+        self.older: set[str] = set()  # labels that are not the current one (skos:altLabel)
         for notation, concept in vocab.notations.get(scheme, {}).items():
-            if top_only and graph.value(concept, SKOS.broader) is not None:
-                continue
-            for label in graph.objects(concept, SKOS.prefLabel):
-                self.codes[str(label)] = notation
+            self.preferred[notation] = str(graph.value(concept, SKOS.prefLabel))
+            if not (top_only and graph.value(concept, SKOS.broader) is not None):
+                for label in graph.objects(concept, SKOS.prefLabel):
+                    self.codes[str(label)] = notation
             for label in graph.objects(concept, SKOS.altLabel):
                 self.codes.setdefault(str(label), notation)
+                self.older.add(str(label))
 
     def code(self, label: str) -> str | None:
         return self.codes.get(label)
 
     def hint(self, label: str) -> str | None:
-        close = difflib.get_close_matches(label, list(self.codes), n=2, cutoff=0.6)
-        return (
-            "vouliez-vous dire : " + " ou ".join(f"« {c} »" for c in close) + " ?"
-            if close
-            else None
-        )
+        """A "did you mean" among the current labels (never an outdated one)."""
+        current = [c for c in self.codes if c not in self.older]
+        close = difflib.get_close_matches(label, current, n=2, cutoff=0.6)
+        if not close:
+            return None
+        return "vouliez-vous dire : " + " ou ".join(f"« {c} »" for c in close) + " ?"
 
 
 def read_lieux_csv(
@@ -145,6 +170,18 @@ def read_lieux_csv(
     result = Imported()
     reader = csv.DictReader(io.StringIO(text))
     header = reader.fieldnames or []
+    legacy = bool(set(header) & (set(V0_COLUMNS) | V0_DROPPED))
+    if legacy:
+        result.separator = ";"
+        result.fixes["fichier au format v0.1 du standard : valeurs séparées par « ; »"] += 1
+        for old, new in V0_COLUMNS.items():
+            if old in header:
+                result.fixes[f"v0.1 : colonne « {old} » lue comme « {new} »"] += 1
+        for old in V0_DROPPED:
+            if old in header:
+                result.fixes[f"v0.1 : colonne « {old} » ignorée (maillage ne la reprend pas)"] += 1
+        header = [V0_COLUMNS.get(c, c) for c in header if c not in V0_DROPPED]
+        reader = _renamed(reader)
     if len(header) == 1 and ";" in header[0]:
         result.errors.append(
             DataError(
@@ -194,12 +231,29 @@ def read_lieux_csv(
     return result
 
 
+class _renamed:
+    """A DictReader over a v0.1 file whose rows carry the v1 column names."""
+
+    def __init__(self, reader: csv.DictReader):
+        self.reader = reader
+
+    @property
+    def line_num(self) -> int:
+        return self.reader.line_num
+
+    def __iter__(self):
+        for row in self.reader:
+            yield {V0_COLUMNS.get(k, k): v for k, v in row.items() if k not in V0_DROPPED}
+
+
 def _values(
     result: Imported, row: dict, column: str, line: int, display: str, record: str
 ) -> list[str]:
     raw = (row.get(column) or "").strip()
     if not raw:
         return []
+    if result.separator == ";":  # the v0.1 layout
+        return [v.strip() for v in raw.split(";") if v.strip()]
     if ";" in raw and "|" not in raw:
         result.errors.append(
             DataError(
@@ -218,7 +272,12 @@ def _values(
 def _codes(result, row, column, line, display, record, labels: _Labels) -> list[str]:
     codes = []
     for value in _values(result, row, column, line, display, record):
+        if result.separator == ";" and value in V0_WITHOUT_EQUIVALENT:
+            result.fixes[f"ancienne valeur « {value} » ignorée (sans équivalent v1)"] += 1
+            continue
         code = labels.code(value)
+        if code is not None and value in labels.older:
+            result.fixes[f"ancienne valeur « {value} » lue comme « {labels.preferred[code]} »"] += 1
         if code is None:
             result.errors.append(
                 DataError(
@@ -266,6 +325,13 @@ def _row(result, row, line, display, needs, fees, modalities, poles, typologies)
             )
     publics = []
     for value in _values(result, row, "publics_specifiquement_adresses", line, display, record):
+        if result.separator == ";":  # v0.1 "publics accueillis"
+            if value in V0_PUBLICS:
+                result.fixes[f"ancien public « {value} » lu comme « {V0_PUBLICS[value]} »"] += 1
+                value = V0_PUBLICS[value]
+            else:
+                result.fixes[f"ancien public « {value} » ignoré (pas de public v1 équivalent)"] += 1
+                continue
         if value in PUBLICS:
             publics.append(PUBLICS[value])
         else:
@@ -356,7 +422,7 @@ def _row(result, row, line, display, needs, fees, modalities, poles, typologies)
 
 
 def needs_label(labels: _Labels, code: str) -> str:
-    return next(label for label, c in labels.codes.items() if c == code)
+    return labels.preferred[code]
 
 
 def _provenance(row: dict) -> str:
@@ -368,7 +434,7 @@ def _provenance(row: dict) -> str:
 
 
 def _first(value: str | None) -> str | None:
-    parts = [v.strip() for v in (value or "").split("|") if v.strip()]
+    parts = [v.strip() for v in re.split(r"[|,;]", value or "") if v.strip()]
     return parts[0] if parts else None
 
 

@@ -400,6 +400,10 @@ def import_lieux_mediation(csv_file: Path, into: Path, communes: tuple[str, ...]
         f"Importé dans {into} : {report.actors} acteurs, {report.sites} lieux, "
         f"{report.services} services ({len(report.files)} fichiers écrits)."
     )
+    if report.fixes:
+        click.echo("Corrections appliquées :")
+        for fix, count in sorted(report.fixes.items()):
+            click.echo(f"  - {fix}" + (f" ({count} fois)" if count > 1 else ""))
 
 
 @cli.group()

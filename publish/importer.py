@@ -29,6 +29,7 @@ class ImportReport:
     sites: int
     services: int
     files: list[Path]
+    fixes: dict[str, int]  # corrections applied (an older layout, older labels), in French
 
 
 def _network_meta(into: Path, communes: dict[str, str]) -> dict:
@@ -104,7 +105,7 @@ def import_lieux(csv_path: Path, into: Path, communes: list[str] | None = None) 
         written = _publish(stage, into, documents, vocab_dir)
     sites = sum(len(d.get("sites", [])) for d in documents.values())
     services = sum(len(d.get("services", [])) for d in documents.values())
-    return ImportReport(len(documents), sites, services, written)
+    return ImportReport(len(documents), sites, services, written, dict(result.fixes))
 
 
 class _PlainDumper(yaml.SafeDumper):

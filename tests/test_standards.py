@@ -224,3 +224,28 @@ def test_the_openreferral_export_is_valid_hsds_3(tmp_path: Path):
         t["id"] for t in json.loads((tmp_path / "hsds" / "taxonomy_terms.json").read_text("utf-8"))
     }
     assert all(a["taxonomy_term_id"] in terms for s in services for a in s["attributes"])
+
+
+def test_the_legacy_v0_layout_is_recognised_mapped_and_every_fix_reported(tmp_path: Path):
+    result = _import(INPUTS / "lieux-v0.1.csv", tmp_path / "data")
+    assert result.exit_code == 0, result.output
+    for fix in (
+        "fichier au format v0.1 du standard : valeurs séparées par « ; »",
+        "v0.1 : colonne « courriel » lue comme « courriels »",
+        "v0.1 : colonne « conditions_acces » lue comme « frais_a_charge »",
+        "ancienne valeur « Prendre en main un ordinateur » lue comme « Maîtrise des outils "
+        "numériques du quotidien »",
+        "ancien public « Seniors (+ 65 ans) » lu comme « Seniors »",
+        "ancien public « Adultes » ignoré (pas de public v1 équivalent)",
+        "ancienne valeur « Seul : j'ai accès à du matériel et une connexion » lue comme "
+        "« En autonomie »",
+    ):
+        assert f"  - {fix}" in result.output, fix
+    built = check(tmp_path / "data")
+    services = {r.id: r.values for r in built.network.of_kind("service")}
+    assert services["structure-1-numerique-entreprises"]["needs"] == ["numerique-entreprises"]
+    assert services["structure-1-maitrise-outils-numeriques"]["fee"] == "payant"
+    assert services["structure-2-acces-aux-droits"]["publics"] == ["seniors"]
+    actors = {r.id: r.values for r in built.network.of_kind("actor")}
+    assert actors["anonymal"]["email"] == "contact@laquincaillerie.tl"
+    assert actors["anonymal"]["url"] == "https://www.laquincaillerie.tl/"
