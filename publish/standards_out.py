@@ -18,51 +18,12 @@ from rdflib import URIRef
 from rdflib.namespace import SKOS
 
 from graph.build import BuiltGraph
+from graph.standards_in import COLUMNS, PUBLICS
 from graph.tables import Tables
 
-# The columns of the standard (schema.json v1.0.2), in its order.
-LIEUX_COLUMNS = (
-    "id",
-    "pivot",
-    "nom",
-    "commune",
-    "code_postal",
-    "code_insee",
-    "adresse",
-    "complement_adresse",
-    "latitude",
-    "longitude",
-    "typologie",
-    "telephone",
-    "courriels",
-    "site_web",
-    "horaires",
-    "presentation_resume",
-    "presentation_detail",
-    "source",
-    "itinerance",
-    "structure_parente",
-    "date_maj",
-    "services",
-    "publics_specifiquement_adresses",
-    "prise_en_charge_specifique",
-    "frais_a_charge",
-    "dispositif_programmes_nationaux",
-    "formations_labels",
-    "autres_formations_labels",
-    "modalites_acces",
-    "modalites_accompagnement",
-    "fiche_acces_libre",
-    "prise_rdv",
-)
-# data·inclusion publics -> the lieux standard's "publics spécifiquement adressés"
-LIEUX_PUBLICS = {
-    "publics/jeunes": "Jeunes",
-    "publics/etudiants": "Étudiants",
-    "publics/familles": "Familles et/ou enfants",
-    "publics/seniors": "Seniors",
-    "publics/femmes": "Femmes",
-}
+# The columns of the standard (schema.json v1.0.2), in its order, and its publics.
+LIEUX_COLUMNS = COLUMNS
+LIEUX_PUBLICS = {f"publics/{code}": label for label, code in PUBLICS.items()}
 UNKNOWN_PIVOT = "00000000000000"  # what the national cartography uses when no SIRET is known
 LIEUX_FILE = "lieux-mediation-numerique.csv"
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -11,17 +10,12 @@ from pathlib import Path
 
 import httpx
 import pytest
+from browser import free_port
 from click.testing import CliRunner
 from conftest import DATA
 from rdflib import Graph
 
 from publish.cli import cli
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -32,7 +26,7 @@ def oxigraph(tmp_path_factory: pytest.TempPathFactory):
         if found is None:
             pytest.skip("the oxigraph server is not installed (pip install '.[test]')")
         binary = Path(found)
-    port = _free_port()
+    port = free_port()
     store = tmp_path_factory.mktemp("oxigraph")
     process = subprocess.Popen(
         [str(binary), "serve", "--location", str(store), "--bind", f"127.0.0.1:{port}"],
@@ -102,7 +96,7 @@ def test_push_replaces_the_graph_and_the_server_answers_like_the_local_graph(
 
 
 def test_a_server_that_is_down_is_a_clear_error(default_dist: Path):
-    result = _push(default_dist, "--endpoint", f"http://127.0.0.1:{_free_port()}/store")
+    result = _push(default_dist, "--endpoint", f"http://127.0.0.1:{free_port()}/store")
     assert result.exit_code == 1
     assert "serveur SPARQL injoignable" in result.stderr
     assert "Traceback" not in result.output
