@@ -58,6 +58,8 @@ def term(f: Field, value: Any, base: str, vocab: Vocabulary) -> URIRef | Literal
 
 
 def _lexical_ok(kind: str, text: str) -> bool:
+    if kind == "integer":
+        return re.fullmatch(r"[+-]?\d+", text) is not None
     if kind == "decimal":
         return re.fullmatch(r"[+-]?(\d+(\.\d*)?|\.\d+)", text) is not None
     if kind == "boolean":

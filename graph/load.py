@@ -17,7 +17,7 @@ from typing import Any
 import yaml
 
 from graph.errors import DataError, DataErrors
-from graph.model import ACTOR, BY_NAME, REFERRAL, SERVICE, SITE, ClassModel
+from graph.model import ACTION, ACTOR, BY_NAME, INDICATOR, REFERRAL, SERVICE, SITE, ClassModel
 from graph.ns import referral_id
 
 MAX_FILE_BYTES = 5 * 1024 * 1024  # an actor file is a few kB; anything this big is a mistake
@@ -347,6 +347,45 @@ def load_actor_file(path: Path, display: str, errors: list[DataError]) -> list[R
     return records
 
 
+def load_list_file(
+    path: Path, display: str, cls: ClassModel, errors: list[DataError]
+) -> list[Record]:
+    """A file holding a list of records of one class (actions, indicators)."""
+    doc = read_yaml(path, display, errors)
+    if doc is None:
+        return []
+    if not isinstance(doc, list):
+        errors.append(
+            DataError(
+                display, 1, None, None, "une liste est attendue (des éléments commençant par « - »)"
+            )
+        )
+        return []
+    records = []
+    for item in doc:
+        rec, _ = _record(cls, item, display, None, (), errors, 1)
+        if rec is None:
+            continue
+        if cls is INDICATOR:
+            values = rec.values
+            rec.id = f"{values.get('actor')}-{values.get('year')}-{values.get('measure')}"
+            rec.values["id"] = rec.id
+        if not rec.id:
+            errors.append(
+                DataError(
+                    display,
+                    rec.line,
+                    None,
+                    "id",
+                    f"identifiant manquant pour cette {cls.label.lower()}",
+                )
+            )
+            continue
+        rec.values.setdefault("id", rec.id)
+        records.append(rec)
+    return records
+
+
 def load_network(data_dir: Path | str, strict: bool = True) -> Network:
     """Load ``network.yaml`` and every ``actors/*.yaml`` of a data folder.
 
@@ -374,6 +413,11 @@ def load_network(data_dir: Path | str, strict: bool = True) -> Network:
         if not loaded:
             unreadable.add(path.stem)
         records.extend(loaded)
+    for path in sorted((data_dir / "actions").glob("*.yaml")):
+        records.extend(load_list_file(path, _display(path, data_dir), ACTION, errors))
+    if (data_dir / "indicators.yaml").exists():
+        path = data_dir / "indicators.yaml"
+        records.extend(load_list_file(path, _display(path, data_dir), INDICATOR, errors))
     records = _check_duplicates(records, errors)
     network_file = _display(data_dir / "network.yaml", data_dir)
     if errors and (strict or any(e.file == network_file for e in errors)):

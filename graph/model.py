@@ -14,7 +14,9 @@ from rdflib.namespace import DCTERMS, ORG, RDF, SDO, SKOS, XSD
 
 from graph.ns import CPSV, MAI
 
-Kind = Literal["id", "text", "langtext", "decimal", "boolean", "date", "uri", "concept", "ref"]
+Kind = Literal[
+    "id", "text", "langtext", "decimal", "integer", "boolean", "date", "uri", "concept", "ref"
+]
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,7 @@ class Field:
         # Text stays a plain literal, which is xsd:string in RDF 1.1.
         return {
             "decimal": XSD.decimal,
+            "integer": XSD.integer,
             "boolean": XSD.boolean,
             "date": XSD.date,
             "uri": XSD.anyURI,
@@ -185,7 +188,56 @@ REFERRAL = ClassModel(
     ),
 )
 
-CLASSES: tuple[ClassModel, ...] = (ACTOR, SITE, SERVICE, REFERRAL)
+ACTION = ClassModel(
+    "action",
+    "actions",
+    (MAI.Action, SDO.Event),
+    "Action",
+    (
+        ID,
+        NAME,
+        DESCRIPTION,
+        Field("start", SDO.startDate, "date", "Début", required=True),
+        Field("end", SDO.endDate, "date", "Fin"),
+        Field("pole", MAI.pole, "concept", "Pôle", required=True, scheme="poles"),
+        Field("site", SDO.location, "ref", "Lieu", target="site"),
+        Field("sessions", MAI.sessions, "integer", "Nombre de séances"),
+        Field("participants", MAI.participants, "integer", "Participants"),
+        ILLUSTRATIVE,
+        SOURCE,
+        Field(
+            "organisers",
+            SDO.organizer,
+            "ref",
+            "Organisé par",
+            many=True,
+            required=True,
+            target="actor",
+        ),
+        Field("needs", MAI.need, "concept", "Besoins", many=True, scheme="needs"),
+        Field("publics", SDO.audience, "concept", "Publics", many=True, scheme="publics"),
+    ),
+)
+
+MEASURES = ("personnes-accueillies", "ateliers", "actions-recensees")
+
+INDICATOR = ClassModel(
+    "indicator",
+    "indicators",
+    (MAI.Indicator,),
+    "Indicateur",
+    (
+        Field("id", DCTERMS.identifier, "id", "Identifiant", required=True, derived=True),
+        Field("actor", MAI.measuredFor, "ref", "Acteur", required=True, target="actor"),
+        Field("year", MAI.year, "integer", "Année", required=True),
+        Field("measure", MAI.measure, "text", "Mesure", required=True, choices=MEASURES),
+        Field("value", RDF.value, "integer", "Valeur", required=True),
+        SOURCE,
+        ILLUSTRATIVE,
+    ),
+)
+
+CLASSES: tuple[ClassModel, ...] = (ACTOR, SITE, SERVICE, REFERRAL, ACTION, INDICATOR)
 BY_NAME = {c.name: c for c in CLASSES}
 
 # Concept schemes a network's vocabulary must provide (file data/vocab/{scheme}.ttl).

@@ -41,6 +41,13 @@ class MAI(DefinedNamespace):
     neighbourhood: URIRef  # neighbourhood of a site
     illustrative: URIRef  # true when the record's facts are illustrative, not public
     source: URIRef  # where the record's facts come from (free text)
+    Action: URIRef  # a workshop, event or programme run by actors of the network
+    sessions: URIRef  # number of sessions an action counts
+    participants: URIRef  # number of people who took part
+    Indicator: URIRef  # a yearly figure about an actor
+    measuredFor: URIRef  # the actor an indicator is about
+    year: URIRef  # the year an indicator counts
+    measure: URIRef  # what an indicator counts
     forNeed: URIRef  # needs a referral accepts (none = any need)
     channel: URIRef  # channel of a referral
 
@@ -64,7 +71,17 @@ PREFIXES: dict[str, Namespace | str] = {
     "owl": OWL,
 }
 
-KINDS = ("network", "actor", "site", "service", "referral", "concept", "commune")
+KINDS = (
+    "network",
+    "actor",
+    "site",
+    "service",
+    "referral",
+    "concept",
+    "commune",
+    "action",
+    "indicator",
+)
 
 
 def iri(base: str, kind: str, id_: str) -> URIRef:

@@ -136,4 +136,6 @@ def _cell(graph: Graph, f: Field, value: Any, built: BuiltGraph) -> Any:
             return int(bool(python))
         if f.kind == "decimal":
             return float(python)
+        if f.kind == "integer":
+            return int(python)
     return str(value)

@@ -34,6 +34,7 @@ from graph.vocab import load_vocabulary
 from publish.catalog import write_catalog
 from publish.plot import coverage_matrix
 from publish.rdf import write_dumps
+from publish.report import write_indicators_csv
 from publish.site import write_metadata
 from publish.sqlite import write_database
 from publish.standards_out import LIEUX_FILE, write_lieux_csv
@@ -132,6 +133,7 @@ def build(
         with _stage(report, "rdf"):
             write_dumps(built, tmp)
             write_lieux_csv(built, tables, tmp / LIEUX_FILE)
+            write_indicators_csv(tables, tmp / "indicateurs.csv")
         with _stage(report, "catalog"):
             site_url = str(built.network.meta.get("site") or "http://127.0.0.1:8001")
             write_catalog(built, tmp, site_url)
@@ -236,7 +238,9 @@ TABLES_FOR_NETWORK = (
 )
 
 
-def published_tables(data_dir: Path | str, out_dir: Path | str) -> Tables:
+def published_tables(
+    data_dir: Path | str, out_dir: Path | str, names: tuple[str, ...] = TABLES_FOR_NETWORK
+) -> Tables:
     """The rows of the published network, rebuilt first when the data changed."""
     import sqlite_utils
 
@@ -244,7 +248,7 @@ def published_tables(data_dir: Path | str, out_dir: Path | str) -> Tables:
         build(data_dir, out_dir)
     db = sqlite_utils.Database(Path(out_dir) / "maillage.db")
     try:
-        return {name: list(db[name].rows) for name in TABLES_FOR_NETWORK}
+        return {name: list(db[name].rows) for name in names}
     finally:
         db.close()
 

@@ -34,6 +34,11 @@ FILES = {
     "maillage.db": ("Base SQLite (celle que sert Datasette)", "application/vnd.sqlite3", None),
     "couverture.png": ("Matrice de couverture des besoins (image PNG)", "image/png", "PNG"),
     "couverture.svg": ("Matrice de couverture des besoins (image SVG)", "image/svg+xml", "SVG"),
+    "indicateurs.csv": (
+        "Indicateurs annuels des acteurs (personnes accueillies, ateliers, actions recensées)",
+        "text/csv",
+        "CSV",
+    ),
     "lieux-mediation-numerique.csv": (
         "Lieux au standard national des lieux de médiation numérique (CSV v1.0.2)",
         "text/csv",

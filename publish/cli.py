@@ -23,6 +23,8 @@ from graph.tables import graph_tables
 from publish import build as build_mod
 from publish.importer import import_lieux
 from publish.plot import coverage_matrix
+from publish.report import TABLES as REPORT_TABLES
+from publish.report import actions_report, csv_text, markdown
 from publish.site import SiteError
 from publish.site import serve as serve_site
 from publish.sparql import PushError, QueryError, load_published, render
@@ -368,6 +370,31 @@ def push(
         f"Graphe <{report.graph}> {state} : {report.triples} triplets en {report.chunks} "
         f"envoi(s), {report.server_count} vérifiés sur le serveur."
     )
+
+
+@cli.group()
+def report() -> None:
+    """Rapports pour les coordinateurs."""
+
+
+@report.command(name="actions")
+@click.option("--year", required=True, type=click.IntRange(1990, 2100), help="Année du rapport.")
+@click.option("--format", "fmt", type=click.Choice(["md", "csv"]), default="md", show_default=True)
+@DATA_OPTION
+@OUT_OPTION
+def report_actions(year: int, fmt: str, data_dir: Path, out_dir: Path) -> None:
+    """Inventaire annuel des actions par pôle et par acteur, avec les totaux."""
+    try:
+        tables = build_mod.published_tables(data_dir, out_dir, names=REPORT_TABLES)
+    except DataErrors as exc:
+        _print_errors(exc.errors)
+        sys.exit(1)
+    result = actions_report(tables, year)
+    if fmt == "csv":
+        click.echo(csv_text(result), nl=False)
+    else:
+        name = json.loads((out_dir / "build.json").read_text(encoding="utf-8"))["name"]
+        click.echo(markdown(result, name), nl=False)
 
 
 @cli.group(name="import")

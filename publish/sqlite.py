@@ -14,7 +14,7 @@ import sqlite_utils
 from graph.model import CLASSES
 from graph.tables import SERVICE_FACETS, Tables, link_fields, link_table
 
-PYTHON_TYPES = {"decimal": float, "boolean": int}
+PYTHON_TYPES = {"decimal": float, "integer": int, "boolean": int}
 
 # The flat "who does what, where" view: one row per service, need, public and site.
 QUI_FAIT_QUOI_OU = """
@@ -136,8 +136,9 @@ def write_database(tables: Tables, path: Path, analytics: Tables | None = None) 
             if f.kind in ("concept", "ref")
         ]
         db[cls.table].create(columns, pk="id", foreign_keys=keys)
-        db[cls.table].insert_all(tables[cls.table], batch_size=1000)
-        counts[cls.table] = len(tables[cls.table])
+        rows = tables.get(cls.table, [])  # a class with no record still gets its table
+        db[cls.table].insert_all(rows, batch_size=1000)
+        counts[cls.table] = len(rows)
         for f in link_fields(cls):
             name, own, other_col, other = link_table(cls, f)
             db[name].create(
@@ -145,8 +146,8 @@ def write_database(tables: Tables, path: Path, analytics: Tables | None = None) 
                 pk=(own, other_col),
                 foreign_keys=[(own, cls.table, "id"), (other_col, other, "id")],
             )
-            db[name].insert_all(tables[name], batch_size=1000)
-            counts[name] = len(tables[name])
+            db[name].insert_all(tables.get(name, []), batch_size=1000)
+            counts[name] = len(tables.get(name, []))
     for name, rows in (analytics or {}).items():
         columns, keys = ANALYTICS[name]
         db[name].create(columns, pk="actor" if name == "actor_metrics" else None, foreign_keys=keys)

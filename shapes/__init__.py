@@ -21,7 +21,14 @@ from graph.load import did_you_mean
 from graph.model import BY_NAME, Field
 
 SHAPES_DIR = Path(__file__).parent
-SHAPE_FILES = ("actor.ttl", "site.ttl", "service.ttl", "referral.ttl", "concept.ttl")
+SHAPE_FILES = (
+    "actor.ttl",
+    "site.ttl",
+    "service.ttl",
+    "referral.ttl",
+    "action.ttl",
+    "concept.ttl",
+)
 
 
 @cache

@@ -50,7 +50,11 @@ def test_trig_has_one_named_graph_per_source_file(default_dist: Path, built):
     assert isomorphic(union, built.graph)
     actor_files = {f"data/actors/{p.name}" for p in (DATA / "actors").glob("*.yaml")}
     vocab_files = {f"data/vocab/{p.name}" for p in (DATA / "vocab").glob("*.ttl")}
-    assert names == actor_files | vocab_files | {"data/network.yaml"}
+    action_files = {f"data/actions/{p.name}" for p in (DATA / "actions").glob("*.yaml")}
+    assert names == actor_files | vocab_files | action_files | {
+        "data/network.yaml",
+        "data/indicators.yaml",
+    }
 
 
 def test_the_jsonld_context_gives_readable_keys(default_dist: Path):
