@@ -32,6 +32,7 @@ from graph.ns import MAI
 from graph.tables import Tables, graph_tables
 from graph.vocab import load_vocabulary
 from publish.catalog import write_catalog
+from publish.history import changes, load_dump, next_release
 from publish.plot import coverage_matrix
 from publish.rdf import write_dumps
 from publish.report import write_indicators_csv
@@ -128,10 +129,21 @@ def build(
                 "triples": report.triples,
             }
         ]
-        with _stage(report, "sqlite"):
-            write_database(tables, tmp / "maillage.db", analytics)
         with _stage(report, "rdf"):
             write_dumps(built, tmp)
+        previous = out if (out / "maillage.nt").exists() else None
+        releases = next_release(previous, tmp / "maillage.nt", report.counts)
+        (tmp / "releases.json").write_text(
+            json.dumps(releases, ensure_ascii=False, indent=1), encoding="utf-8"
+        )
+        analytics["releases"] = releases
+        analytics["changes"] = (
+            [c.as_row() for c in changes(load_dump(previous), built.graph)]
+            if previous is not None
+            else []
+        )
+        with _stage(report, "sqlite"):
+            write_database(tables, tmp / "maillage.db", analytics)
             write_lieux_csv(built, tables, tmp / LIEUX_FILE)
             write_indicators_csv(tables, tmp / "indicateurs.csv")
         with _stage(report, "catalog"):

@@ -21,6 +21,7 @@ from graph.network import NO_PATH, ReferralNetwork, UnknownId, coverage
 from graph.network import refer as refer_paths
 from graph.tables import graph_tables
 from publish import build as build_mod
+from publish.history import changes, french, load_dump
 from publish.importer import import_lieux
 from publish.plot import coverage_matrix
 from publish.report import TABLES as REPORT_TABLES
@@ -370,6 +371,19 @@ def push(
         f"Graphe <{report.graph}> {state} : {report.triples} triplets en {report.chunks} "
         f"envoi(s), {report.server_count} vérifiés sur le serveur."
     )
+
+
+@cli.command()
+@click.argument("old", type=click.Path(exists=True, path_type=Path))
+@click.argument("new", type=click.Path(exists=True, path_type=Path))
+def diff(old: Path, new: Path) -> None:
+    """Ce qui a changé entre deux publications (dossiers dist/ ou fichiers N-Triples)."""
+    try:
+        found = changes(load_dump(old), load_dump(new))
+    except (OSError, ValueError) as exc:
+        click.echo(f"Erreur : lecture impossible : {exc}", err=True)
+        sys.exit(1)
+    click.echo(french(found))
 
 
 @cli.group()

@@ -103,6 +103,21 @@ ANALYTICS: dict[str, tuple[dict[str, Any], list[tuple[str, str, str]]]] = {
         },
         [("actor", "actors", "id")],
     ),
+    "releases": (
+        {
+            "version": int,
+            "date": str,
+            "sha256": str,
+            "actors": int,
+            "services": int,
+            "referrals": int,
+        },
+        [],
+    ),
+    "changes": (
+        {"kind": str, "id": str, "name": str, "change": str, "detail": str},
+        [],
+    ),
     "publication": (
         {
             "built_at": str,
@@ -150,7 +165,11 @@ def write_database(tables: Tables, path: Path, analytics: Tables | None = None) 
             counts[name] = len(tables.get(name, []))
     for name, rows in (analytics or {}).items():
         columns, keys = ANALYTICS[name]
-        db[name].create(columns, pk="actor" if name == "actor_metrics" else None, foreign_keys=keys)
+        db[name].create(
+            columns,
+            pk={"actor_metrics": "actor", "releases": "version"}.get(name),
+            foreign_keys=keys,
+        )
         db[name].insert_all(rows, batch_size=1000)
         counts[name] = len(rows)
     db["concepts"].add_foreign_key("broader", "concepts", "id")

@@ -1,0 +1,66 @@
+"""Releases and `maillage diff`: what changed between two publications, in French."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+from click.testing import CliRunner
+from conftest import make_network
+
+from publish.build import build
+from publish.cli import cli
+
+
+def test_each_build_records_a_release_and_the_changes(tmp_path: Path):
+    data = make_network(tmp_path)
+    out = tmp_path / "dist"
+    build(data, out)
+    first = out / "maillage.nt"
+    (tmp_path / "old.nt").write_bytes(first.read_bytes())
+    # a coordinator renames an actor, adds one, and removes a referral
+    atelier = data / "actors" / "atelier.yaml"
+    atelier.write_text(
+        atelier.read_text(encoding="utf-8")
+        .replace("name: Atelier informatique", "name: Atelier numérique")
+        .split("referrals:")[0],
+        encoding="utf-8",
+    )
+    (data / "actors" / "relais.yaml").write_text(
+        (data / "actors" / "accueil.yaml")
+        .read_text(encoding="utf-8")
+        .replace("Accueil numérique", "Relais numérique")
+        .replace("accueil-", "relais-")
+        .split("referrals:")[0],
+        encoding="utf-8",
+    )
+    build(data, out)
+    releases = json.loads((out / "releases.json").read_text(encoding="utf-8"))
+    assert [r["version"] for r in releases] == [1, 2]
+    assert releases[1]["actors"] == 3 and len(releases[1]["sha256"]) == 64
+    with sqlite3.connect(out / "maillage.db") as conn:
+        rows = set(conn.execute("select kind, id, change, detail from changes"))
+    assert ("acteur", "relais", "ajouté", "") in rows
+    assert ("acteur", "atelier", "modifié", "Nom") in rows
+    assert ("orientation", "atelier--accueil", "retiré", "") in rows
+
+    result = CliRunner().invoke(cli, ["diff", str(tmp_path / "old.nt"), str(out)])
+    assert result.exit_code == 0
+    assert result.output.splitlines() == [
+        "Acteur ajouté (1) :",
+        "  - Relais numérique",
+        "Acteur modifié (1) :",
+        "  - Atelier numérique : Nom",
+        "Service ajouté (1) :",
+        "  - Aide aux démarches",
+        "Orientation retirée (1) :",
+        "  - Atelier informatique → Accueil numérique",
+    ]
+
+
+def test_diff_of_a_folder_with_itself_and_of_a_missing_file(tmp_path: Path, default_dist: Path):
+    same = CliRunner().invoke(cli, ["diff", str(default_dist), str(default_dist)])
+    assert same.output.strip() == "Aucun changement d'acteur, de service ni d'orientation."
+    missing = CliRunner().invoke(cli, ["diff", str(tmp_path), str(default_dist)])
+    assert missing.exit_code == 1 and "ni dossier publié ni fichier N-Triples" in missing.stderr
