@@ -22,6 +22,7 @@ def analytics_tables(network: ReferralNetwork) -> tuple[Tables, dict]:
             "commune": r["commune"],
             "commune_name": network.communes.get(r["commune"]),
             "actors": r["actors"],
+            "demand": r["demand"],
             "status": STATUS.get(r["actors"], "couvert"),
             "providers": json.dumps(r["providers"], ensure_ascii=False),
         }

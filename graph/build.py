@@ -54,7 +54,10 @@ def term(f: Field, value: Any, base: str, vocab: Vocabulary) -> URIRef | Literal
         # Not a value of the datatype: kept as plain text, so that SHACL's datatype check
         # reports it as written (rdflib would log a conversion error for an ill-typed literal).
         return Literal(str(value))
-    return Literal(str(value), datatype=f.datatype)
+    text = str(value)
+    if f.kind == "decimal" and "." not in text:
+        text += ".0"  # the canonical form, which is what every serialiser writes back
+    return Literal(text, datatype=f.datatype)
 
 
 def _lexical_ok(kind: str, text: str) -> bool:

@@ -17,7 +17,17 @@ from typing import Any
 import yaml
 
 from graph.errors import DataError, DataErrors
-from graph.model import ACTION, ACTOR, BY_NAME, INDICATOR, REFERRAL, SERVICE, SITE, ClassModel
+from graph.model import (
+    ACTION,
+    ACTOR,
+    BY_NAME,
+    DEMAND,
+    INDICATOR,
+    REFERRAL,
+    SERVICE,
+    SITE,
+    ClassModel,
+)
 from graph.ns import referral_id
 
 MAX_FILE_BYTES = 5 * 1024 * 1024  # an actor file is a few kB; anything this big is a mistake
@@ -386,6 +396,48 @@ def load_list_file(
     return records
 
 
+SURVEY_KEYS = ("name", "year", "respondents", "source", "illustrative")
+
+
+def load_diagnostic(path: Path, display: str, errors: list[DataError]) -> list[Record]:
+    """Residents' needs: a ``survey`` (its year, respondents and source apply to every entry)
+    and its ``entries`` (need, share of residents in %, optional commune)."""
+    doc = read_yaml(path, display, errors)
+    if doc is None:
+        return []
+    if (
+        not isinstance(doc, _Mapping)
+        or not isinstance(doc.get("survey"), _Mapping)
+        or not isinstance(doc.get("entries"), list)
+    ):
+        errors.append(
+            DataError(
+                display, 1, None, None, "attendu : une clé survey (l'enquête) et une liste entries"
+            )
+        )
+        return []
+    survey = doc["survey"]
+    _check_keys(survey, SURVEY_KEYS, display, "survey", errors)
+    defaults = {
+        "year": survey.get("year"),
+        "respondents": survey.get("respondents"),
+        "source": f"{survey.get('name', '')} ({survey.get('source', '')})".strip(" ()"),
+        "illustrative": survey.get("illustrative"),
+    }
+    records = []
+    for item in doc["entries"]:
+        rec, _ = _record(DEMAND, item, display, None, (), errors, doc.lines.get("entries", 1))
+        if rec is None:
+            continue
+        for key, value in defaults.items():
+            if value is not None and key not in rec.values:
+                rec.values[key] = value if isinstance(value, bool) else _text(value)
+        rec.id = f"{rec.values.get('need')}-{rec.values.get('commune') or 'reseau'}"
+        rec.values["id"] = rec.id
+        records.append(rec)
+    return records
+
+
 def load_network(data_dir: Path | str, strict: bool = True) -> Network:
     """Load ``network.yaml`` and every ``actors/*.yaml`` of a data folder.
 
@@ -418,6 +470,9 @@ def load_network(data_dir: Path | str, strict: bool = True) -> Network:
     if (data_dir / "indicators.yaml").exists():
         path = data_dir / "indicators.yaml"
         records.extend(load_list_file(path, _display(path, data_dir), INDICATOR, errors))
+    if (data_dir / "diagnostic.yaml").exists():
+        path = data_dir / "diagnostic.yaml"
+        records.extend(load_diagnostic(path, _display(path, data_dir), errors))
     records = _check_duplicates(records, errors)
     network_file = _display(data_dir / "network.yaml", data_dir)
     if errors and (strict or any(e.file == network_file for e in errors)):

@@ -237,7 +237,24 @@ INDICATOR = ClassModel(
     ),
 )
 
-CLASSES: tuple[ClassModel, ...] = (ACTOR, SITE, SERVICE, REFERRAL, ACTION, INDICATOR)
+DEMAND = ClassModel(
+    "demand",
+    "demand",
+    (MAI.Demand,),
+    "Besoin exprimé",
+    (
+        Field("id", DCTERMS.identifier, "id", "Identifiant", required=True, derived=True),
+        Field("need", MAI.need, "concept", "Besoin", required=True, scheme="needs"),
+        Field("commune", MAI.inseeCode, "text", "Code INSEE"),
+        Field("share", MAI.share, "decimal", "Part des habitants (%)", required=True),
+        Field("respondents", MAI.respondents, "integer", "Personnes interrogées"),
+        Field("year", MAI.year, "integer", "Année", required=True),
+        SOURCE,
+        ILLUSTRATIVE,
+    ),
+)
+
+CLASSES: tuple[ClassModel, ...] = (ACTOR, SITE, SERVICE, REFERRAL, ACTION, INDICATOR, DEMAND)
 BY_NAME = {c.name: c for c in CLASSES}
 
 # Concept schemes a network's vocabulary must provide (file data/vocab/{scheme}.ttl).

@@ -78,6 +78,7 @@ class ReferralNetwork:
     services_at: dict[str, list[str]] = field(default_factory=dict)
     sites_in: dict[str, list[str]] = field(default_factory=dict)
     grid: dict[tuple[int, int], list[str]] = field(default_factory=dict)
+    demand: dict[tuple[str, str], float] = field(default_factory=dict)  # (need, insee) -> %
 
     @classmethod
     def from_tables(cls, tables: Tables) -> ReferralNetwork:
@@ -138,6 +139,9 @@ class ReferralNetwork:
             publics=sorted(r["id"] for r in concepts if r["scheme"] == "publics"),
             communes={s.insee: s.commune for s in sites.values()},
         )
+        for row in tables.get("demand", []):
+            if row.get("commune"):
+                network.demand[(row["need"], row["commune"])] = row["share"]
         for service in services.values():
             network.services_of.setdefault(service.provider, []).append(service.id)
             for site in service.sites:
@@ -431,10 +435,16 @@ def coverage(network: ReferralNetwork) -> list[dict]:
                         "public": public.removeprefix("publics/") if public else None,
                         "commune": commune,
                         "actors": n,
+                        "demand": network.demand.get((need, commune)),
                         "providers": sorted(actors.get((need, public, commune), ())),
                     }
                 )
     return rows
+
+
+def by_demand(row: dict) -> tuple:
+    """Fewest actors first; among equals, the need most residents expressed first."""
+    return (row["actors"], -(row.get("demand") or 0.0), row["need"], row["commune"])
 
 
 def weak_points(network: ReferralNetwork, rows: list[dict] | None = None) -> dict[str, list]:
@@ -442,7 +452,7 @@ def weak_points(network: ReferralNetwork, rows: list[dict] | None = None) -> dic
     referrals that point at an actor with no service for their needs."""
     rows = rows if rows is not None else coverage(network)
     graph = network.graph
-    all_publics = [r for r in rows if r["public"] is None]
+    all_publics = sorted((r for r in rows if r["public"] is None), key=by_demand)
     critical = [
         {"actor": r["providers"][0], "need": r["need"], "commune": r["commune"]}
         for r in all_publics

@@ -48,6 +48,9 @@ class MAI(DefinedNamespace):
     measuredFor: URIRef  # the actor an indicator is about
     year: URIRef  # the year an indicator counts
     measure: URIRef  # what an indicator counts
+    Demand: URIRef  # the share of residents who expressed a need, from a survey
+    share: URIRef  # a percentage of residents
+    respondents: URIRef  # number of people a survey reached
     forNeed: URIRef  # needs a referral accepts (none = any need)
     channel: URIRef  # channel of a referral
 
@@ -81,6 +84,7 @@ KINDS = (
     "commune",
     "action",
     "indicator",
+    "demand",
 )
 
 

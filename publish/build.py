@@ -247,6 +247,7 @@ TABLES_FOR_NETWORK = (
     "service_publics",
     "service_sites",
     "referral_needs",
+    "demand",
 )
 
 

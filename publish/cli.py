@@ -17,7 +17,7 @@ import click
 
 from graph.analytics import analytics_tables
 from graph.errors import DataError, DataErrors
-from graph.network import NO_PATH, ReferralNetwork, UnknownId, coverage
+from graph.network import NO_PATH, ReferralNetwork, UnknownId, by_demand, coverage
 from graph.network import refer as refer_paths
 from graph.tables import graph_tables
 from publish import build as build_mod
@@ -233,20 +233,26 @@ def gaps(fmt: str, plot: Path | None, data_dir: Path, out_dir: Path) -> None:
         click.echo(json.dumps({"coverage": public_rows, **weak}, ensure_ascii=False, indent=2))
     elif fmt == "csv":
         out = io.StringIO()
-        writer = csv.DictWriter(out, fieldnames=["need", "public", "commune", "actors"])
+        writer = csv.DictWriter(out, fieldnames=["need", "public", "commune", "actors", "demand"])
         writer.writeheader()
         writer.writerows(public_rows)
         click.echo(out.getvalue(), nl=False)
     else:
         label = network.labels.get
-        weak_rows = [r for r in rows if r["public"] is None and r["actors"] <= 1]
-        click.echo("Lacunes (0 acteur) et couverture fragile (1 acteur), tous publics :")
+        weak_rows = sorted(
+            (r for r in rows if r["public"] is None and r["actors"] <= 1), key=by_demand
+        )
+        click.echo(
+            "Lacunes (0 acteur) et couverture fragile (1 acteur), tous publics, "
+            "les plus demandées d'abord :"
+        )
         click.echo(
             _table(
-                ["acteurs", "besoin", "commune", "qui"],
+                ["acteurs", "demande", "besoin", "commune", "qui"],
                 [
                     [
                         r["actors"],
+                        f"{r['demand']:g} %" if r["demand"] is not None else "",
                         label(f"needs/{r['need']}"),
                         network.communes[r["commune"]],
                         ", ".join(r["providers"]),

@@ -23,6 +23,7 @@ def coverage_matrix(
     needs = network.needs
     communes = sorted(network.communes)
     counts = {(r["need"], r["commune"]): r["actors"] for r in rows if r["public"] is None}
+    demand = {(r["need"], r["commune"]): r.get("demand") for r in rows if r["public"] is None}
     matrix = [[counts.get((n.removeprefix("needs/"), c), 0) for c in communes] for n in needs]
     height = 1.2 + 0.42 * len(needs)
     fig, ax = plt.subplots(figsize=(4.5 + 1.6 * len(communes), height))
@@ -35,6 +36,9 @@ def coverage_matrix(
     for i, row in enumerate(matrix):
         for j, value in enumerate(row):
             text = "lacune" if value == 0 else str(value)
+            share = demand.get((needs[i].removeprefix("needs/"), communes[j]))
+            if share is not None:
+                text += f"  ·  demande {share:g} %"
             ax.text(
                 j,
                 i,
@@ -46,11 +50,12 @@ def coverage_matrix(
                 fontweight="bold" if value <= 1 else "normal",
             )
     fig.suptitle(
-        "Nombre d'acteurs par besoin et par commune\n"
-        "rouge : lacune (aucun acteur), orange : fragile (un seul acteur)",
+        "Nombre d'acteurs par besoin et par commune ; demande : part des habitants qui ont "
+        "exprimé ce besoin\nrouge : lacune (aucun acteur), orange : fragile (un seul acteur)\n"
+        "demande d'après le diagnostic de Miramas (parts illustratives)",
         fontsize=9,
     )
-    fig.tight_layout(rect=(0, 0, 1, 0.97))
+    fig.tight_layout(rect=(0, 0, 1, 0.95))
     written = []
     for suffix in (".png", ".svg"):
         target = path.with_suffix(suffix)

@@ -83,6 +83,7 @@ ANALYTICS: dict[str, tuple[dict[str, Any], list[tuple[str, str, str]]]] = {
             "commune": str,
             "commune_name": str,
             "actors": int,
+            "demand": float,
             "status": str,
             "providers": str,
         },

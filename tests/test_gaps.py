@@ -25,7 +25,7 @@ def test_gaps_json_follows_the_public_interface(default_dist: Path):
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     row = data["coverage"][0]
-    assert set(row) == {"need", "public", "commune", "actors"}
+    assert set(row) == {"need", "public", "commune", "actors", "demand"}
     all_publics = [r for r in data["coverage"] if r["public"] is None]
     # 15 needs x 2 communes, all publics together
     assert len(all_publics) == 30
@@ -35,6 +35,7 @@ def test_gaps_json_follows_the_public_interface(default_dist: Path):
         "public": None,
         "commune": "13056",
         "actors": 0,
+        "demand": None,
     } in data["gaps"]
     assert set(data) >= {
         "gaps",
@@ -50,7 +51,7 @@ def test_gaps_json_follows_the_public_interface(default_dist: Path):
 def test_gaps_csv(default_dist: Path):
     result = _gaps(default_dist, "--format", "csv")
     rows = list(csv.DictReader(io.StringIO(result.output)))
-    assert rows[0].keys() == {"need", "public", "commune", "actors"}
+    assert rows[0].keys() == {"need", "public", "commune", "actors", "demand"}
     assert len(rows) == 15 * 15 * 2  # needs x (all publics + 14 publics) x communes
 
 
@@ -133,3 +134,24 @@ async def test_home_page_links_the_picture_and_it_is_served(ds):
 async def test_the_sites_table_has_a_map(ds):
     page = await ds.client.get("/maillage/sites")
     assert "datasette-cluster-map" in page.text
+
+
+def test_gaps_rank_by_residents_demand(default_dist: Path):
+    data = json.loads(_gaps(default_dist, "--format", "json").output)
+    fragile = data["fragile"]
+    # all fragile needs have one actor: the one most residents expressed comes first
+    assert fragile[0]["need"] == "materiel-prix-solidaire" and fragile[0]["demand"] == 18
+    assert all(r["demand"] is None for r in fragile[1:])
+    covered = {
+        (r["need"], r["commune"]): r["demand"] for r in data["coverage"] if r["public"] is None
+    }
+    assert covered[("aide-demarches-administratives", "13063")] == 41
+    assert covered[("aide-demarches-administratives", "13056")] is None
+
+
+async def test_lacunes_shows_demand_and_ranks_by_it(ds):
+    response = await ds.client.get("/maillage/lacunes.json?public=&commune=&_shape=array")
+    rows = response.json()
+    fragile = [r for r in rows if r["etat"] == "fragile"]
+    assert fragile[0]["besoin"] == "Acquisition de matériel informatique à prix solidaire"
+    assert fragile[0]["demande_pct"] == 18

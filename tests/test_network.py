@@ -170,7 +170,13 @@ def test_coverage_counts_distinct_actors_and_finds_weak_points():
     assert rows[("demarches", None, "13063")] == 1
     assert rows[("vehicule", None, "13063")] == 1  # through the broader need
     weak = weak_points(net)
-    assert {"need": "demarches", "public": None, "commune": "13063", "actors": 1} in weak["fragile"]
+    assert {
+        "need": "demarches",
+        "public": None,
+        "commune": "13063",
+        "actors": 1,
+        "demand": None,
+    } in weak["fragile"]
     assert weak["articulation_points"] == ["b"]
     assert weak["no_incoming"] == ["a"] and weak["no_outgoing"] == ["c"]
     # b -> c accepts any need, but c offers nothing

@@ -54,6 +54,7 @@ def test_trig_has_one_named_graph_per_source_file(default_dist: Path, built):
     assert names == actor_files | vocab_files | action_files | {
         "data/network.yaml",
         "data/indicators.yaml",
+        "data/diagnostic.yaml",
     }
 
 
