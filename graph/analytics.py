@@ -10,9 +10,14 @@ from graph.tables import Tables
 STATUS = {0: "lacune", 1: "fragile"}
 
 
-def analytics_tables(network: ReferralNetwork) -> tuple[Tables, dict]:
-    """(``coverage``, ``gaps`` and ``actor_metrics`` rows, the weak points as data)."""
-    rows = coverage(network)
+def analytics_tables(
+    network: ReferralNetwork, rows: list[dict] | None = None
+) -> tuple[Tables, dict]:
+    """(``coverage``, ``gaps`` and ``actor_metrics`` rows, the weak points as data).
+
+    ``rows`` is ``coverage(network)`` when the caller has already computed it.
+    """
+    rows = rows if rows is not None else coverage(network)
     weak = weak_points(network, rows)
     names = {actor: network.name(actor) for actor in network.graph}
     coverage_rows = [

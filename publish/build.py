@@ -27,7 +27,7 @@ from graph.build import BuiltGraph, build_graph
 from graph.errors import DataErrors
 from graph.load import load_network
 from graph.model import CLASSES
-from graph.network import ReferralNetwork
+from graph.network import ReferralNetwork, coverage
 from graph.ns import MAI
 from graph.tables import Tables, graph_tables
 from graph.vocab import load_vocabulary
@@ -116,8 +116,9 @@ def build(
         tables = graph_tables(built)
         with _stage(report, "network"):
             network = ReferralNetwork.from_tables(tables)
-            analytics, _ = analytics_tables(network)
-            coverage_matrix(network, tmp / "couverture.png")
+            rows = coverage(network)
+            analytics, _ = analytics_tables(network, rows)
+            coverage_matrix(network, tmp / "couverture.png", rows)
         analytics["publication"] = [
             {
                 "built_at": time.strftime("%Y-%m-%d %H:%M", time.localtime()),

@@ -11,6 +11,8 @@ import json
 import re
 import sys
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -64,6 +66,23 @@ def _print_errors(errors: list[DataError]) -> None:
     click.echo(f"{len(errors)} erreur(s) dans {files} fichier(s) : rien n'a été publié.", err=True)
 
 
+# What the API raises when an operation fails (as opposed to bad data): a message, exit 1.
+FAILURES = (build_mod.PublishError, SiteError, QueryError, PushError)
+
+
+@contextmanager
+def _reported(prefix: str = "") -> Iterator[None]:
+    """Turn the API's exceptions into the CLI's messages and exit codes, in one place."""
+    try:
+        yield
+    except DataErrors as exc:
+        _print_errors(exc.errors)
+        sys.exit(1)
+    except FAILURES as exc:
+        click.echo(f"{prefix}Erreur : {exc}", err=True)
+        sys.exit(1)
+
+
 @click.group()
 @click.version_option(package_name="maillage")
 def cli() -> None:
@@ -74,12 +93,9 @@ def cli() -> None:
 @DATA_OPTION
 def validate(data_dir: Path) -> None:
     """Valide les données (YAML, référentiels, formes SHACL) sans rien publier."""
-    try:
-        report = build_mod.BuildReport(Path("."))
+    report = build_mod.BuildReport(Path("."))
+    with _reported():
         build_mod.check(data_dir, report)
-    except DataErrors as exc:
-        _print_errors(exc.errors)
-        sys.exit(1)
     counts = ", ".join(f"{n} {table}" for table, n in report.counts.items())
     click.echo(f"Données valides : {counts} ; {report.triples} triplets.")
 
@@ -89,14 +105,8 @@ def validate(data_dir: Path) -> None:
 @OUT_OPTION
 def build(data_dir: Path, out_dir: Path) -> None:
     """Construit et publie le réseau : base SQLite et dumps RDF, tout ou rien."""
-    try:
+    with _reported():
         report = build_mod.build(data_dir, out_dir)
-    except DataErrors as exc:
-        _print_errors(exc.errors)
-        sys.exit(1)
-    except (build_mod.PublishError, SiteError) as exc:
-        click.echo(f"Erreur : {exc}", err=True)
-        sys.exit(1)
     click.echo(f"Publié dans {report.out}")
     for table, n in report.counts.items():
         click.echo(f"  {table:<10} {n:>6}")
@@ -112,29 +122,17 @@ def build(data_dir: Path, out_dir: Path) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True, help="Adresse d'écoute.")
 def serve(data_dir: Path, out_dir: Path, port: int, host: str) -> None:
     """Sert le réseau publié avec Datasette, en lecture seule (le construit si besoin)."""
-    try:
+    with _reported():
         if build_mod.is_stale(data_dir, out_dir):
             click.echo("Données modifiées depuis la dernière publication : construction…")
             build_mod.build(data_dir, out_dir)
         click.echo(f"Datasette sur http://{host}:{port}/")
         serve_site(out_dir.resolve(), host=host, port=port)
-    except DataErrors as exc:
-        _print_errors(exc.errors)
-        sys.exit(1)
-    except (build_mod.PublishError, SiteError) as exc:
-        click.echo(f"Erreur : {exc}", err=True)
-        sys.exit(1)
 
 
 def _network(data_dir: Path, out_dir: Path) -> ReferralNetwork:
-    try:
+    with _reported():
         return ReferralNetwork.from_tables(build_mod.published_tables(data_dir, out_dir))
-    except DataErrors as exc:
-        _print_errors(exc.errors)
-        sys.exit(1)
-    except (build_mod.PublishError, SiteError) as exc:
-        click.echo(f"Erreur : {exc}", err=True)
-        sys.exit(1)
 
 
 def _table(headers: list[str], rows: list[list]) -> str:
@@ -224,7 +222,7 @@ def gaps(fmt: str, plot: Path | None, data_dir: Path, out_dir: Path) -> None:
     """Ce que le réseau ne couvre pas : lacunes, couverture fragile, points faibles."""
     network = _network(data_dir, out_dir)
     rows = coverage(network)
-    tables, weak = analytics_tables(network)
+    tables, weak = analytics_tables(network, rows)
     if plot is not None:
         written = coverage_matrix(network, plot, rows)
         click.echo("Matrice écrite : " + ", ".join(str(p) for p in written), err=True)
@@ -288,17 +286,11 @@ def sparql(query_or_file: str, fmt: str, data_dir: Path, out_dir: Path) -> None:
     if path.suffix in (".rq", ".sparql") and not path.exists():
         click.echo(f"Erreur : fichier introuvable : {path}", err=True)
         sys.exit(2)
-    try:
+    with _reported():
         if build_mod.is_stale(data_dir, out_dir):
             build_mod.build(data_dir, out_dir)
         graph = load_published(out_dir / "maillage.nt")
         click.echo(render(run_query(graph, text), fmt))
-    except DataErrors as exc:
-        _print_errors(exc.errors)
-        sys.exit(1)
-    except (QueryError, build_mod.PublishError) as exc:
-        click.echo(f"Erreur : {exc}", err=True)
-        sys.exit(1)
 
 
 @cli.command()
@@ -346,7 +338,8 @@ def push(
     out_dir: Path,
 ) -> None:
     """Remplace un graphe nommé d'un serveur SPARQL (Graph Store Protocol) par le graphe."""
-    try:
+    # the newline ends the progress bar's line before the message
+    with _reported(prefix="\n"):
         if build_mod.is_stale(data_dir, out_dir):
             build_mod.build(data_dir, out_dir)
         nt = out_dir / "maillage.nt"
@@ -366,12 +359,6 @@ def push(
                 chunk_lines=chunk,
                 progress=bar.update,
             )
-    except DataErrors as exc:
-        _print_errors(exc.errors)
-        sys.exit(1)
-    except (PushError, build_mod.PublishError) as exc:
-        click.echo(f"\nErreur : {exc}", err=True)
-        sys.exit(1)
     state = "créé" if report.created else "remplacé"
     click.echo(
         f"Graphe <{report.graph}> {state} : {report.triples} triplets en {report.chunks} "
@@ -404,11 +391,8 @@ def report() -> None:
 @OUT_OPTION
 def report_actions(year: int, fmt: str, data_dir: Path, out_dir: Path) -> None:
     """Inventaire annuel des actions par pôle et par acteur, avec les totaux."""
-    try:
+    with _reported():
         tables = build_mod.published_tables(data_dir, out_dir, names=REPORT_TABLES)
-    except DataErrors as exc:
-        _print_errors(exc.errors)
-        sys.exit(1)
     result = actions_report(tables, year)
     if fmt == "csv":
         click.echo(csv_text(result), nl=False)
@@ -438,11 +422,8 @@ def import_() -> None:
 )
 def import_lieux_mediation(csv_file: Path, into: Path, communes: tuple[str, ...]) -> None:
     """CSV du standard des lieux de médiation numérique (v1.0.2) -> fichiers YAML."""
-    try:
+    with _reported():
         report = import_lieux(csv_file, into, list(communes) or None)
-    except DataErrors as exc:
-        _print_errors(exc.errors)
-        sys.exit(1)
     click.echo(
         f"Importé dans {into} : {report.actors} acteurs, {report.sites} lieux, "
         f"{report.services} services ({len(report.files)} fichiers écrits)."
@@ -489,11 +470,8 @@ def export_openreferral(output: Path, data_dir: Path) -> None:
 
 
 def _checked(data_dir: Path):
-    try:
+    with _reported():
         return build_mod.check(data_dir)
-    except DataErrors as exc:
-        _print_errors(exc.errors)
-        sys.exit(1)
 
 
 if __name__ == "__main__":
