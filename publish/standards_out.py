@@ -322,6 +322,7 @@ def openreferral(built: BuiltGraph, tables: Tables) -> dict[str, list[dict]]:
             ]
         organizations.append({k: v for k, v in organization.items() if v is not None})
     sites = {row["id"]: row for row in tables["sites"]}
+    actor_iris = {row["id"]: row["iri"] for row in tables["actors"]}
     locations = []
     for site in sorted(tables["sites"], key=lambda s: s["id"]):
         location_id = _uuid(site["iri"])
@@ -329,7 +330,7 @@ def openreferral(built: BuiltGraph, tables: Tables) -> dict[str, list[dict]]:
             "id": location_id,
             "location_type": "physical",
             "name": site["name"],
-            "organization_id": _uuid(_actor_iri(tables, site["actor"])),
+            "organization_id": _uuid(actor_iris[site["actor"]]),
             "latitude": site.get("latitude"),
             "longitude": site.get("longitude"),
             "addresses": [
@@ -366,7 +367,7 @@ def openreferral(built: BuiltGraph, tables: Tables) -> dict[str, list[dict]]:
         services.append(
             {
                 "id": service_id,
-                "organization_id": _uuid(_actor_iri(tables, service["provider"])),
+                "organization_id": _uuid(actor_iris[service["provider"]]),
                 "name": service["name"],
                 "description": service.get("description")
                 or f"{service['name']} : {', '.join(labels)}.",
@@ -398,10 +399,6 @@ def openreferral(built: BuiltGraph, tables: Tables) -> dict[str, list[dict]]:
         "service_at_locations": at_locations,
         "taxonomy_terms": [terms[k] for k in sorted(terms)],
     }
-
-
-def _actor_iri(tables: Tables, actor_id: str) -> str:
-    return next(a["iri"] for a in tables["actors"] if a["id"] == actor_id)
 
 
 def write_openreferral(built: BuiltGraph, tables: Tables, folder: Path) -> list[Path]:
