@@ -102,8 +102,7 @@ def datasette_argv(out: Path, host: str, port: int) -> list[str]:
         "--port",
         str(port),
     ]
-    if TEMPLATES.is_dir() and any(TEMPLATES.iterdir()):
-        argv += ["--template-dir", str(TEMPLATES)]
+    argv += ["--template-dir", str(TEMPLATES)]
     for name, value in SETTINGS.items():
         argv += ["--setting", name, str(value).lower() if isinstance(value, bool) else str(value)]
     return argv
@@ -122,11 +121,10 @@ def make_datasette(out: Path):  # -> datasette.app.Datasette
 
     check_database(out / "maillage.db")
     metadata = json.loads((out / "metadata.json").read_text(encoding="utf-8"))
-    template_dir = str(TEMPLATES) if TEMPLATES.is_dir() and any(TEMPLATES.iterdir()) else None
     return Datasette(
         immutables=[str(out / "maillage.db")],
         static_mounts=[("telechargements", str(out))],
         metadata=metadata,
         settings=SETTINGS,
-        template_dir=template_dir,
+        template_dir=str(TEMPLATES),
     )
