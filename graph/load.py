@@ -124,6 +124,33 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode, deep: bool = Fal
 
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
+if yaml.__with_libyaml__:
+
+    class _FastLoader(yaml.cyaml.CParser, yaml.constructor.SafeConstructor, yaml.resolver.Resolver):
+        """The same loader over libyaml's parser, about 10x faster on a national network.
+
+        Only the parser is C: resolvers and constructors are ``_Loader``'s. Its error messages
+        differ from the Python parser's, so a file it refuses is read again by ``_Loader``,
+        whose messages are the documented ones.
+        """
+
+        def __init__(self, stream: str) -> None:
+            yaml.cyaml.CParser.__init__(self, stream)
+            yaml.constructor.SafeConstructor.__init__(self)
+            yaml.resolver.Resolver.__init__(self)
+
+    _FastLoader.yaml_implicit_resolvers = _Loader.yaml_implicit_resolvers
+    _FastLoader.yaml_constructors = dict(_Loader.yaml_constructors)
+else:  # pragma: no cover - PyYAML wheels ship libyaml
+    _FastLoader = _Loader  # type: ignore[misc,assignment]
+
+
+def _parse(text: str) -> Any:
+    try:
+        return yaml.load(text, Loader=_FastLoader)  # noqa: S506 - safe constructors only
+    except (yaml.YAMLError, DuplicateKey, ValueError):
+        return yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader derives from SafeLoader
+
 
 def read_yaml(path: Path, display: str, errors: list[DataError]) -> Any:
     """Parse one YAML file; on failure append a located error and return None."""
@@ -163,7 +190,7 @@ def read_yaml(path: Path, display: str, errors: list[DataError]) -> Any:
         errors.append(DataError(display, None, None, None, "fichier vide"))
         return None
     try:
-        return yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader derives from SafeLoader
+        return _parse(text)
     except DuplicateKey as exc:
         errors.append(DataError(display, exc.line, None, exc.key, "clé en double dans le fichier"))
     except yaml.MarkedYAMLError as exc:
