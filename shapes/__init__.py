@@ -1,14 +1,19 @@
-"""SHACL validation of a built graph: the only caller of pyshacl.
+"""SHACL validation of a built graph.
 
-``validate`` returns data (a list of located :class:`DataError`), never prints. pyshacl reports a
-focus node and a path; the builder's origin index turns them back into a file, a line, a record
-and a YAML field, which is what a coordinator needs to fix the data.
+``validate`` returns data (a list of located :class:`DataError`), never prints. Each SHACL
+result names a focus node and a path; the builder's origin index turns them back into a file, a
+line, a record and a YAML field, which is what a coordinator needs to fix the data.
+
+Two engines give the same results on the same shapes: ``compiled`` (``shapes/engine.py``, the
+default, fast enough for a national network) and ``pyshacl``, the reference implementation,
+kept for comparison (``tests/test_engine.py``, ``benchmarks/stages.py``).
 """
 
 from __future__ import annotations
 
 from functools import cache
 from pathlib import Path
+from typing import Literal as Choice
 from urllib.parse import unquote
 
 import pyshacl
@@ -19,6 +24,7 @@ from graph.build import BuiltGraph
 from graph.errors import DataError
 from graph.load import did_you_mean
 from graph.model import BY_NAME, Field
+from shapes.engine import CompiledShapes, Result
 
 SHAPES_DIR = Path(__file__).parent
 SHAPE_FILES = (
@@ -48,10 +54,25 @@ def shapes_graph() -> Graph:
     return copy
 
 
-def validate(built: BuiltGraph) -> list[DataError]:
-    """Validate the graph against the shapes; one located error per SHACL result."""
-    conforms, results, _ = pyshacl.validate(
-        built.graph,
+Engine = Choice["compiled", "pyshacl"]
+
+
+@cache
+def compiled_shapes() -> CompiledShapes:
+    return CompiledShapes(_shapes())
+
+
+def shacl_results(built: BuiltGraph, engine: Engine = "compiled") -> list[Result]:
+    """The SHACL report's own results (nested ``sh:node`` failures are only their cause)."""
+    if engine == "compiled":
+        return compiled_shapes().validate(built.graph)
+    return pyshacl_results(built.graph)
+
+
+def pyshacl_results(graph: Graph) -> list[Result]:
+    """pyshacl with its default options (no inference), read back into :class:`Result`."""
+    conforms, report, _ = pyshacl.validate(
+        graph,
         shacl_graph=_shapes(),
         inference="none",
         abort_on_first=False,
@@ -59,21 +80,38 @@ def validate(built: BuiltGraph) -> list[DataError]:
     )
     if conforms:
         return []
-    # Only the report's own results: nested sh:node failures come back as sh:detail.
-    errors = [
-        _locate(built, results, result)
-        for report in results.subjects(RDF.type, SH.ValidationReport)
-        for result in results.objects(report, SH.result)
+    return [
+        Result(
+            report.value(r, SH.focusNode),
+            _plain_path(report.value(r, SH.resultPath)),
+            report.value(r, SH.value),
+            report.value(r, SH.sourceConstraintComponent),
+            report.value(r, SH.sourceShape),
+            report.value(r, SH.resultSeverity),
+            _text(report.value(r, SH.resultMessage)),
+        )
+        for top in report.subjects(RDF.type, SH.ValidationReport)
+        for r in report.objects(top, SH.result)
     ]
+
+
+def _plain_path(path: object) -> object:
+    return path if isinstance(path, URIRef) or path is None else ("complex",)
+
+
+def _text(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
+def validate(built: BuiltGraph, engine: Engine = "compiled") -> list[DataError]:
+    """Validate the graph against the shapes; one located error per SHACL result."""
+    errors = [_locate(built, result) for result in shacl_results(built, engine)]
     return sorted(set(errors), key=lambda e: (e.file, e.line or 0, e.record or "", e.field or ""))
 
 
-def _locate(built: BuiltGraph, results: Graph, result: URIRef) -> DataError:
-    focus = results.value(result, SH.focusNode)
-    path = results.value(result, SH.resultPath)
-    value = results.value(result, SH.value)
-    message = str(results.value(result, SH.resultMessage) or "contrainte non respectée")
-    message = _shorten_iris(message, built.network.base)
+def _locate(built: BuiltGraph, result: Result) -> DataError:
+    focus, path, value = result.focus, result.path, result.value
+    message = _shorten_iris(result.message or "contrainte non respectée", built.network.base)
     record = built.record_of(focus) if isinstance(focus, URIRef) else None
     if record is None:
         return _locate_outside_records(built, focus, path, value, message)

@@ -1,0 +1,532 @@
+"""A compiled SHACL validator: the shapes of ``shapes/`` read once, then checked by plain Python
+over an index of the data graph.
+
+pyshacl re-reads the shapes and walks the rdflib graph triple pattern by triple pattern for
+every focus node: about 700 triples/s on our shapes, hours for a national network. This engine
+compiles each shape into checks once, indexes each predicate the shapes use once, and caches
+``sh:node`` conformance per (shape, node) — concepts are shared by thousands of services.
+
+It implements the SHACL Core features our shapes use — ``sh:targetClass``, ``sh:targetNode``,
+``sh:targetSubjectsOf``, ``sh:targetObjectsOf``, predicate, sequence and inverse paths,
+cardinality, ``sh:datatype``, ``sh:class``, ``sh:node``, ``sh:hasValue``, ``sh:in``,
+``sh:nodeKind``, string and range constraints, ``sh:disjoint`` — and SPARQL-based constraints,
+with pyshacl's own semantics for each (``tests/test_engine.py`` checks it reports exactly what
+pyshacl reports). A shape using any other SHACL feature is refused when it is compiled
+(:class:`UnsupportedShape`), never silently skipped.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from decimal import Decimal
+from typing import Any
+
+from pyshacl.rdfutil.compare import compare_literal
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.collection import Collection
+from rdflib.namespace import RDF, RDFS, SH, XSD
+from rdflib.term import Node
+
+
+class UnsupportedShape(Exception):
+    """A shape uses a SHACL feature this engine does not implement."""
+
+
+@dataclass(frozen=True)
+class Result:
+    """One validation result, as pyshacl's report would give it."""
+
+    focus: Node
+    path: Node | tuple | None
+    value: Node | None
+    component: URIRef
+    shape: Node
+    severity: URIRef
+    message: str | None
+
+
+# Parameters that carry no constraint of their own.
+_DESCRIPTIVE = {
+    RDF.type,
+    SH.message,
+    SH.name,
+    SH.description,
+    SH.severity,
+    SH.deactivated,
+    SH.order,
+    SH.group,
+    SH.defaultValue,
+    SH.path,
+    SH.targetClass,
+    SH.targetNode,
+    SH.targetSubjectsOf,
+    SH.targetObjectsOf,
+    SH.property,
+    SH.sparql,
+    SH.flags,
+}
+
+Path = tuple  # ("p", iri) | ("seq", (Path, ...)) | ("inv", Path)
+
+
+class Index:
+    """The data graph seen through the predicates the shapes use, each read once."""
+
+    def __init__(self, graph: Graph) -> None:
+        self.graph = graph
+        self._forward: dict[Node, dict[Node, list[Node]]] = {}
+        self._backward: dict[Node, dict[Node, list[Node]]] = {}
+        self._supers: dict[Node, set[Node]] = {}
+
+    def forward(self, predicate: Node) -> dict[Node, list[Node]]:
+        found = self._forward.get(predicate)
+        if found is None:
+            found = {}
+            for s, _, o in self.graph.triples((None, predicate, None)):
+                found.setdefault(s, []).append(o)
+            self._forward[predicate] = found
+        return found
+
+    def backward(self, predicate: Node) -> dict[Node, list[Node]]:
+        found = self._backward.get(predicate)
+        if found is None:
+            found = {}
+            for s, objects in self.forward(predicate).items():
+                for o in objects:
+                    found.setdefault(o, []).append(s)
+            self._backward[predicate] = found
+        return found
+
+    def values(self, focus: Node, path: Path) -> list[Node]:
+        if path[0] == "p":
+            return self.forward(path[1]).get(focus, [])
+        if path[0] == "inv":
+            inner = path[1]
+            if inner[0] != "p":
+                raise UnsupportedShape("sh:inversePath of a complex path")
+            return self.backward(inner[1]).get(focus, [])
+        nodes = [focus]
+        for step in path[1]:
+            nodes = list(dict.fromkeys(v for n in nodes for v in self.values(n, step)))
+        return nodes
+
+    def superclasses(self, cls: Node) -> set[Node]:
+        """``cls`` and every class it is an rdfs:subClassOf*, in the data graph."""
+        found = self._supers.get(cls)
+        if found is None:
+            found, todo = {cls}, [cls]
+            sub_of = self.forward(RDFS.subClassOf)
+            while todo:
+                for parent in sub_of.get(todo.pop(), []):
+                    if parent not in found:
+                        found.add(parent)
+                        todo.append(parent)
+            self._supers[cls] = found
+        return found
+
+    def instances(self, cls: Node) -> list[Node]:
+        found: dict[Node, None] = {}
+        for rdf_type, members in self.backward(RDF.type).items():
+            if cls in self.superclasses(rdf_type):
+                found.update(dict.fromkeys(members))
+        return list(found)
+
+    def has_class(self, node: Node, cls: Node) -> bool:
+        if isinstance(node, Literal):
+            return False
+        return any(cls in self.superclasses(t) for t in self.forward(RDF.type).get(node, []))
+
+
+Pairs = list[tuple[Node, list[Node]]]
+Check = Callable[["Index", Pairs], list[tuple[Node, Node | None, URIRef]]]
+"""(index, [(focus, value nodes)]) -> (focus, value, constraint component) of each failure."""
+
+
+class Shape:
+    def __init__(self, engine: CompiledShapes, node: Node) -> None:
+        sg = engine.shapes
+        self.node = node
+        self.path: Path | None = None
+        path = sg.value(node, SH.path)
+        if path is not None:
+            self.path = _compile_path(sg, path)
+        self.path_term = _path_term(self.path)
+        self.severity = sg.value(node, SH.severity) or SH.Violation
+        self.deactivated = sg.value(node, SH.deactivated) == Literal(True)
+        self.message = _message(sg, node)
+        self.targets = [(p, o) for p, o in sg.predicate_objects(node) if p in _TARGETS]
+        self.checks: list[Check] = []
+        self.properties: list[Shape] = []
+        self.sparql: list[tuple[Node, str, str | None]] = []
+        for p, o in sg.predicate_objects(node):
+            if p in _DESCRIPTIVE:
+                continue
+            compile_check = _CHECKS.get(p)
+            if compile_check is None:
+                raise UnsupportedShape(f"{node}: {p} n'est pas pris en charge")
+            self.checks.append(compile_check(engine, self, o))
+        for prop in sg.objects(node, SH.property):
+            self.properties.append(engine.shape(prop))
+        for constraint in sg.objects(node, SH.sparql):
+            self.sparql.append(_compile_sparql(sg, constraint))
+
+    def pairs(self, index: Index, focus: list[Node]) -> Pairs:
+        if self.path is None:
+            return [(f, [f]) for f in focus]
+        if self.path[0] == "p":
+            forward = index.forward(self.path[1]).get
+            return [(f, forward(f, _EMPTY)) for f in focus]
+        return [(f, index.values(f, self.path)) for f in focus]
+
+    def evaluate(self, engine: CompiledShapes, index: Index, focus: list[Node]) -> list[Result]:
+        """Every result of these focus nodes, shape by shape and constraint by constraint."""
+        if self.deactivated:
+            return []
+        pairs = self.pairs(index, focus)
+        results = [
+            Result(f, self.path_term, v, component, self.node, self.severity, self.message)
+            for check in self.checks
+            for f, v, component in check(index, pairs)
+        ]
+        for prop in self.properties:
+            results.extend(prop.evaluate(engine, index, focus))
+        return results
+
+    def conforms(self, engine: CompiledShapes, index: Index, focus: Node) -> bool:
+        key = (self.node, focus)
+        found = engine.conformance.get(key)
+        if found is None:
+            found = not self.evaluate(engine, index, [focus])
+            if found and self.sparql:
+                found = not any(engine.sparql_rows(index, self, focus_filter={focus}))
+            engine.conformance[key] = found
+        return found
+
+
+_EMPTY: list[Node] = []
+_TARGETS = (SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf)
+
+
+class CompiledShapes:
+    """Shapes compiled once; :meth:`validate` any number of data graphs against them."""
+
+    def __init__(self, shapes: Graph) -> None:
+        self.shapes = shapes
+        self._shapes: dict[Node, Shape] = {}
+        self.conformance: dict[tuple[Node, Node], bool] = {}
+        roots = set(shapes.subjects(RDF.type, SH.NodeShape))
+        roots |= {s for t in _TARGETS for s in shapes.subjects(t, None)}
+        self.roots = [self.shape(node) for node in sorted(roots)]
+
+    def shape(self, node: Node) -> Shape:
+        found = self._shapes.get(node)
+        if found is None:
+            found = self._shapes[node] = Shape(self, node)
+        return found
+
+    def focus_nodes(self, index: Index, shape: Shape) -> list[Node]:
+        found: dict[Node, None] = {}
+        for kind, target in shape.targets:
+            if kind == SH.targetClass:
+                found.update(dict.fromkeys(index.instances(target)))
+            elif kind == SH.targetNode:
+                found[target] = None
+            elif kind == SH.targetSubjectsOf:
+                found.update(dict.fromkeys(index.forward(target)))
+            else:
+                found.update(dict.fromkeys(index.backward(target)))
+        return list(found)
+
+    def validate(self, graph: Graph) -> list[Result]:
+        """Every result of the data graph against the shapes (pyshacl's top-level results)."""
+        self.conformance = {}
+        index = Index(graph)
+        results: list[Result] = []
+        for shape in self.roots:
+            if shape.deactivated or not shape.targets:
+                continue
+            focus = self.focus_nodes(index, shape)
+            results.extend(shape.evaluate(self, index, focus))
+            if shape.sparql:
+                results.extend(self.sparql_results(index, shape, set(focus)))
+        return results
+
+    def sparql_rows(
+        self, index: Index, shape: Shape, focus_filter: set[Node]
+    ) -> Iterable[tuple[Node, dict[str, Node], Node, str | None]]:
+        for constraint, query, message in shape.sparql:
+            for row in index.graph.query(query):
+                bound = {str(k): v for k, v in row.asdict().items()}
+                if bound.get("this") in focus_filter:
+                    yield constraint, bound, bound["this"], message
+
+    def sparql_results(self, index: Index, shape: Shape, focus: set[Node]) -> list[Result]:
+        """SPARQL constraints run once over the whole graph, rows kept for the focus nodes.
+
+        pyshacl runs the query once per focus node with ``$this`` pre-bound; for queries where
+        ``$this`` is an ordinary variable (ours) the rows are the same.
+        """
+        seen: set[tuple] = set()
+        results = []
+        for constraint, bound, this, message in self.sparql_rows(index, shape, focus):
+            path = bound.pop("path", None)
+            value = bound.pop("value", None)
+            bound.pop("this", None)
+            key = (constraint, this, path, value, tuple(sorted(bound.items())))
+            if key in seen:
+                continue
+            seen.add(key)
+            if value is None and shape.path is None:
+                value = this
+            text = message if message is not None else shape.message
+            if text is not None:
+                for var, val in {"this": this, "path": path, "value": value, **bound}.items():
+                    if val is not None:
+                        text = re.sub(f"{{[?$]{var}}}", str(val), text)
+            results.append(
+                Result(
+                    this,
+                    path if path is not None else _path_term(shape.path),
+                    value,
+                    SH.SPARQLConstraintComponent,
+                    shape.node,
+                    shape.severity,
+                    text,
+                )
+            )
+        return results
+
+
+def _message(sg: Graph, node: Node) -> str | None:
+    messages = list(sg.objects(node, SH.message))
+    return str(messages[0]) if messages else None
+
+
+def _compile_path(sg: Graph, path: Node) -> Path:
+    if isinstance(path, URIRef):
+        return ("p", path)
+    if sg.value(path, RDF.first) is not None:
+        return ("seq", tuple(_compile_path(sg, step) for step in Collection(sg, path)))
+    inverse = sg.value(path, SH.inversePath)
+    if inverse is not None:
+        return ("inv", _compile_path(sg, inverse))
+    raise UnsupportedShape(f"chemin SHACL non pris en charge : {path}")
+
+
+def _path_term(path: Path | None) -> Node | tuple | None:
+    if path is None:
+        return None
+    return path[1] if path[0] == "p" else path
+
+
+def _compile_sparql(sg: Graph, constraint: Node) -> tuple[Node, str, str | None]:
+    select = sg.value(constraint, SH.select)
+    if select is None:
+        raise UnsupportedShape(f"{constraint}: seul sh:select est pris en charge")
+    if sg.value(constraint, SH.prefixes) is not None:
+        raise UnsupportedShape(f"{constraint}: sh:prefixes n'est pas pris en charge")
+    query = re.sub(r"\$this\b", "?this", str(select))
+    return constraint, query, _message(sg, constraint)
+
+
+def _int(o: Node) -> int:
+    return int(o.toPython()) if isinstance(o, Literal) else int(str(o))
+
+
+def _min_count(engine: CompiledShapes, shape: Shape, o: Node) -> Check:
+    n, component = _int(o), SH.MinCountConstraintComponent
+    return lambda index, pairs: [(f, None, component) for f, values in pairs if len(values) < n]
+
+
+def _max_count(engine: CompiledShapes, shape: Shape, o: Node) -> Check:
+    n, component = _int(o), SH.MaxCountConstraintComponent
+    return lambda index, pairs: [(f, None, component) for f, values in pairs if len(values) > n]
+
+
+def _per_value(component: URIRef, ok: Callable[[Index, Node], bool]) -> Check:
+    """A check of each value node on its own; IRIs, repeated across the graph, are cached."""
+
+    def check(index: Index, pairs: Pairs) -> list[tuple[Node, Node | None, URIRef]]:
+        cache: dict[Node, bool] = {}
+        failures = []
+        for f, values in pairs:
+            for v in values:
+                if type(v) is URIRef:
+                    good = cache.get(v)
+                    if good is None:
+                        good = cache[v] = ok(index, v)
+                else:
+                    good = ok(index, v)
+                if not good:
+                    failures.append((f, v, component))
+        return failures
+
+    return check
+
+
+_PYTHON_TYPES = {
+    XSD.integer: int,
+    XSD.float: float,
+    XSD.decimal: Decimal,
+    XSD.boolean: bool,
+    XSD.date: date,
+    XSD.time: time,
+    XSD.dateTime: datetime,
+}
+
+
+def _actual_datatype(value: Literal, datatype: Node) -> bool:
+    python = value.value
+    if datatype in (XSD.string, RDF.langString):
+        return isinstance(python, (str, bytes))
+    expected = _PYTHON_TYPES.get(datatype)
+    return expected is None or isinstance(python, expected)
+
+
+def _datatype(engine: CompiledShapes, shape: Shape, dt: Node) -> Check:
+    literal, xsd_string, lang_string = RDFS.Literal, XSD.string, RDF.langString
+    datatype_class = RDFS.Datatype
+
+    def ok(index: Index, v: Node) -> bool:
+        if not isinstance(v, Literal):
+            return False
+        if v.datatype == dt:
+            return v.ill_typed is not True and _actual_datatype(v, dt)
+        if dt == literal or (dt == datatype_class and v.datatype):
+            return True
+        if v.datatype is None and v.language is None and dt == xsd_string:
+            return _actual_datatype(v, dt)
+        if dt == lang_string and v.language:
+            return _actual_datatype(v, dt)
+        return False
+
+    return _per_value(SH.DatatypeConstraintComponent, ok)
+
+
+def _class(engine: CompiledShapes, shape: Shape, cls: Node) -> Check:
+    return _per_value(SH.ClassConstraintComponent, lambda index, v: index.has_class(v, cls))
+
+
+def _node(engine: CompiledShapes, shape: Shape, other: Node) -> Check:
+    target = engine.shape(other)
+    return _per_value(
+        SH.NodeConstraintComponent, lambda index, v: target.conforms(engine, index, v)
+    )
+
+
+def _has_value(engine: CompiledShapes, shape: Shape, expected: Node) -> Check:
+    component = SH.HasValueConstraintComponent
+    return lambda index, pairs: [(f, None, component) for f, vs in pairs if expected not in vs]
+
+
+def _in(engine: CompiledShapes, shape: Shape, members: Node) -> Check:
+    allowed = set(Collection(engine.shapes, members))
+    return _per_value(SH.InConstraintComponent, lambda index, v: v in allowed)
+
+
+_KINDS = {
+    SH.IRI: (URIRef,),
+    SH.BlankNode: (BNode,),
+    SH.Literal: (Literal,),
+    SH.BlankNodeOrIRI: (BNode, URIRef),
+    SH.BlankNodeOrLiteral: (BNode, Literal),
+    SH.IRIOrLiteral: (URIRef, Literal),
+}
+
+
+def _node_kind(engine: CompiledShapes, shape: Shape, kind: Node) -> Check:
+    allowed = _KINDS[kind]
+    return _per_value(SH.NodeKindConstraintComponent, lambda index, v: isinstance(v, allowed))
+
+
+_PLAIN = (None, RDF.langString, XSD.string)
+
+
+def _string(v: Node) -> str:
+    """pyshacl's ``value_node_to_string``."""
+    if isinstance(v, Literal) and v.value is not None and v.datatype in _PLAIN:
+        return str(v.value)
+    return str(v)
+
+
+def _pattern(engine: CompiledShapes, shape: Shape, pattern: Node) -> Check:
+    flags = 0
+    for letter in str(engine.shapes.value(shape.node, SH.flags) or ""):
+        flags |= {"i": re.I, "m": re.M, "s": re.S, "x": re.X}.get(letter, 0)
+    search = re.compile(str(pattern), flags).search
+    return _per_value(
+        SH.PatternConstraintComponent,
+        lambda index, v: not isinstance(v, BNode) and search(_string(v)) is not None,
+    )
+
+
+def _min_length(engine: CompiledShapes, shape: Shape, o: Node) -> Check:
+    n = _int(o)
+    return _per_value(
+        SH.MinLengthConstraintComponent,
+        lambda index, v: n == 0 or (not isinstance(v, BNode) and len(_string(v)) >= n),
+    )
+
+
+def _max_length(engine: CompiledShapes, shape: Shape, o: Node) -> Check:
+    n = _int(o)
+    return _per_value(
+        SH.MaxLengthConstraintComponent,
+        lambda index, v: not isinstance(v, BNode) and len(_string(v)) <= n,
+    )
+
+
+def _range(component: URIRef, accept: Callable[[int], bool]) -> Callable[..., Check]:
+    def compile_check(engine: CompiledShapes, shape: Shape, bound: Node) -> Check:
+        bound_is_string = isinstance(bound, Literal) and isinstance(bound.value, str)
+
+        def ok(index: Index, v: Node) -> bool:
+            if not isinstance(v, Literal) or isinstance(v.value, str) != bound_is_string:
+                return False
+            try:
+                return accept(compare_literal(v, bound))
+            except (TypeError, NotImplementedError):
+                return False
+
+        return _per_value(component, ok)
+
+    return compile_check
+
+
+def _disjoint(engine: CompiledShapes, shape: Shape, other: Node) -> Check:
+    component = SH.DisjointConstraintComponent
+
+    def check(index: Index, pairs: Pairs) -> list[tuple[Node, Node | None, URIRef]]:
+        others = index.forward(other)
+        return [
+            (f, v, component)
+            for f, values in pairs
+            if f in others
+            for v in values
+            if v in set(others[f])
+        ]
+
+    return check
+
+
+_CHECKS: dict[Node, Callable[[CompiledShapes, Shape, Any], Check]] = {
+    SH.minCount: _min_count,
+    SH.maxCount: _max_count,
+    SH.datatype: _datatype,
+    SH["class"]: _class,
+    SH.node: _node,
+    SH.hasValue: _has_value,
+    SH["in"]: _in,
+    SH.nodeKind: _node_kind,
+    SH.pattern: _pattern,
+    SH.minLength: _min_length,
+    SH.maxLength: _max_length,
+    SH.minInclusive: _range(SH.MinInclusiveConstraintComponent, lambda c: c >= 0),
+    SH.minExclusive: _range(SH.MinExclusiveConstraintComponent, lambda c: c > 0),
+    SH.maxInclusive: _range(SH.MaxInclusiveConstraintComponent, lambda c: c <= 0),
+    SH.maxExclusive: _range(SH.MaxExclusiveConstraintComponent, lambda c: c < 0),
+    SH.disjoint: _disjoint,
+}
