@@ -1,14 +1,23 @@
-"""RDF dumps through rdflib's serialisers: Turtle, sorted N-Triples, JSON-LD with a published
-context, TriG with one named graph per source file, and the vocabularies and shapes alone."""
+"""RDF dumps: Turtle, sorted N-Triples, JSON-LD with a published context, TriG with one named
+graph per source file, and the vocabularies and shapes alone.
+
+The network's graph is written by Oxigraph's serialisers (pyoxigraph): rdflib's Turtle and TriG
+serialisers look up a prefixed name for every IRI and take minutes for a thousand actors, hours
+for a national network. JSON-LD, which needs rdflib's compaction against our context, and the
+small vocabulary and shapes graphs stay with rdflib.
+"""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from pathlib import Path
 from urllib.parse import quote
 
-from rdflib import Dataset, Graph, URIRef
+import pyoxigraph as ox
+from rdflib import BNode, Dataset, Graph, Literal, URIRef
 from rdflib.namespace import RDF, SKOS, XSD
+from rdflib.term import Node
 
 from graph.build import BuiltGraph
 from graph.model import CLASSES, Field
@@ -64,48 +73,115 @@ def _curie(iri: URIRef) -> str:
     return str(iri)
 
 
+class OxTerms:
+    """rdflib terms to pyoxigraph terms, each IRI converted once."""
+
+    def __init__(self) -> None:
+        self._iris: dict[Node, ox.NamedNode] = {}
+
+    def iri(self, term: Node) -> ox.NamedNode:
+        found = self._iris.get(term)
+        if found is None:
+            found = self._iris[term] = ox.NamedNode(str(term))
+        return found
+
+    def term(self, term: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
+        if type(term) is URIRef:
+            return self.iri(term)
+        if isinstance(term, Literal):
+            if term.language:
+                return ox.Literal(str(term), language=term.language)
+            if term.datatype is not None:
+                return ox.Literal(str(term), datatype=self.iri(term.datatype))
+            return ox.Literal(str(term))
+        if isinstance(term, BNode):
+            return ox.BlankNode(str(term))
+        return self.iri(term)
+
+    def triples(self, triples: Iterable[tuple[Node, Node, Node]]) -> list[ox.Triple]:
+        """The triples sorted by subject, predicate and object: each subject is written once
+        in Turtle, and the same graph gives the same bytes, build after build."""
+        by_subject: dict[Node, list[tuple[Node, Node]]] = {}
+        for s, p, o in triples:
+            by_subject.setdefault(s, []).append((p, o))
+        found = []
+        for s in sorted(by_subject):
+            subject = self.term(s)
+            found.extend(
+                ox.Triple(subject, self.iri(p), self.term(o)) for p, o in sorted(by_subject[s])
+            )
+        return found
+
+
+def _prefixes() -> dict[str, str]:
+    return {prefix: str(ns) for prefix, ns in sorted(PREFIXES.items())}
+
+
 def sorted_ntriples(graph: Graph) -> str:
-    """N-Triples with lines sorted: the same graph gives the same bytes, build after build."""
-    lines = {line for line in graph.serialize(format="nt").splitlines() if line.strip()}
-    return "\n".join(sorted(lines)) + "\n"
+    """N-Triples in subject, predicate, object order: byte-stable from build to build."""
+    return ox.serialize(OxTerms().triples(graph), format=ox.RdfFormat.N_TRIPLES).decode()
+
+
+def source_file(built: BuiltGraph, subject: Node) -> str:
+    """The data file a subject comes from: its record's file, its vocabulary, network.yaml."""
+    record = built.record_of(subject)
+    if record is not None:
+        return record.file
+    network_file = f"{built.network.data_dir.name}/network.yaml"
+    concept_root = f"{built.network.base}/concept/"
+    if str(subject).startswith(concept_root):
+        scheme = str(subject)[len(concept_root) :].split("/", 1)[0]
+        return built.vocab.files.get(scheme, network_file)
+    return network_file
 
 
 def source_graphs(built: BuiltGraph) -> Dataset:
     """The graph split into one named graph per source file (YAML record or vocabulary)."""
-    base = built.network.base
-    dataset = Dataset()
-    bind_prefixes(dataset)
-    network_file = f"{built.network.data_dir.name}/network.yaml"
-    graphs: dict[str, Graph] = {}
-    concept_root = f"{base}/concept/"
+    dataset = bind_prefixes(Dataset())
     for s, p, o in built.graph:
-        record = built.record_of(s)
-        if record is not None:
-            file = record.file
-        elif str(s).startswith(concept_root):
-            scheme = str(s)[len(concept_root) :].split("/", 1)[0]
-            file = built.vocab.files.get(scheme, network_file)
-        else:
-            file = network_file
-        if file not in graphs:
-            graphs[file] = dataset.graph(URIRef(f"{base}/source/{quote(file)}"))
-        graphs[file].add((s, p, o))
+        dataset.add((s, p, o, source_graph_name(built, source_file(built, s))))
     return dataset
+
+
+def source_graph_name(built: BuiltGraph, file: str) -> URIRef:
+    return URIRef(f"{built.network.base}/source/{quote(file)}")
+
+
+def _source_quads(built: BuiltGraph, triples: list[ox.Triple]) -> list[ox.Quad]:
+    """One named graph per source file, files in name order."""
+    by_file: dict[str, list[ox.Triple]] = {}
+    files: dict[str, str] = {}  # subject IRI -> file, looked up once per subject
+    for triple in triples:
+        subject = triple.subject.value
+        file = files.get(subject)
+        if file is None:
+            node = BNode(subject) if isinstance(triple.subject, ox.BlankNode) else URIRef(subject)
+            file = files[subject] = source_file(built, node)
+        by_file.setdefault(file, []).append(triple)
+    quads = []
+    for file in sorted(by_file):
+        name = ox.NamedNode(str(source_graph_name(built, file)))
+        quads.extend(ox.Quad(t.subject, t.predicate, t.object, name) for t in by_file[file])
+    return quads
 
 
 def write_dumps(built: BuiltGraph, folder: Path) -> list[Path]:
     graph = built.graph
     context = jsonld_context()
-    (folder / "maillage.nt").write_text(sorted_ntriples(graph), encoding="utf-8")
-    graph.serialize(destination=folder / "maillage.ttl", format="turtle", encoding="utf-8")
+    triples = OxTerms().triples(graph)  # converted once for N-Triples, Turtle and TriG
+    ox.serialize(triples, folder / "maillage.nt", format=ox.RdfFormat.N_TRIPLES)
+    ox.serialize(triples, folder / "maillage.ttl", format=ox.RdfFormat.TURTLE, prefixes=_prefixes())
+    ox.serialize(
+        _source_quads(built, triples),
+        folder / "maillage.trig",
+        format=ox.RdfFormat.TRIG,
+        prefixes=_prefixes(),
+    )
     (folder / "maillage.jsonld").write_text(
         graph.serialize(format="json-ld", context=context, indent=1), encoding="utf-8"
     )
     (folder / "context.jsonld").write_text(
         json.dumps({"@context": context}, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
-    )
-    source_graphs(built).serialize(
-        destination=folder / "maillage.trig", format="trig", encoding="utf-8"
     )
     vocab = bind_prefixes(Graph())
     vocab += built.vocab.graph
@@ -118,6 +194,7 @@ __all__ = [
     "DUMPS",
     "jsonld_context",
     "sorted_ntriples",
+    "source_file",
     "source_graphs",
     "write_dumps",
     "RDF",
