@@ -17,6 +17,7 @@ from rdflib.namespace import DCTERMS, ORG, RDF, RDFS, SDO, SKOS, XSD
 from graph.load import Network, Record
 from graph.model import BY_NAME, Field
 from graph.ns import MAI, address_iri, bind_prefixes, iri
+from graph.progress import NO_PROGRESS, Progress, tracked
 from graph.vocab import Vocabulary
 
 
@@ -76,14 +77,16 @@ def _lexical_ok(kind: str, text: str) -> bool:
     return True
 
 
-def build_graph(network: Network, vocab: Vocabulary) -> BuiltGraph:
+def build_graph(
+    network: Network, vocab: Vocabulary, progress: Progress = NO_PROGRESS
+) -> BuiltGraph:
     """Build the whole graph of a network; same input, same triples."""
     base = network.base
     graph = bind_prefixes(Graph())
     graph += vocab.graph
     built = BuiltGraph(graph, network, vocab)
     built.network_iri = _add_network(graph, network)
-    for record in network.records:
+    for record in tracked(network.records, "build", progress, every=5000):
         _add_record(built, record, base)
     # The plain edge actor -> actor, derived for SPARQL users who do not need the referral's
     # needs and channel.

@@ -29,6 +29,7 @@ from graph.model import (
     ClassModel,
 )
 from graph.ns import referral_id
+from graph.progress import NO_PROGRESS, Progress, tracked
 
 MAX_FILE_BYTES = 5 * 1024 * 1024  # an actor file is a few kB; anything this big is a mistake
 NESTED = {"sites": SITE, "services": SERVICE, "referrals": REFERRAL}
@@ -465,7 +466,9 @@ def load_diagnostic(path: Path, display: str, errors: list[DataError]) -> list[R
     return records
 
 
-def load_network(data_dir: Path | str, strict: bool = True) -> Network:
+def load_network(
+    data_dir: Path | str, strict: bool = True, progress: Progress = NO_PROGRESS
+) -> Network:
     """Load ``network.yaml`` and every ``actors/*.yaml`` of a data folder.
 
     Raises :class:`DataErrors` with every problem found, in every file. With ``strict=False``
@@ -487,7 +490,7 @@ def load_network(data_dir: Path | str, strict: bool = True) -> Network:
             )
         )
     unreadable = set()
-    for path in files:
+    for path in tracked(files, "load", progress):
         loaded = load_actor_file(path, _display(path, data_dir), errors)
         if not loaded:
             unreadable.add(path.stem)

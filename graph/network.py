@@ -33,7 +33,10 @@ from graph.tables import Tables
 
 ALL_PUBLICS = "publics/tous-publics"
 NO_PATH = "pas de chemin d'orientation : contacter directement"
-EXACT_BETWEENNESS_LIMIT = 5000  # above, betweenness is sampled (networkx's k=)
+# Exact betweenness costs one shortest-path search per actor (10 s at 1,000 actors, hours at
+# 30,000); above this many actors it is estimated from BETWEENNESS_SAMPLES sources (networkx's k=).
+EXACT_BETWEENNESS_LIMIT = 500
+BETWEENNESS_SAMPLES = 64
 RADIUS_KM = 50.0  # unreachable providers farther than this are not listed
 
 
@@ -492,13 +495,14 @@ def _strip(row: dict) -> dict:
 def actor_metrics(network: ReferralNetwork, critical: list[dict] | None = None) -> list[dict]:
     """Degree, betweenness and articulation flag of each actor in the referral network.
 
-    Betweenness is exact up to EXACT_BETWEENNESS_LIMIT actors, sampled (k=500, seed 0) above.
+    Betweenness is exact up to EXACT_BETWEENNESS_LIMIT actors, estimated from
+    BETWEENNESS_SAMPLES sampled sources (seed 0, so the same network gives the same figures) above.
     """
     graph = network.graph
     if graph.number_of_nodes() <= EXACT_BETWEENNESS_LIMIT:
         betweenness = nx.betweenness_centrality(graph)
     else:
-        betweenness = nx.betweenness_centrality(graph, k=500, seed=0)
+        betweenness = nx.betweenness_centrality(graph, k=BETWEENNESS_SAMPLES, seed=0)
     articulation = set(nx.articulation_points(graph.to_undirected(as_view=True)))
     critical_count: dict[str, int] = defaultdict(int)
     for row in critical or []:

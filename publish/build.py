@@ -29,6 +29,7 @@ from graph.load import load_network
 from graph.model import CLASSES
 from graph.network import ReferralNetwork, coverage
 from graph.ns import MAI
+from graph.progress import NO_PROGRESS, Progress
 from graph.tables import Tables, graph_tables
 from graph.vocab import load_vocabulary
 from publish.catalog import write_catalog
@@ -55,13 +56,41 @@ class BuildReport:
     counts: dict[str, int] = field(default_factory=dict)
     triples: int = 0
     seconds: dict[str, float] = field(default_factory=dict)
+    peak_mb: dict[str, float] = field(default_factory=dict)  # peak resident memory per stage
+    rows: int = 0  # rows written to SQLite
+    progress: Progress = NO_PROGRESS
 
 
 @contextmanager
 def _stage(report: BuildReport, name: str) -> Iterator[None]:
+    _reset_peak_memory()
+    report.progress(name, 0, 1)
     start = time.perf_counter()
     yield
     report.seconds[name] = round(time.perf_counter() - start, 3)
+    peak = peak_memory_mb()
+    if peak is not None:
+        report.peak_mb[name] = peak
+    report.progress(name, 1, 1)
+
+
+def _reset_peak_memory() -> None:
+    """Linux: writing 5 to clear_refs resets the process's peak resident size (VmHWM)."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+    except OSError:
+        pass
+
+
+def peak_memory_mb() -> float | None:
+    """Peak resident memory of this process since the last reset, in MB (Linux only)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        pass
+    return None
 
 
 def check(data_dir: Path | str, report: BuildReport | None = None) -> BuiltGraph:
@@ -69,15 +98,16 @@ def check(data_dir: Path | str, report: BuildReport | None = None) -> BuiltGraph
     report = report or BuildReport(Path("."))
     data_dir = Path(data_dir)
     with _stage(report, "load"):
-        network = load_network(data_dir, strict=False)
+        network = load_network(data_dir, strict=False, progress=report.progress)
         try:
             vocab = load_vocabulary(data_dir / "vocab", network.base)
         except DataErrors as exc:
             raise DataErrors(network.errors + exc.errors) from None
     with _stage(report, "build"):
-        built = build_graph(network, vocab)
+        built = build_graph(network, vocab, report.progress)
     with _stage(report, "validate"):
-        errors = network.errors + _new_findings(validate(built), network)
+        found = validate(built, progress=report.progress)
+        errors = network.errors + _new_findings(found, network)
     if errors:
         raise DataErrors(errors)
     report.triples = len(built.graph)
@@ -99,11 +129,14 @@ def _new_findings(found: list, network) -> list:
 
 
 def build(
-    data_dir: Path | str, out_dir: Path | str, metadata: Path | str = DEFAULT_METADATA
+    data_dir: Path | str,
+    out_dir: Path | str,
+    metadata: Path | str = DEFAULT_METADATA,
+    progress: Progress = NO_PROGRESS,
 ) -> BuildReport:
     """Build and publish a network into ``out_dir``, all or nothing."""
     out = Path(out_dir).resolve()
-    report = BuildReport(out)
+    report = BuildReport(out, progress=progress)
     built = check(data_dir, report)
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
@@ -113,7 +146,8 @@ def build(
     except OSError as exc:
         raise PublishError(f"impossible d'écrire dans {out.parent} : {exc.strerror}") from exc
     try:
-        tables = graph_tables(built)
+        with _stage(report, "tables"):
+            tables = graph_tables(built)
         with _stage(report, "network"):
             network = ReferralNetwork.from_tables(tables)
             rows = coverage(network)
@@ -132,27 +166,33 @@ def build(
         ]
         with _stage(report, "rdf"):
             write_dumps(built, tmp)
-        previous = out if (out / "maillage.nt").exists() else None
-        releases = next_release(previous, tmp / "maillage.nt", report.counts)
-        (tmp / "releases.json").write_text(
-            json.dumps(releases, ensure_ascii=False, indent=1), encoding="utf-8"
-        )
-        analytics["releases"] = releases
-        analytics["changes"] = (
-            [c.as_row() for c in changes(load_dump(previous), built.graph)]
-            if previous is not None
-            else []
-        )
+        with _stage(report, "history"):
+            previous = out if (out / "maillage.nt").exists() else None
+            releases = next_release(previous, tmp / "maillage.nt", report.counts)
+            (tmp / "releases.json").write_text(
+                json.dumps(releases, ensure_ascii=False, indent=1), encoding="utf-8"
+            )
+            analytics["releases"] = releases
+            analytics["changes"] = (
+                [c.as_row() for c in changes(load_dump(previous), built.graph)]
+                if previous is not None
+                else []
+            )
         with _stage(report, "sqlite"):
             write_database(tables, tmp / "maillage.db", analytics)
+            report.rows = sum(len(rows) for rows in tables.values()) + sum(
+                len(rows) for rows in analytics.values()
+            )
+        with _stage(report, "exports"):
             write_lieux_csv(built, tables, tmp / LIEUX_FILE)
             write_indicators_csv(tables, tmp / "indicateurs.csv")
         with _stage(report, "catalog"):
             site_url = str(built.network.meta.get("site") or "http://127.0.0.1:8001")
             write_catalog(built, tmp, site_url)
-        write_metadata(Path(metadata), tmp)
-        _write_build_info(built, report, tmp)
-        _fsync_tree(tmp)
+            write_metadata(Path(metadata), tmp)
+            _write_build_info(built, report, tmp)
+        with _stage(report, "fsync"):
+            _fsync_tree(tmp)
         with _stage(report, "publish"):
             _swap_into_place(tmp, out)
     except (OSError, sqlite3.Error) as exc:

@@ -70,6 +70,52 @@ def _print_errors(errors: list[DataError]) -> None:
 FAILURES = (build_mod.PublishError, SiteError, QueryError, PushError)
 
 
+STAGE_NAMES = {
+    "load": "lecture des fichiers",
+    "build": "construction du graphe",
+    "validate": "validation SHACL",
+}
+LONG = 1000  # items: below this a stage is too short to be worth a progress display
+
+
+class StageProgress:
+    """Progress of long stages on stderr: a bar on a terminal, plain lines otherwise."""
+
+    def __init__(self, stream: object = None) -> None:
+        self.stream = stream or sys.stderr
+        self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
+        self._bar: object = None
+        self._stage: str | None = None
+        self._tenth = -1
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        label = STAGE_NAMES.get(stage, stage)
+        if self.tty and total > 1:
+            if self._stage != stage:
+                self.close()
+                self._stage = stage
+                self._bar = click.progressbar(
+                    length=total, label=label, file=self.stream, show_pos=True
+                )
+                self._bar.__enter__()
+            self._bar.update(done - self._bar.pos)
+            if done >= total:
+                self.close()
+        elif not self.tty and total >= LONG:
+            tenth = done * 10 // total
+            if self._stage != stage:
+                self._stage, self._tenth = stage, -1
+            if tenth > self._tenth:
+                self._tenth = tenth
+                click.echo(f"{label} : {done}/{total} ({tenth * 10} %)", file=self.stream)
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.__exit__(None, None, None)
+            self._bar = None
+        self._stage = None
+
+
 @contextmanager
 def _reported(prefix: str = "") -> Iterator[None]:
     """Turn the API's exceptions into the CLI's messages and exit codes, in one place."""
@@ -93,9 +139,13 @@ def cli() -> None:
 @DATA_OPTION
 def validate(data_dir: Path) -> None:
     """Valide les données (YAML, référentiels, formes SHACL) sans rien publier."""
-    report = build_mod.BuildReport(Path("."))
+    progress = StageProgress()
+    report = build_mod.BuildReport(Path("."), progress=progress)
     with _reported():
-        build_mod.check(data_dir, report)
+        try:
+            build_mod.check(data_dir, report)
+        finally:
+            progress.close()
     counts = ", ".join(f"{n} {table}" for table, n in report.counts.items())
     click.echo(f"Données valides : {counts} ; {report.triples} triplets.")
 
@@ -105,14 +155,20 @@ def validate(data_dir: Path) -> None:
 @OUT_OPTION
 def build(data_dir: Path, out_dir: Path) -> None:
     """Construit et publie le réseau : base SQLite et dumps RDF, tout ou rien."""
+    progress = StageProgress()
     with _reported():
-        report = build_mod.build(data_dir, out_dir)
+        try:
+            report = build_mod.build(data_dir, out_dir, progress=progress)
+        finally:
+            progress.close()
     click.echo(f"Publié dans {report.out}")
     for table, n in report.counts.items():
         click.echo(f"  {table:<10} {n:>6}")
     click.echo(f"  {'triplets':<10} {report.triples:>6}")
     stages = ", ".join(f"{name} {seconds:.2f} s" for name, seconds in report.seconds.items())
     click.echo(f"Durée : {stages} (total {sum(report.seconds.values()):.2f} s)")
+    if report.peak_mb:
+        click.echo(f"Mémoire maximale : {max(report.peak_mb.values()):.0f} Mo")
 
 
 @cli.command()

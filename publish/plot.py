@@ -13,6 +13,7 @@ from matplotlib.colors import BoundaryNorm, ListedColormap  # noqa: E402
 from graph.network import ReferralNetwork, coverage  # noqa: E402
 
 COLOURS = ["#d7191c", "#fdae61", "#a6d96a", "#1a9641"]  # 0, 1, 2, 3+ actors
+MAX_COMMUNES = 20  # columns a reader can still read; a larger network shows its least covered
 
 
 def coverage_matrix(
@@ -21,9 +22,18 @@ def coverage_matrix(
     """Write ``path`` as PNG and SVG (same stem); returns the files written."""
     rows = rows if rows is not None else coverage(network)
     needs = network.needs
-    communes = sorted(network.communes)
     counts = {(r["need"], r["commune"]): r["actors"] for r in rows if r["public"] is None}
     demand = {(r["need"], r["commune"]): r.get("demand") for r in rows if r["public"] is None}
+    communes = sorted(network.communes)
+    title = "Nombre d'acteurs par besoin et par commune"
+    if len(communes) > MAX_COMMUNES:
+        # the communes with the most gaps, then the most fragile needs, in INSEE order
+        def weakness(commune: str) -> tuple:
+            values = [counts.get((n.removeprefix("needs/"), commune), 0) for n in needs]
+            return (-values.count(0), -values.count(1), commune)
+
+        title += f" (les {MAX_COMMUNES} communes les moins couvertes sur {len(communes)})"
+        communes = sorted(sorted(communes, key=weakness)[:MAX_COMMUNES])
     matrix = [[counts.get((n.removeprefix("needs/"), c), 0) for c in communes] for n in needs]
     height = 1.2 + 0.42 * len(needs)
     fig, ax = plt.subplots(figsize=(4.5 + 1.6 * len(communes), height))
@@ -50,7 +60,7 @@ def coverage_matrix(
                 fontweight="bold" if value <= 1 else "normal",
             )
     fig.suptitle(
-        "Nombre d'acteurs par besoin et par commune ; demande : part des habitants qui ont "
+        f"{title} ; demande : part des habitants qui ont "
         "exprimé ce besoin\nrouge : lacune (aucun acteur), orange : fragile (un seul acteur)\n"
         "demande d'après le diagnostic de Miramas (parts illustratives)",
         fontsize=9,

@@ -24,6 +24,7 @@ from graph.build import BuiltGraph
 from graph.errors import DataError
 from graph.load import did_you_mean
 from graph.model import BY_NAME, Field
+from graph.progress import NO_PROGRESS, Progress
 from shapes.engine import CompiledShapes, Result
 
 SHAPES_DIR = Path(__file__).parent
@@ -62,10 +63,12 @@ def compiled_shapes() -> CompiledShapes:
     return CompiledShapes(_shapes())
 
 
-def shacl_results(built: BuiltGraph, engine: Engine = "compiled") -> list[Result]:
+def shacl_results(
+    built: BuiltGraph, engine: Engine = "compiled", progress: Progress = NO_PROGRESS
+) -> list[Result]:
     """The SHACL report's own results (nested ``sh:node`` failures are only their cause)."""
     if engine == "compiled":
-        return compiled_shapes().validate(built.graph)
+        return compiled_shapes().validate(built.graph, progress)
     return pyshacl_results(built.graph)
 
 
@@ -103,9 +106,11 @@ def _text(value: object) -> str | None:
     return None if value is None else str(value)
 
 
-def validate(built: BuiltGraph, engine: Engine = "compiled") -> list[DataError]:
+def validate(
+    built: BuiltGraph, engine: Engine = "compiled", progress: Progress = NO_PROGRESS
+) -> list[DataError]:
     """Validate the graph against the shapes; one located error per SHACL result."""
-    errors = [_locate(built, result) for result in shacl_results(built, engine)]
+    errors = [_locate(built, result) for result in shacl_results(built, engine, progress)]
     return sorted(set(errors), key=lambda e: (e.file, e.line or 0, e.record or "", e.field or ""))
 
 

@@ -30,6 +30,8 @@ from rdflib.collection import Collection
 from rdflib.namespace import RDF, RDFS, SH, XSD
 from rdflib.term import Node
 
+from graph.progress import NO_PROGRESS, Progress, tracked
+
 
 class UnsupportedShape(Exception):
     """A shape uses a SHACL feature this engine does not implement."""
@@ -240,12 +242,12 @@ class CompiledShapes:
                 found.update(dict.fromkeys(index.backward(target)))
         return list(found)
 
-    def validate(self, graph: Graph) -> list[Result]:
+    def validate(self, graph: Graph, progress: Progress = NO_PROGRESS) -> list[Result]:
         """Every result of the data graph against the shapes (pyshacl's top-level results)."""
         self.conformance = {}
         index = Index(graph)
         results: list[Result] = []
-        for shape in self.roots:
+        for shape in tracked(self.roots, "validate", progress, every=1):
             if shape.deactivated or not shape.targets:
                 continue
             focus = self.focus_nodes(index, shape)
