@@ -174,7 +174,7 @@ def build(
             )
             analytics["releases"] = releases
             analytics["changes"] = (
-                [c.as_row() for c in changes(load_dump(previous), built.graph)]
+                [c.as_row() for c in changes(load_dump(previous), load_dump(tmp))]
                 if previous is not None
                 else []
             )

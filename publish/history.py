@@ -8,7 +8,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from rdflib import Graph, URIRef
+import pyoxigraph as ox
+from rdflib import URIRef
 from rdflib.namespace import DCTERMS, RDF, SDO
 
 from graph.model import ACTOR, REFERRAL, SERVICE, ClassModel
@@ -42,43 +43,71 @@ class Change:
         }
 
 
-def load_dump(path: Path) -> Graph:
+class Dump:
+    """A published N-Triples dump, read by Oxigraph's parser (a national dump in seconds):
+    each subject's (predicate, object) pairs, as pyoxigraph terms."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.pairs: dict[ox.NamedNode | ox.BlankNode, set[tuple]] = {}
+        for triple in ox.parse(path=path, format=ox.RdfFormat.N_TRIPLES):
+            self.pairs.setdefault(triple.subject, set()).add((triple.predicate, triple.object))
+
+    def of_type(self, rdf_type: URIRef) -> set:
+        wanted = (_RDF_TYPE, ox.NamedNode(str(rdf_type)))
+        return {s for s, pairs in self.pairs.items() if wanted in pairs}
+
+    def value(self, subject: object, predicate: URIRef) -> str | None:
+        wanted = ox.NamedNode(str(predicate))
+        for p, o in sorted(self.pairs.get(subject, ()), key=str):
+            if p == wanted:
+                return o.value
+        return None
+
+
+_RDF_TYPE = ox.NamedNode(str(RDF.type))
+
+
+def load_dump(path: Path) -> Dump:
     """A published folder (its maillage.nt) or an N-Triples file."""
     path = Path(path).resolve()
     if path.is_dir():
         path = path / "maillage.nt"
     if not path.is_file():
         raise OSError(f"ni dossier publié ni fichier N-Triples : {path}")
-    return Graph().parse(path, format="nt")
+    try:
+        return Dump(path)
+    except SyntaxError as exc:
+        raise OSError(f"fichier N-Triples illisible : {path} : {exc}") from exc
 
 
-def _label(graph: Graph, subject: URIRef) -> str:
-    name = graph.value(subject, SDO.name)
-    if name is None and (subject, RDF.type, MAI.Referral) in graph:
-        source, target = graph.value(subject, MAI["from"]), graph.value(subject, MAI["to"])
-        names = [graph.value(x, SDO.name) if x is not None else None for x in (source, target)]
+def _label(dump: Dump, subject: object) -> str:
+    name = dump.value(subject, SDO.name)
+    if name is None and (_RDF_TYPE, ox.NamedNode(str(MAI.Referral))) in dump.pairs.get(subject, ()):
+        ends = [dump.value(subject, MAI[end]) for end in ("from", "to")]
+        names = [dump.value(ox.NamedNode(x), SDO.name) if x else None for x in ends]
         return " → ".join(str(n) for n in names if n is not None)
-    return str(name or graph.value(subject, DCTERMS.identifier) or subject)
+    return str(name or dump.value(subject, DCTERMS.identifier) or subject.value)
 
 
-def changes(old: Graph, new: Graph) -> list[Change]:
+def changes(old: Dump, new: Dump) -> list[Change]:
     """Actors, services and referrals added, removed or changed from ``old`` to ``new``."""
-    found = []
+    found: list[Change] = []
+    derived = {ox.NamedNode(str(p)) for p in DERIVED}
     for cls, kind in WATCHED:
-        labels = {f.predicate: f.label for f in cls.fields}
-        before = set(old.subjects(RDF.type, cls.types[0]))
-        after = set(new.subjects(RDF.type, cls.types[0]))
-        for subject in sorted(after - before):
+        labels = {str(f.predicate): f.label for f in cls.fields}
+        before, after = old.of_type(cls.types[0]), new.of_type(cls.types[0])
+        for subject in sorted(after - before, key=str):
             found.append(Change(kind, _id(new, subject), _label(new, subject), "ajouté", ""))
-        for subject in sorted(before - after):
+        for subject in sorted(before - after, key=str):
             found.append(Change(kind, _id(old, subject), _label(old, subject), "retiré", ""))
-        for subject in sorted(before & after):
-            was = {(p, o) for p, o in old.predicate_objects(subject) if p not in DERIVED}
-            now = {(p, o) for p, o in new.predicate_objects(subject) if p not in DERIVED}
+        for subject in sorted(before & after, key=str):
+            was = {(p, o) for p, o in old.pairs[subject] if p not in derived}
+            now = {(p, o) for p, o in new.pairs[subject] if p not in derived}
             if was != now:
                 fields = sorted(
                     {
-                        labels.get(p, str(p).rsplit("/", 1)[-1].rsplit("#", 1)[-1])
+                        labels.get(p.value, p.value.rsplit("/", 1)[-1].rsplit("#", 1)[-1])
                         for p, _ in was ^ now
                     }
                 )
@@ -90,8 +119,8 @@ def changes(old: Graph, new: Graph) -> list[Change]:
     return found
 
 
-def _id(graph: Graph, subject: URIRef) -> str:
-    return str(graph.value(subject, DCTERMS.identifier) or str(subject).rsplit("/", 1)[-1])
+def _id(dump: Dump, subject: object) -> str:
+    return str(dump.value(subject, DCTERMS.identifier) or subject.value.rsplit("/", 1)[-1])
 
 
 def french(found: list[Change]) -> str:
