@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 
+from click.testing import CliRunner
 from conftest import ROOT
+
+from benchmarks.generate import generate
+from publish.cli import StageProgress, cli
 
 
 def test_the_refer_benchmark_runs_and_prints_figures():
@@ -48,3 +53,72 @@ def test_the_load_benchmark_runs_with_no_error(default_dist):
     assert result.returncode == 0, result.stdout + result.stderr
     assert "requests per second" in result.stdout and "p99" in result.stdout
     assert "errors: 0" in result.stdout
+
+
+def test_the_generator_writes_a_network_that_builds(tmp_path):
+    data = tmp_path / "national"
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "generate.py"), "--actors", "40"]
+        + ["--out", str(data)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    summary = json.loads(result.stdout)
+    assert summary["actors"] == 40 and len(list((data / "actors").glob("*.yaml"))) == 40
+    # the realistic shape the issue asks for: 1-3 sites and 3-10 services per actor
+    assert 40 <= summary["sites"] <= 120 and 120 <= summary["services"] <= 400
+    assert 4 <= summary["referrals"] / 40 <= 7
+    built = CliRunner().invoke(cli, ["build", "--data", str(data), "--out", str(tmp_path / "d")])
+    assert built.exit_code == 0, built.output
+    assert "actors         40" in built.output and "Durée : load" in built.output
+    # the same seed gives the same network
+    again = tmp_path / "again"
+    generate(40, again)
+    for path in (data / "actors").glob("*.yaml"):
+        assert (again / "actors" / path.name).read_bytes() == path.read_bytes()
+
+
+def test_injected_defects_make_the_build_fail_with_located_errors(tmp_path):
+    data = tmp_path / "national"
+    summary = generate(30, data, defects=0.5, seed=1)
+    assert summary["defects"] > 0
+    result = CliRunner().invoke(cli, ["validate", "--data", str(data)])
+    assert result.exit_code == 1
+    for defect in json.loads((data / "defects.json").read_text()):
+        assert f"actors/{defect['actor']}.yaml:" in result.output
+
+
+def test_the_stage_benchmark_prints_every_stage_and_the_plain_ratios(tmp_path):
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "stages.py"), "--actors", "12"]
+        + ["--plain-max", "12", "--work", str(tmp_path), "--results", str(tmp_path / "R.md")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    table = (tmp_path / "R.md").read_text()
+    assert table.strip() == result.stdout.strip()
+    for stage in ("load", "build", "validate", "network", "sqlite", "rdf"):
+        assert f"| {stage} |" in table
+    ratios = [line for line in table.splitlines() if line.endswith("x |")]
+    assert {line.split(" | ")[0] for line in ratios} == {"| load", "| validate", "| rdf"}
+    assert "rows/s" in table and "**whole build**" in table and "cores" in table
+
+
+def test_progress_is_plain_lines_off_a_terminal_and_silent_for_small_stages():
+    import io
+
+    stream = io.StringIO()
+    progress = StageProgress(stream)
+    progress("load", 5, 31)  # a small network: nothing
+    for done in range(0, 2001, 100):
+        progress("load", done, 2000)
+    lines = stream.getvalue().splitlines()
+    assert lines[0] == "lecture des fichiers : 0/2000 (0 %)"
+    assert lines[-1] == "lecture des fichiers : 2000/2000 (100 %)"
+    assert len(lines) == 11  # one line per tenth, not one per call

@@ -1,0 +1,206 @@
+"""The real pipeline, stage by stage, on generated national networks; and the plain way beside it.
+
+    python benchmarks/stages.py [--actors 1000 10000 30000] [--plain-max 1000] [--work DIR]
+                                [--results benchmarks/RESULTS.md]
+
+For each size, ``benchmarks/generate.py`` writes the network (kept in ``--work`` and reused),
+then ``maillage build`` runs in a fresh process and reports, per stage, its seconds, its peak
+resident memory (reset between stages), and triples per second. Up to ``--plain-max`` actors the
+same stages are also run the plain way on the same data, in another fresh process:
+
+- load: PyYAML's pure-Python parser (what the loader used before libyaml);
+- validate: pyshacl with its default options (the reference the compiled engine must equal);
+- rdf: rdflib's own N-Triples, Turtle and TriG serialisers;
+
+and the ratio plain / maillage is printed. The other stages have no plain counterpart: the
+graph is still built in rdflib's in-memory store, which *is* the plain way.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+STAGES = (
+    "load",
+    "build",
+    "validate",
+    "tables",
+    "network",
+    "rdf",
+    "history",
+    "sqlite",
+    "exports",
+    "catalog",
+    "fsync",
+    "publish",
+)
+
+_BUILD = """
+import json, sys, time
+from publish.build import build
+start = time.perf_counter()
+report = build(sys.argv[1], sys.argv[2])
+print(json.dumps({"seconds": report.seconds, "peak_mb": report.peak_mb, "triples": report.triples,
+                  "rows": report.rows, "counts": report.counts,
+                  "wall": time.perf_counter() - start}))
+"""
+
+_PLAIN = """
+import json, sys, time, tempfile
+from pathlib import Path
+import yaml
+from publish.build import peak_memory_mb, _reset_peak_memory
+from graph import load as loader
+from graph.build import build_graph
+from graph.vocab import load_vocabulary
+from publish.rdf import source_graphs
+from shapes import pyshacl_results
+data = Path(sys.argv[1])
+out = {}
+def stage(name, fn):
+    _reset_peak_memory()
+    start = time.perf_counter()
+    value = fn()
+    out[name] = {"seconds": time.perf_counter() - start, "peak_mb": peak_memory_mb()}
+    return value
+# load with the pure-Python parser only
+loader._FastLoader = loader._Loader
+network = stage("load", lambda: loader.load_network(data, strict=False))
+built = build_graph(network, load_vocabulary(data / "vocab", network.base))
+stage("validate", lambda: pyshacl_results(built.graph))
+def rdf():
+    folder = Path(tempfile.mkdtemp())
+    built.graph.serialize(destination=folder / "m.nt", format="nt", encoding="utf-8")
+    built.graph.serialize(destination=folder / "m.ttl", format="turtle", encoding="utf-8")
+    source_graphs(built).serialize(destination=folder / "m.trig", format="trig", encoding="utf-8")
+stage("rdf", rdf)
+print(json.dumps(out))
+"""
+
+
+def machine() -> str:
+    cpu = "?"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+        memory = next(
+            int(line.split()[1]) // 1024 // 1024
+            for line in Path("/proc/meminfo").read_text().splitlines()
+            if line.startswith("MemTotal")
+        )
+    except (OSError, StopIteration):
+        memory = 0
+    from importlib.metadata import version
+
+    libraries = ", ".join(
+        f"{name} {version(name)}" for name in ("rdflib", "pyshacl", "pyoxigraph", "networkx")
+    )
+    return (
+        f"{os.cpu_count()} cores ({cpu}), {memory} GiB RAM, {platform.system()} "
+        f"{platform.release()}, Python {platform.python_version()}; {libraries}"
+    )
+
+
+def _run(code: str, *args: str) -> dict:
+    done = subprocess.run(
+        [sys.executable, "-c", code, *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"échec :\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def network_for(actors: int, work: Path) -> tuple[Path, dict]:
+    from benchmarks.generate import generate
+
+    data = work / f"national-{actors}"
+    marker = data / "summary.json"
+    if marker.exists():
+        return data, json.loads(marker.read_text())
+    start = time.perf_counter()
+    summary = generate(actors, data)
+    summary["generated_in"] = round(time.perf_counter() - start, 1)
+    marker.write_text(json.dumps(summary))
+    return data, summary
+
+
+def measure(actors: int, work: Path, plain: bool) -> str:
+    data, summary = network_for(actors, work)
+    result = _run(_BUILD, str(data), str(work / f"dist-{actors}"))
+    plain_result = _run(_PLAIN, str(data)) if plain else {}
+    triples = result["triples"]
+    lines = [
+        f"### {actors:,} actors".replace(",", " "),
+        "",
+        f"{summary['sites']} sites, {summary['services']} services, "
+        f"{summary['referrals']} referrals, {summary['communes']} communes; "
+        f"{triples} triples; {result['rows']} SQLite rows.",
+        "",
+        "| stage | seconds | peak MB | triples/s | plain way (s) | plain / maillage |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for stage in STAGES:
+        seconds = result["seconds"].get(stage)
+        if seconds is None:
+            continue
+        rate = f"{triples / seconds:,.0f}".replace(",", " ") if seconds > 0.01 else "-"
+        if stage == "sqlite":
+            rate += f" ({result['rows'] / seconds:,.0f} rows/s)".replace(",", " ")
+        peak = result["peak_mb"].get(stage, "-")
+        other = plain_result.get(stage)
+        if other:
+            plain_cells = f"{other['seconds']:.2f} | {other['seconds'] / max(seconds, 1e-9):.1f}x"
+        else:
+            plain_cells = "- | -"
+        lines.append(f"| {stage} | {seconds:.2f} | {peak} | {rate} | {plain_cells} |")
+    total = sum(result["seconds"].values())
+    peak = max(result["peak_mb"].values()) if result["peak_mb"] else "-"
+    lines.append(f"| **whole build** | **{total:.2f}** | **{peak}** | | | |")
+    lines.append("")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--actors", type=int, nargs="+", default=[1000, 10000, 30000])
+    parser.add_argument("--plain-max", type=int, default=1000)
+    parser.add_argument("--work", type=Path, default=Path("/tmp/maillage-bench"))
+    parser.add_argument("--results", type=Path, help="also write the figures to this file")
+    args = parser.parse_args(argv)
+    args.work.mkdir(parents=True, exist_ok=True)
+    sections = [
+        "# maillage at national scale: stage by stage",
+        "",
+        f"Machine: {machine()}.",
+        f"Measured {time.strftime('%Y-%m-%d')} by `python benchmarks/stages.py "
+        f"--actors {' '.join(map(str, args.actors))} --plain-max {args.plain_max}`.",
+        "",
+    ]
+    print("\n".join(sections), flush=True)
+    for actors in args.actors:
+        section = measure(actors, args.work, plain=actors <= args.plain_max)
+        print(section, flush=True)
+        sections.append(section)
+    if args.results:
+        args.results.write_text("\n".join(sections) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
