@@ -137,8 +137,15 @@ ANALYTICS: dict[str, tuple[dict[str, Any], list[tuple[str, str, str]]]] = {
 def write_database(tables: Tables, path: Path, analytics: Tables | None = None) -> dict[str, int]:
     """Write a fresh database at ``path``; returns the number of rows per table."""
     db = sqlite_utils.Database(path, recreate=True)
-    db.execute("PRAGMA journal_mode = OFF")  # a fresh file, swapped in only when complete
-    db["concepts"].create(CONCEPT_COLUMNS, pk="id")
+    # a fresh file, swapped in only when complete and fsynced by the build: no journal, no
+    # fsync per inserted batch
+    db.execute("PRAGMA journal_mode = OFF")
+    db.execute("PRAGMA synchronous = OFF")
+    db["concepts"].create(
+        CONCEPT_COLUMNS,
+        pk="id",
+        foreign_keys=[("broader", "concepts", "id"), ("pole", "concepts", "id")],
+    )
     db["concepts"].insert_all(tables["concepts"], batch_size=1000)
     counts = {"concepts": len(tables["concepts"])}
     for cls in CLASSES:
@@ -173,8 +180,6 @@ def write_database(tables: Tables, path: Path, analytics: Tables | None = None) 
         )
         db[name].insert_all(rows, batch_size=1000)
         counts[name] = len(rows)
-    db["concepts"].add_foreign_key("broader", "concepts", "id")
-    db["concepts"].add_foreign_key("pole", "concepts", "id")
     for table in ("actors", "services"):
         db[table].enable_fts(
             ["name", "description"], create_triggers=False, tokenize="unicode61 remove_diacritics 2"
