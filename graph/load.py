@@ -8,7 +8,12 @@ and raised together in one :class:`DataErrors`.
 from __future__ import annotations
 
 import difflib
+import multiprocessing
+import os
 import re
+import sys
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -490,10 +495,10 @@ def load_network(
             )
         )
     unreadable = set()
-    for path in tracked(files, "load", progress):
-        loaded = load_actor_file(path, _display(path, data_dir), errors)
+    for stem, loaded, found in _actor_files(files, data_dir, progress):
+        errors.extend(found)
         if not loaded:
-            unreadable.add(path.stem)
+            unreadable.add(stem)
         records.extend(loaded)
     for path in sorted((data_dir / "actions").glob("*.yaml")):
         records.extend(load_list_file(path, _display(path, data_dir), ACTION, errors))
@@ -509,6 +514,40 @@ def load_network(
         # without a sound network.yaml (its base IRI above all) nothing else can be checked
         raise DataErrors(errors)
     return Network(meta, records, data_dir, errors, unreadable)
+
+
+PARALLEL_FROM = 2000  # actor files: below, a second process costs more than it saves
+_CHUNK = 250
+
+
+def _actor_files(
+    files: list[Path], data_dir: Path, progress: Progress
+) -> Iterator[tuple[str, list[Record], list[DataError]]]:
+    """Each actor file's records and errors, in file order; big networks are read by one
+    process per core (YAML parsing is most of the loading time)."""
+    workers = min(os.cpu_count() or 1, 8)
+    if len(files) < PARALLEL_FROM or workers < 2:
+        for path in tracked(files, "load", progress):
+            yield _read_actor_file(path, data_dir)
+        return
+    chunks = [files[i : i + _CHUNK] for i in range(0, len(files), _CHUNK)]
+    context = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
+    with ProcessPoolExecutor(workers, mp_context=context) as pool:
+        done = 0
+        for chunk in pool.map(_read_chunk, chunks, [data_dir] * len(chunks)):
+            yield from chunk
+            done += len(chunk)
+            progress("load", done, len(files))
+
+
+def _read_chunk(paths: list[Path], data_dir: Path) -> list[tuple[str, list[Record], list]]:
+    return [_read_actor_file(path, data_dir) for path in paths]
+
+
+def _read_actor_file(path: Path, data_dir: Path) -> tuple[str, list[Record], list[DataError]]:
+    errors: list[DataError] = []
+    records = load_actor_file(path, _display(path, data_dir), errors)
+    return path.stem, records, errors
 
 
 def _display(path: Path, data_dir: Path) -> str:
