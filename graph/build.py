@@ -9,11 +9,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 from typing import Any
 
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, ORG, RDF, RDFS, SDO, SKOS, XSD
 
+from graph.index import Index
 from graph.load import Network, Record
 from graph.model import BY_NAME, Field
 from graph.ns import MAI, address_iri, bind_prefixes, iri
@@ -23,13 +25,21 @@ from graph.vocab import Vocabulary
 
 @dataclass
 class BuiltGraph:
-    """The network's graph (vocabularies included) and where each subject came from."""
+    """The network's graph (vocabularies included) and where each subject came from.
+
+    The graph is complete when ``build_graph`` returns; it is read, never changed, after that.
+    """
 
     graph: Graph
     network: Network
     vocab: Vocabulary
     origin: dict[URIRef, Record] = field(default_factory=dict)
     network_iri: URIRef | None = None
+
+    @cached_property
+    def index(self) -> Index:
+        """The graph's predicate index, shared by the validator and the table writer."""
+        return Index(self.graph)
 
     def record_of(self, subject: URIRef) -> Record | None:
         return self.origin.get(subject)

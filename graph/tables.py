@@ -9,10 +9,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from rdflib import Graph, Literal, URIRef
+from rdflib import Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, SKOS
 
 from graph.build import BuiltGraph
+from graph.index import Index
 from graph.model import CLASSES, ClassModel, Field
 from graph.ns import MAI, address_iri
 
@@ -34,12 +35,12 @@ def link_fields(cls: ClassModel) -> list[Field]:
 
 def graph_tables(built: BuiltGraph) -> Tables:
     """Every table of the published database, as lists of rows, in a stable order."""
-    graph, vocab = built.graph, built.vocab
+    index, vocab = built.index, built.vocab
     tables: Tables = {
-        "concepts": [_concept_row(graph, c, vocab.by_iri) for c in sorted(vocab.by_iri)]
+        "concepts": [_concept_row(index, c, vocab.by_iri) for c in sorted(vocab.by_iri)]
     }
     for cls in CLASSES:
-        rows, links = _rows(graph, cls, built)
+        rows, links = _rows(index, cls, built)
         tables[cls.table] = rows
         for (name, own, other_col, _), pairs in links.items():
             tables[name] = [{own: a, other_col: b} for a, b in sorted(pairs)]
@@ -77,7 +78,7 @@ def add_service_facets(tables: Tables) -> None:
             row[key] = json.dumps(sorted(found), ensure_ascii=False)
 
 
-def _concept_row(graph: Graph, concept: URIRef, by_iri: dict) -> Row:
+def _concept_row(graph: Index, concept: URIRef, by_iri: dict) -> Row:
     scheme, notation = by_iri[concept]
     return {
         "id": f"{scheme}/{notation}",
@@ -95,7 +96,7 @@ def _concept_id(concept: Any, by_iri: dict) -> str | None:
     return f"{found[0]}/{found[1]}" if found else None
 
 
-def _french(graph: Graph, subject: URIRef, predicate: URIRef) -> str | None:
+def _french(graph: Index, subject: URIRef, predicate: URIRef) -> str | None:
     values = list(graph.objects(subject, predicate))
     for value in values:
         if isinstance(value, Literal) and value.language == "fr":
@@ -104,11 +105,11 @@ def _french(graph: Graph, subject: URIRef, predicate: URIRef) -> str | None:
 
 
 def _rows(
-    graph: Graph, cls: ClassModel, built: BuiltGraph
+    graph: Index, cls: ClassModel, built: BuiltGraph
 ) -> tuple[list[Row], dict[tuple[str, str, str, str], set[tuple[str, str]]]]:
     rows = []
     links = {link_table(cls, f): set() for f in link_fields(cls)}
-    for subject in sorted(graph.subjects(RDF.type, cls.types[0])):
+    for subject in sorted(graph.backward(RDF.type).get(cls.types[0], [])):
         own_id = str(graph.value(subject, DCTERMS.identifier))
         row: Row = {"id": own_id, "iri": str(subject)}
         for f in cls.fields:
@@ -125,7 +126,7 @@ def _rows(
     return rows, links
 
 
-def _cell(graph: Graph, f: Field, value: Any, built: BuiltGraph) -> Any:
+def _cell(graph: Index, f: Field, value: Any, built: BuiltGraph) -> Any:
     if f.kind == "concept":
         return built.vocab.concept_id(value)
     if f.kind == "ref":

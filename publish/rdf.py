@@ -98,19 +98,27 @@ class OxTerms:
             return ox.BlankNode(str(term))
         return self.iri(term)
 
-    def triples(self, triples: Iterable[tuple[Node, Node, Node]]) -> list[ox.Triple]:
-        """The triples sorted by subject, predicate and object: each subject is written once
-        in Turtle, and the same graph gives the same bytes, build after build."""
-        by_subject: dict[Node, list[tuple[Node, Node]]] = {}
+    def subjects(self, triples: Iterable[tuple[Node, Node, Node]]) -> list[SubjectTriples]:
+        """Each subject with its triples, so that Turtle writes each subject once.
+
+        Subjects and their triples keep the graph's order, which is the builder's: the order of
+        the data files and of the fields of the model. The same data gives the same bytes.
+        """
+        by_subject: dict[Node, list[tuple[ox.NamedNode, object]]] = {}
+        iri, term = self.iri, self.term
         for s, p, o in triples:
-            by_subject.setdefault(s, []).append((p, o))
-        found = []
-        for s in sorted(by_subject):
-            subject = self.term(s)
-            found.extend(
-                ox.Triple(subject, self.iri(p), self.term(o)) for p, o in sorted(by_subject[s])
-            )
-        return found
+            pairs = by_subject.get(s)
+            if pairs is None:
+                pairs = by_subject[s] = []
+            pairs.append((iri(p), term(o)))
+        return [(s, term(s), pairs) for s, pairs in by_subject.items()]
+
+
+SubjectTriples = tuple[Node, object, list[tuple[ox.NamedNode, object]]]
+
+
+def _triples(subjects: list[SubjectTriples]) -> list[ox.Triple]:
+    return [ox.Triple(subject, p, o) for _, subject, pairs in subjects for p, o in pairs]
 
 
 def _prefixes() -> dict[str, str]:
@@ -118,8 +126,8 @@ def _prefixes() -> dict[str, str]:
 
 
 def sorted_ntriples(graph: Graph) -> str:
-    """N-Triples in subject, predicate, object order: byte-stable from build to build."""
-    return ox.serialize(OxTerms().triples(graph), format=ox.RdfFormat.N_TRIPLES).decode()
+    """N-Triples in the builder's order, subject by subject: byte-stable from build to build."""
+    return ox.serialize(_triples(OxTerms().subjects(graph)), format=ox.RdfFormat.N_TRIPLES).decode()
 
 
 def source_file(built: BuiltGraph, subject: Node) -> str:
@@ -147,32 +155,28 @@ def source_graph_name(built: BuiltGraph, file: str) -> URIRef:
     return URIRef(f"{built.network.base}/source/{quote(file)}")
 
 
-def _source_quads(built: BuiltGraph, triples: list[ox.Triple]) -> list[ox.Quad]:
+def _source_quads(built: BuiltGraph, subjects: list[SubjectTriples]) -> list[ox.Quad]:
     """One named graph per source file, files in name order."""
-    by_file: dict[str, list[ox.Triple]] = {}
-    files: dict[str, str] = {}  # subject IRI -> file, looked up once per subject
-    for triple in triples:
-        subject = triple.subject.value
-        file = files.get(subject)
-        if file is None:
-            node = BNode(subject) if isinstance(triple.subject, ox.BlankNode) else URIRef(subject)
-            file = files[subject] = source_file(built, node)
-        by_file.setdefault(file, []).append(triple)
+    by_file: dict[str, list[SubjectTriples]] = {}
+    for entry in subjects:
+        by_file.setdefault(source_file(built, entry[0]), []).append(entry)
     quads = []
     for file in sorted(by_file):
         name = ox.NamedNode(str(source_graph_name(built, file)))
-        quads.extend(ox.Quad(t.subject, t.predicate, t.object, name) for t in by_file[file])
+        for _, subject, pairs in by_file[file]:
+            quads.extend(ox.Quad(subject, p, o, name) for p, o in pairs)
     return quads
 
 
 def write_dumps(built: BuiltGraph, folder: Path) -> list[Path]:
     graph = built.graph
     context = jsonld_context()
-    triples = OxTerms().triples(graph)  # converted once for N-Triples, Turtle and TriG
+    subjects = OxTerms().subjects(graph)  # converted once for N-Triples, Turtle and TriG
+    triples = _triples(subjects)
     ox.serialize(triples, folder / "maillage.nt", format=ox.RdfFormat.N_TRIPLES)
     ox.serialize(triples, folder / "maillage.ttl", format=ox.RdfFormat.TURTLE, prefixes=_prefixes())
     ox.serialize(
-        _source_quads(built, triples),
+        _source_quads(built, subjects),
         folder / "maillage.trig",
         format=ox.RdfFormat.TRIG,
         prefixes=_prefixes(),

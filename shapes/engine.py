@@ -30,6 +30,7 @@ from rdflib.collection import Collection
 from rdflib.namespace import RDF, RDFS, SH, XSD
 from rdflib.term import Node
 
+from graph.index import Index
 from graph.progress import NO_PROGRESS, Progress, tracked
 
 
@@ -72,74 +73,6 @@ _DESCRIPTIVE = {
 }
 
 Path = tuple  # ("p", iri) | ("seq", (Path, ...)) | ("inv", Path)
-
-
-class Index:
-    """The data graph seen through the predicates the shapes use, each read once."""
-
-    def __init__(self, graph: Graph) -> None:
-        self.graph = graph
-        self._forward: dict[Node, dict[Node, list[Node]]] = {}
-        self._backward: dict[Node, dict[Node, list[Node]]] = {}
-        self._supers: dict[Node, set[Node]] = {}
-
-    def forward(self, predicate: Node) -> dict[Node, list[Node]]:
-        found = self._forward.get(predicate)
-        if found is None:
-            found = {}
-            for s, _, o in self.graph.triples((None, predicate, None)):
-                found.setdefault(s, []).append(o)
-            self._forward[predicate] = found
-        return found
-
-    def backward(self, predicate: Node) -> dict[Node, list[Node]]:
-        found = self._backward.get(predicate)
-        if found is None:
-            found = {}
-            for s, objects in self.forward(predicate).items():
-                for o in objects:
-                    found.setdefault(o, []).append(s)
-            self._backward[predicate] = found
-        return found
-
-    def values(self, focus: Node, path: Path) -> list[Node]:
-        if path[0] == "p":
-            return self.forward(path[1]).get(focus, [])
-        if path[0] == "inv":
-            inner = path[1]
-            if inner[0] != "p":
-                raise UnsupportedShape("sh:inversePath of a complex path")
-            return self.backward(inner[1]).get(focus, [])
-        nodes = [focus]
-        for step in path[1]:
-            nodes = list(dict.fromkeys(v for n in nodes for v in self.values(n, step)))
-        return nodes
-
-    def superclasses(self, cls: Node) -> set[Node]:
-        """``cls`` and every class it is an rdfs:subClassOf*, in the data graph."""
-        found = self._supers.get(cls)
-        if found is None:
-            found, todo = {cls}, [cls]
-            sub_of = self.forward(RDFS.subClassOf)
-            while todo:
-                for parent in sub_of.get(todo.pop(), []):
-                    if parent not in found:
-                        found.add(parent)
-                        todo.append(parent)
-            self._supers[cls] = found
-        return found
-
-    def instances(self, cls: Node) -> list[Node]:
-        found: dict[Node, None] = {}
-        for rdf_type, members in self.backward(RDF.type).items():
-            if cls in self.superclasses(rdf_type):
-                found.update(dict.fromkeys(members))
-        return list(found)
-
-    def has_class(self, node: Node, cls: Node) -> bool:
-        if isinstance(node, Literal):
-            return False
-        return any(cls in self.superclasses(t) for t in self.forward(RDF.type).get(node, []))
 
 
 Pairs = list[tuple[Node, list[Node]]]
@@ -242,10 +175,15 @@ class CompiledShapes:
                 found.update(dict.fromkeys(index.backward(target)))
         return list(found)
 
-    def validate(self, graph: Graph, progress: Progress = NO_PROGRESS) -> list[Result]:
-        """Every result of the data graph against the shapes (pyshacl's top-level results)."""
+    def validate(
+        self, graph: Graph, progress: Progress = NO_PROGRESS, index: Index | None = None
+    ) -> list[Result]:
+        """Every result of the data graph against the shapes (pyshacl's top-level results).
+
+        ``index`` is the graph's predicate index when the caller already has one.
+        """
         self.conformance = {}
-        index = Index(graph)
+        index = index if index is not None else Index(graph)
         results: list[Result] = []
         for shape in tracked(self.roots, "validate", progress, every=1):
             if shape.deactivated or not shape.targets:
@@ -313,8 +251,8 @@ def _compile_path(sg: Graph, path: Node) -> Path:
     if sg.value(path, RDF.first) is not None:
         return ("seq", tuple(_compile_path(sg, step) for step in Collection(sg, path)))
     inverse = sg.value(path, SH.inversePath)
-    if inverse is not None:
-        return ("inv", _compile_path(sg, inverse))
+    if isinstance(inverse, URIRef):
+        return ("inv", ("p", inverse))
     raise UnsupportedShape(f"chemin SHACL non pris en charge : {path}")
 
 
