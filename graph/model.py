@@ -19,6 +19,15 @@ Kind = Literal[
 ]
 
 
+DATATYPES: dict[str, URIRef] = {
+    "decimal": XSD.decimal,
+    "integer": XSD.integer,
+    "boolean": XSD.boolean,
+    "date": XSD.date,
+    "uri": XSD.anyURI,
+}
+
+
 @dataclass(frozen=True)
 class Field:
     """One field of a record: its YAML key, its RDF predicate and its SQLite column."""
@@ -43,13 +52,7 @@ class Field:
     @property
     def datatype(self) -> URIRef | None:
         # Text stays a plain literal, which is xsd:string in RDF 1.1.
-        return {
-            "decimal": XSD.decimal,
-            "integer": XSD.integer,
-            "boolean": XSD.boolean,
-            "date": XSD.date,
-            "uri": XSD.anyURI,
-        }.get(self.kind)
+        return DATATYPES.get(self.kind)
 
 
 @dataclass(frozen=True)
