@@ -10,7 +10,6 @@ small vocabulary and shapes graphs stay with rdflib.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
 from pathlib import Path
 from urllib.parse import quote
 
@@ -98,20 +97,30 @@ class OxTerms:
             return ox.BlankNode(str(term))
         return self.iri(term)
 
-    def subjects(self, triples: Iterable[tuple[Node, Node, Node]]) -> list[SubjectTriples]:
+    def subjects(self, graph: Graph) -> list[SubjectTriples]:
         """Each subject with its triples, so that Turtle writes each subject once.
 
-        Subjects and their triples keep the graph's order, which is the builder's: the order of
-        the data files and of the fields of the model. The same data gives the same bytes.
+        Subjects, predicates and objects sorted by their text, which Python compares fast (not
+        as rdflib terms): the same data gives the same bytes, in any process.
         """
-        by_subject: dict[Node, list[tuple[ox.NamedNode, object]]] = {}
-        iri, term = self.iri, self.term
-        for s, p, o in triples:
+        by_subject: dict[Node, list[tuple[Node, Node]]] = {}
+        for s, p, o in graph:
             pairs = by_subject.get(s)
             if pairs is None:
                 pairs = by_subject[s] = []
-            pairs.append((iri(p), term(o)))
-        return [(s, term(s), pairs) for s, pairs in by_subject.items()]
+            pairs.append((p, o))
+        iri, term = self.iri, self.term
+        return [
+            (s, term(s), [(iri(p), term(o)) for p, o in sorted(by_subject[s], key=_pair_key)])
+            for s in sorted(by_subject, key=str)
+        ]
+
+
+def _pair_key(pair: tuple[Node, Node]) -> tuple[str, str, str]:
+    p, o = pair
+    if isinstance(o, Literal):
+        return (str(p), str(o), f"{o.language or ''}^{o.datatype or ''}")
+    return (str(p), str(o), "")
 
 
 SubjectTriples = tuple[Node, object, list[tuple[ox.NamedNode, object]]]
