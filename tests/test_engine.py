@@ -7,7 +7,7 @@ from collections import Counter
 
 import pyshacl
 import pytest
-from rdflib import Graph
+from rdflib import Graph, URIRef
 from rdflib.namespace import RDF, SH
 
 from benchmarks.generate import DEFECTS, generate
@@ -171,3 +171,33 @@ def test_a_shape_using_an_unimplemented_feature_is_refused():
     )
     with pytest.raises(UnsupportedShape, match="or"):
         CompiledShapes(shapes)
+
+
+def test_sparql_constraints_with_a_variable_predicate_are_answered_by_rdflib_alike():
+    from shapes.engine import _predicates
+
+    query = "SELECT ?this ?value WHERE { ?this ?p ?value . FILTER (isLiteral(?value)) }"
+    assert _predicates(query) is None  # no constant predicates to copy: rdflib answers
+    assert _predicates("SELECT ?this WHERE { ?this <http://ex.org/p> ?v }") == {
+        URIRef("http://ex.org/p")
+    }
+    shapes = Graph().parse(
+        data=PREFIXES
+        + f"""ex:S a sh:NodeShape ; sh:targetClass ex:Thing ;
+            sh:sparql [ sh:select "{query.replace("?this", "$this")}" ;
+                        sh:message "littéral {{?value}}" ] .""",
+        format="turtle",
+    )
+    data = Graph().parse(data=DATA, format="turtle")
+    compiled = CompiledShapes(shapes).validate(data)
+    conforms, report, _ = pyshacl.validate(data, shacl_graph=shapes, inference="none")
+    expected = Counter(
+        (
+            report.value(r, SH.focusNode),
+            report.value(r, SH.value),
+            str(report.value(r, SH.resultMessage)),
+        )
+        for r in report.subjects(SH.focusNode, None)
+    )
+    assert Counter((r.focus, r.value, r.message) for r in compiled) == expected
+    assert len(compiled) > 3
