@@ -39,7 +39,7 @@ class BuiltGraph:
     @cached_property
     def index(self) -> Index:
         """The graph's predicate index, shared by the validator and the table writer."""
-        return Index(self.graph)
+        return Index(self.graph).read_all()
 
     def record_of(self, subject: URIRef) -> Record | None:
         return self.origin.get(subject)
