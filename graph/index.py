@@ -39,6 +39,19 @@ class Index:
         self._complete = True
         return self
 
+    def triples_by_subject(self) -> dict[Node, list[tuple[Node, Node]]]:
+        """Every triple of the graph, grouped by subject: {subject: [(predicate, object)]}."""
+        if not self._complete:
+            self.read_all()
+        by_subject: dict[Node, list[tuple[Node, Node]]] = {}
+        for p, objects_of in self._forward.items():
+            for s, objects in objects_of.items():
+                pairs = by_subject.get(s)
+                if pairs is None:
+                    pairs = by_subject[s] = []
+                pairs.extend((p, o) for o in objects)
+        return by_subject
+
     def forward(self, predicate: Node) -> dict[Node, list[Node]]:
         found = self._forward.get(predicate)
         if found is None:

@@ -19,6 +19,7 @@ from rdflib.namespace import RDF, SKOS, XSD
 from rdflib.term import Node
 
 from graph.build import BuiltGraph
+from graph.index import Index
 from graph.model import CLASSES, Field
 from graph.ns import PREFIXES, bind_prefixes
 from shapes import shapes_graph
@@ -97,18 +98,13 @@ class OxTerms:
             return ox.BlankNode(str(term))
         return self.iri(term)
 
-    def subjects(self, graph: Graph) -> list[SubjectTriples]:
+    def subjects(self, index: Index) -> list[SubjectTriples]:
         """Each subject with its triples, so that Turtle writes each subject once.
 
         Subjects, predicates and objects sorted by their text, which Python compares fast (not
         as rdflib terms): the same data gives the same bytes, in any process.
         """
-        by_subject: dict[Node, list[tuple[Node, Node]]] = {}
-        for s, p, o in graph:
-            pairs = by_subject.get(s)
-            if pairs is None:
-                pairs = by_subject[s] = []
-            pairs.append((p, o))
+        by_subject = index.triples_by_subject()
         iri, term = self.iri, self.term
         return [
             (s, term(s), [(iri(p), term(o)) for p, o in sorted(by_subject[s], key=_pair_key)])
@@ -136,7 +132,8 @@ def _prefixes() -> dict[str, str]:
 
 def sorted_ntriples(graph: Graph) -> str:
     """N-Triples in the builder's order, subject by subject: byte-stable from build to build."""
-    return ox.serialize(_triples(OxTerms().subjects(graph)), format=ox.RdfFormat.N_TRIPLES).decode()
+    subjects = OxTerms().subjects(Index(graph).read_all())
+    return ox.serialize(_triples(subjects), format=ox.RdfFormat.N_TRIPLES).decode()
 
 
 def source_file(built: BuiltGraph, subject: Node) -> str:
@@ -180,7 +177,7 @@ def _source_quads(built: BuiltGraph, subjects: list[SubjectTriples]) -> list[ox.
 def write_dumps(built: BuiltGraph, folder: Path) -> list[Path]:
     graph = built.graph
     context = jsonld_context()
-    subjects = OxTerms().subjects(graph)  # converted once for N-Triples, Turtle and TriG
+    subjects = OxTerms().subjects(built.index)  # converted once for N-Triples, Turtle, TriG
     triples = _triples(subjects)
     ox.serialize(triples, folder / "maillage.nt", format=ox.RdfFormat.N_TRIPLES)
     ox.serialize(triples, folder / "maillage.ttl", format=ox.RdfFormat.TURTLE, prefixes=_prefixes())
