@@ -122,3 +122,19 @@ def test_progress_is_plain_lines_off_a_terminal_and_silent_for_small_stages():
     assert lines[0] == "lecture des fichiers : 0/2000 (0 %)"
     assert lines[-1] == "lecture des fichiers : 2000/2000 (100 %)"
     assert len(lines) == 11  # one line per tenth, not one per call
+
+
+def test_progress_is_a_bar_on_a_terminal():
+    import io
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    stream = Terminal()
+    progress = StageProgress(stream)
+    for done in range(0, 101, 20):
+        progress("validate", done, 100)
+    progress.close()
+    shown = stream.getvalue()
+    assert "validation SHACL" in shown and "100/100" in shown and "#" in shown
