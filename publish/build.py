@@ -108,6 +108,10 @@ def _no_cyclic_gc() -> Iterator[None]:
         yield
     finally:
         if enabled:
+            # What the build made is long-lived (the graph a caller keeps) or freed by
+            # reference counting: frozen, the collector does not walk it all again, for minutes
+            # on a national network, at its next run after the build.
+            gc.freeze()
             gc.enable()
 
 
