@@ -14,7 +14,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pyoxigraph as ox
-from rdflib import BNode, Dataset, Graph, Literal, URIRef
+from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.namespace import RDF, SKOS, XSD
 from rdflib.term import Node
 
@@ -22,6 +22,7 @@ from graph.build import BuiltGraph
 from graph.index import Index
 from graph.model import CLASSES, Field
 from graph.ns import PREFIXES, bind_prefixes
+from graph.oxigraph import RdflibToOxigraph
 from shapes import shapes_graph
 
 # file name -> (rdflib format, media type, EU file type) of every RDF file of dist/
@@ -73,30 +74,8 @@ def _curie(iri: URIRef) -> str:
     return str(iri)
 
 
-class OxTerms:
-    """rdflib terms to pyoxigraph terms, each IRI converted once."""
-
-    def __init__(self) -> None:
-        self._iris: dict[Node, ox.NamedNode] = {}
-
-    def iri(self, term: Node) -> ox.NamedNode:
-        found = self._iris.get(term)
-        if found is None:
-            found = self._iris[term] = ox.NamedNode(str(term))
-        return found
-
-    def term(self, term: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
-        if type(term) is URIRef:
-            return self.iri(term)
-        if isinstance(term, Literal):
-            if term.language:
-                return ox.Literal(str(term), language=term.language)
-            if term.datatype is not None:
-                return ox.Literal(str(term), datatype=self.iri(term.datatype))
-            return ox.Literal(str(term))
-        if isinstance(term, BNode):
-            return ox.BlankNode(str(term))
-        return self.iri(term)
+class OxTerms(RdflibToOxigraph):
+    """The graph's terms converted for Oxigraph's serialisers, subject by subject."""
 
     def subjects(self, index: Index) -> list[SubjectTriples]:
         """Each subject with its triples, so that Turtle writes each subject once.
@@ -128,12 +107,6 @@ def _triples(subjects: list[SubjectTriples]) -> list[ox.Triple]:
 
 def _prefixes() -> dict[str, str]:
     return {prefix: str(ns) for prefix, ns in sorted(PREFIXES.items())}
-
-
-def sorted_ntriples(graph: Graph) -> str:
-    """N-Triples in the builder's order, subject by subject: byte-stable from build to build."""
-    subjects = OxTerms().subjects(Index(graph).read_all())
-    return ox.serialize(_triples(subjects), format=ox.RdfFormat.N_TRIPLES).decode()
 
 
 def source_file(built: BuiltGraph, subject: Node) -> str:
@@ -203,7 +176,6 @@ def write_dumps(built: BuiltGraph, folder: Path) -> list[Path]:
 __all__ = [
     "DUMPS",
     "jsonld_context",
-    "sorted_ntriples",
     "source_file",
     "source_graphs",
     "write_dumps",

@@ -35,6 +35,7 @@ from rdflib.plugins.sparql.parserutils import CompValue
 from rdflib.term import Node
 
 from graph.index import Index
+from graph.oxigraph import RdflibToOxigraph, to_rdflib
 from graph.progress import NO_PROGRESS, Progress, tracked
 
 
@@ -278,9 +279,10 @@ def _solutions(index: Index, query: str) -> Iterable[dict[str, Node]]:
             yield {str(k): v for k, v in row.asdict().items()}
         return
     back: dict[object, Node] = {}
+    convert = RdflibToOxigraph().term
 
     def ox_term(term: Node) -> object:
-        converted = _to_ox(term)
+        converted = convert(term)
         back[converted] = term
         return converted
 
@@ -298,7 +300,7 @@ def _solutions(index: Index, query: str) -> Iterable[dict[str, Node]]:
         for variable in variables:
             value = solution[variable]
             if value is not None:
-                bound[variable.value] = back.get(value) or _from_ox(value)
+                bound[variable.value] = back.get(value) or to_rdflib(value)
         yield bound
 
 
@@ -320,32 +322,6 @@ def _predicates(query: str) -> frozenset[URIRef] | None:
         return True
 
     return frozenset(found) if walk(prepareQuery(query).algebra) else None
-
-
-def _to_ox(term: Node) -> object:
-    if isinstance(term, URIRef):
-        return ox.NamedNode(str(term))
-    if isinstance(term, BNode):
-        return ox.BlankNode(str(term))
-    if term.language:
-        return ox.Literal(str(term), language=term.language)
-    if term.datatype is not None:
-        return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
-    return ox.Literal(str(term))
-
-
-_XSD_STRING = str(XSD.string)
-
-
-def _from_ox(term: object) -> Node:
-    if isinstance(term, ox.NamedNode):
-        return URIRef(term.value)
-    if isinstance(term, ox.BlankNode):
-        return BNode(term.value)
-    if term.language:
-        return Literal(term.value, lang=term.language)
-    datatype = term.datatype.value
-    return Literal(term.value, datatype=None if datatype == _XSD_STRING else URIRef(datatype))
 
 
 def _compile_sparql(sg: Graph, constraint: Node) -> tuple[Node, str, str | None]:
