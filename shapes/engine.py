@@ -29,7 +29,7 @@ import pyoxigraph as ox
 from pyshacl.rdfutil.compare import compare_literal
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
-from rdflib.namespace import RDF, RDFS, SH, XSD
+from rdflib.namespace import OWL, RDF, RDFS, SH, XSD
 from rdflib.plugins.sparql import prepareQuery
 from rdflib.plugins.sparql.parserutils import CompValue
 from rdflib.term import Node
@@ -98,6 +98,8 @@ class Shape:
         self.deactivated = sg.value(node, SH.deactivated) == Literal(True)
         self.message = _message(sg, node)
         self.targets = [(p, o) for p, o in sg.predicate_objects(node) if p in _TARGETS]
+        if any((node, RDF.type, cls) in sg for cls in (RDFS.Class, OWL.Class)):
+            self.targets.append((SH.targetClass, node))  # an implicit class target
         self.checks: list[Check] = []
         self.properties: list[Shape] = []
         self.sparql: list[tuple[Node, str, str | None]] = []

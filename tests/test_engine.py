@@ -201,3 +201,17 @@ def test_sparql_constraints_with_a_variable_predicate_are_answered_by_rdflib_ali
     )
     assert Counter((r.focus, r.value, r.message) for r in compiled) == expected
     assert len(compiled) > 3
+
+
+def test_a_shape_that_is_also_a_class_targets_its_instances_as_pyshacl_does():
+    shapes = Graph().parse(
+        data=PREFIXES
+        + "ex:Thing a rdfs:Class, sh:NodeShape ;"
+        + " sh:property [ sh:path ex:colour ; sh:minCount 1 ] .",
+        format="turtle",
+    )
+    data = Graph().parse(data=DATA, format="turtle")
+    compiled = CompiledShapes(shapes).validate(data)
+    conforms, report, _ = pyshacl.validate(data, shacl_graph=shapes, inference="none")
+    assert Counter(r.focus for r in compiled) == Counter(report.objects(None, SH.focusNode))
+    assert {r.focus.rsplit("/", 1)[-1] for r in compiled} == {"c"}  # b has a colour, an IRI
