@@ -6,8 +6,9 @@ every focus node: about 700 triples/s on our shapes, hours for a national networ
 compiles each shape into checks once, indexes each predicate the shapes use once, and caches
 ``sh:node`` conformance per (shape, node) — concepts are shared by thousands of services.
 
-It implements the SHACL Core features our shapes use — ``sh:targetClass``, ``sh:targetNode``,
-``sh:targetSubjectsOf``, ``sh:targetObjectsOf``, predicate, sequence and inverse paths,
+It implements the SHACL Core features our shapes use — ``sh:targetClass`` (and the implicit
+class target of a shape that is a class), ``sh:targetNode``, ``sh:targetSubjectsOf``,
+``sh:targetObjectsOf``, predicate, sequence and inverse paths,
 cardinality, ``sh:datatype``, ``sh:class``, ``sh:node``, ``sh:hasValue``, ``sh:in``,
 ``sh:nodeKind``, string and range constraints, ``sh:disjoint`` — and SPARQL-based constraints,
 with pyshacl's own semantics for each (``tests/test_engine.py`` checks it reports exactly what
