@@ -160,6 +160,7 @@ class CompiledShapes:
         self.shapes = shapes
         self._shapes: dict[Node, Shape] = {}
         self.conformance: dict[tuple[Node, Node], bool] = {}
+        self.solutions: dict[str, list[dict[str, Node]]] = {}  # per query, for one data graph
         roots = set(shapes.subjects(RDF.type, SH.NodeShape))
         roots |= {s for t in _TARGETS for s in shapes.subjects(t, None)}
         self.roots = [self.shape(node) for node in sorted(roots)]
@@ -190,7 +191,7 @@ class CompiledShapes:
 
         ``index`` is the graph's predicate index when the caller already has one.
         """
-        self.conformance = {}
+        self.conformance, self.solutions = {}, {}
         index = index if index is not None else Index(graph)
         results: list[Result] = []
         for shape in tracked(self.roots, "validate", progress, every=1):
@@ -206,9 +207,12 @@ class CompiledShapes:
         self, index: Index, shape: Shape, focus_filter: set[Node]
     ) -> Iterable[tuple[Node, dict[str, Node], Node, str | None]]:
         for constraint, query, message in shape.sparql:
-            for bound in _solutions(index, query):
+            solutions = self.solutions.get(query)
+            if solutions is None:  # the same for every focus node: run once per data graph
+                solutions = self.solutions[query] = list(_solutions(index, query))
+            for bound in solutions:
                 if bound.get("this") in focus_filter:
-                    yield constraint, bound, bound["this"], message
+                    yield constraint, dict(bound), bound["this"], message  # callers pop keys
 
     def sparql_results(self, index: Index, shape: Shape, focus: set[Node]) -> list[Result]:
         """SPARQL constraints run once over the whole graph, rows kept for the focus nodes.
