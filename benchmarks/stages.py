@@ -47,13 +47,11 @@ STAGES = (
 )
 
 _BUILD = """
-import json, sys, time
+import json, sys
 from publish.build import build
-start = time.perf_counter()
 report = build(sys.argv[1], sys.argv[2])
 print(json.dumps({"seconds": report.seconds, "peak_mb": report.peak_mb, "triples": report.triples,
-                  "rows": report.rows, "counts": report.counts,
-                  "wall": time.perf_counter() - start}))
+                  "rows": report.rows, "counts": report.counts}))
 """
 
 _PLAIN = """
