@@ -1,7 +1,12 @@
 """Records -> rdflib Graph: deterministic, no blank nodes, every IRI minted by ``graph.ns``.
 
+The triples go into an :class:`~graph.index.Index` (predicate -> subject -> objects), not an
+rdflib store: a national network is millions of triples, which rdflib's store takes minutes
+and gigabytes to hold. ``BuiltGraph.graph`` gives the same triples as an rdflib ``Graph`` on
+demand.
+
 The builder keeps, for every subject it creates, the record it came from (file, line, fields):
-SHACL reports a focus node and a path, and this index turns them back into a place in a file.
+SHACL reports a focus node and a path, and this turns them back into a place in a file.
 """
 
 from __future__ import annotations
@@ -9,7 +14,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date
-from functools import cached_property
 from typing import Any
 
 from rdflib import Graph, Literal, URIRef
@@ -18,7 +22,7 @@ from rdflib.namespace import DCTERMS, ORG, RDF, RDFS, SDO, SKOS, XSD
 from graph.index import Index
 from graph.load import Network, Record
 from graph.model import BY_NAME, Field
-from graph.ns import MAI, address_iri, bind_prefixes, iri
+from graph.ns import MAI, address_iri, iri
 from graph.progress import NO_PROGRESS, Progress, tracked
 from graph.vocab import Vocabulary
 
@@ -30,16 +34,16 @@ class BuiltGraph:
     The graph is complete when ``build_graph`` returns; it is read, never changed, after that.
     """
 
-    graph: Graph
+    index: Index
     network: Network
     vocab: Vocabulary
     origin: dict[URIRef, Record] = field(default_factory=dict)
     network_iri: URIRef | None = None
 
-    @cached_property
-    def index(self) -> Index:
-        """The graph's predicate index, shared by the validator and the table writer."""
-        return Index(self.graph).read_all()
+    @property
+    def graph(self) -> Graph:
+        """The triples as an rdflib ``Graph`` (made on first use: keep it for small networks)."""
+        return self.index.graph
 
     def record_of(self, subject: URIRef) -> Record | None:
         return self.origin.get(subject)
@@ -91,62 +95,79 @@ def build_graph(
     network: Network, vocab: Vocabulary, progress: Progress = NO_PROGRESS
 ) -> BuiltGraph:
     """Build the whole graph of a network; same input, same triples."""
-    base = network.base
-    graph = bind_prefixes(Graph())
-    graph += vocab.graph
-    built = BuiltGraph(graph, network, vocab)
-    built.network_iri = _add_network(graph, network)
+    index = Index(vocab.graph)
+    built = BuiltGraph(index, network, vocab)
+    built.network_iri = _add_network(index, network)
+    add = _RecordWriter(built)
     for record in tracked(network.records, "build", progress, every=5000):
-        _add_record(built, record, base)
+        add(record)
     # The plain edge actor -> actor, derived for SPARQL users who do not need the referral's
     # needs and channel.
-    for referral in graph.subjects(RDF.type, MAI.Referral):
-        source, target = graph.value(referral, MAI["from"]), graph.value(referral, MAI["to"])
-        if source is not None and target is not None:
-            graph.add((source, MAI.refersTo, target))
+    targets = index.forward(MAI["to"])
+    for referral, sources in list(index.forward(MAI["from"]).items()):
+        if targets.get(referral):
+            index.add(min(sources), MAI.refersTo, min(targets[referral]))
     return built
 
 
-def _add_network(graph: Graph, network: Network) -> URIRef:
+def _add_network(graph: Index, network: Network) -> URIRef:
     meta = network.meta
     base = network.base
     node = iri(base, "network", str(meta["id"]))
-    graph.add((node, RDF.type, ORG.OrganizationalCollaboration))
-    graph.add((node, SKOS.prefLabel, Literal(str(meta["name"]), lang="fr")))
-    graph.add((node, DCTERMS.identifier, Literal(str(meta["id"]))))
+    graph.add(node, RDF.type, ORG.OrganizationalCollaboration)
+    graph.add(node, SKOS.prefLabel, Literal(str(meta["name"]), lang="fr"))
+    graph.add(node, DCTERMS.identifier, Literal(str(meta["id"])))
     if meta.get("description"):
-        graph.add((node, DCTERMS.description, Literal(str(meta["description"]), lang="fr")))
+        graph.add(node, DCTERMS.description, Literal(str(meta["description"]), lang="fr"))
     for commune in meta.get("communes", []):
         place = iri(base, "commune", str(commune["insee"]))
-        graph.add((node, DCTERMS.spatial, place))
-        graph.add((place, RDF.type, DCTERMS.Location))
-        graph.add((place, RDFS.label, Literal(str(commune["name"]), lang="fr")))
-        graph.add((place, MAI.inseeCode, Literal(str(commune["insee"]))))
+        graph.add(node, DCTERMS.spatial, place)
+        graph.add(place, RDF.type, DCTERMS.Location)
+        graph.add(place, RDFS.label, Literal(str(commune["name"]), lang="fr"))
+        graph.add(place, MAI.inseeCode, Literal(str(commune["insee"])))
     for record in network.of_kind("actor"):
-        graph.add((node, ORG.hasMember, iri(base, "actor", record.id)))
+        graph.add(node, ORG.hasMember, iri(base, "actor", record.id))
     return node
 
 
-def _add_record(built: BuiltGraph, record: Record, base: str) -> None:
-    graph = built.graph
-    cls = BY_NAME[record.kind]
-    subject = iri(base, record.kind, record.id)
-    built.origin[subject] = record
-    for rdf_type in cls.types:
-        graph.add((subject, RDF.type, rdf_type))
-    for f in cls.fields:
-        value = record.values.get(f.name)
-        if value is None:
-            continue
-        node = subject
-        if f.via is not None:
-            node = address_iri(subject)
-            if node not in built.origin:
-                built.origin[node] = record
-                graph.add((subject, f.via, node))
-                graph.add((node, RDF.type, SDO.PostalAddress))
-        for item in value if f.many else [value]:
-            graph.add((node, f.predicate, term(f, item, base, built.vocab)))
+class _RecordWriter:
+    """Adds records' triples; the IRIs of references and concepts, repeated across the
+    network, are minted once."""
+
+    def __init__(self, built: BuiltGraph) -> None:
+        self.built = built
+        self.base = built.network.base
+        self.terms: dict[tuple[str, str, str], URIRef] = {}
+
+    def __call__(self, record: Record) -> None:
+        built, add = self.built, self.built.index.add
+        cls = BY_NAME[record.kind]
+        subject = iri(self.base, record.kind, record.id)
+        built.origin[subject] = record
+        for rdf_type in cls.types:
+            add(subject, RDF.type, rdf_type)
+        for f in cls.fields:
+            value = record.values.get(f.name)
+            if value is None:
+                continue
+            node = subject
+            if f.via is not None:
+                node = address_iri(subject)
+                if node not in built.origin:
+                    built.origin[node] = record
+                    add(subject, f.via, node)
+                    add(node, RDF.type, SDO.PostalAddress)
+            for item in value if f.many else [value]:
+                add(node, f.predicate, self.term(f, item))
+
+    def term(self, f: Field, value: Any) -> URIRef | Literal:
+        if f.kind not in ("concept", "ref"):
+            return term(f, value, self.base, self.built.vocab)
+        key = (f.kind, f.scheme or f.target or "", str(value))
+        found = self.terms.get(key)
+        if found is None:
+            found = self.terms[key] = term(f, value, self.base, self.built.vocab)
+        return found  # type: ignore[return-value]
 
 
 __all__ = ["BuiltGraph", "build_graph", "term", "XSD"]

@@ -1,48 +1,107 @@
-"""A graph seen through its predicates: each one read once from the store into dictionaries.
+"""The network's triples, held by predicate: the store the build writes and every stage reads.
 
-rdflib's in-memory store answers one triple pattern in microseconds, which adds up to minutes
-over a national network looked up field by field. The validator and the table writer ask for
-the same few predicates over and over: they share this index (``BuiltGraph.index``).
+rdflib's in-memory store costs 24-36 µs and about 900 bytes per triple added, and microseconds
+per triple pattern answered: minutes and gigabytes on a national network. The builder, the
+validator, the table writer and the dumps only ever ask "the objects of this predicate for
+this subject" (or the reverse): plain dictionaries answer that, a triple costs about a
+microsecond to add. An rdflib ``Graph`` of the same triples is made on demand (:meth:`graph`)
+for the callers that want rdflib's API on a small network.
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
 
 from rdflib import Graph
 from rdflib.namespace import RDF, RDFS
 from rdflib.term import Literal, Node
 
+Triple = tuple[Node, Node, Node]
+
+# Above this many objects for one (predicate, subject), duplicates are found with a set rather
+# than by scanning the list (a network has one member per actor: tens of thousands).
+_SCAN = 8
+
 
 class Index:
-    """The data graph seen through the predicates the shapes use, each read once."""
+    """A set of triples, indexed predicate -> subject -> [objects], in insertion order."""
 
-    def __init__(self, graph: Graph) -> None:
-        self.graph = graph
+    def __init__(self, triples: Iterable[Triple] = ()) -> None:
         self._forward: dict[Node, dict[Node, list[Node]]] = {}
         self._backward: dict[Node, dict[Node, list[Node]]] = {}
+        self._seen: dict[tuple[Node, Node], set[Node]] = {}
         self._supers: dict[Node, set[Node]] = {}
-        self._complete = False
+        self._graph: Graph | None = None
+        self._len = 0
+        for s, p, o in triples:
+            self.add(s, p, o)
 
-    def read_all(self) -> Index:
-        """Index every predicate in one pass over the graph (a pass per predicate costs about
-        three times more in rdflib's store)."""
-        forward: dict[Node, dict[Node, list[Node]]] = {}
-        for s, p, o in self.graph:
-            by_subject = forward.get(p)
-            if by_subject is None:
-                by_subject = forward[p] = {}
-            objects = by_subject.get(s)
-            if objects is None:
-                by_subject[s] = [o]
-            else:
-                objects.append(o)
-        self._forward = forward
-        self._complete = True
-        return self
+    @classmethod
+    def of_graph(cls, graph: Graph) -> Index:
+        index = cls(graph)
+        index._graph = graph
+        return index
+
+    def add(self, s: Node, p: Node, o: Node) -> None:
+        """Add one triple (a triple already there is not added twice)."""
+        by_subject = self._forward.get(p)
+        if by_subject is None:
+            by_subject = self._forward[p] = {}
+            self._backward.pop(p, None)
+        objects = by_subject.get(s)
+        if objects is None:
+            by_subject[s] = [o]
+        elif len(objects) < _SCAN:
+            if o in objects:
+                return
+            objects.append(o)
+        else:
+            seen = self._seen.get((p, s))
+            if seen is None:
+                seen = self._seen[(p, s)] = set(objects)
+            if o in seen:
+                return
+            seen.add(o)
+            objects.append(o)
+        self._len += 1
+        if p in self._backward:
+            self._backward[p].setdefault(o, []).append(s)
+        self._graph = None
+        if p == RDFS.subClassOf:
+            self._supers.clear()
+
+    def update(self, triples: Iterable[Triple]) -> None:
+        for s, p, o in triples:
+            self.add(s, p, o)
+
+    def __len__(self) -> int:
+        return self._len
+
+    def __iter__(self) -> Iterator[Triple]:
+        for p, objects_of in self._forward.items():
+            for s, objects in objects_of.items():
+                for o in objects:
+                    yield s, p, o
+
+    @property
+    def graph(self) -> Graph:
+        """The same triples in an rdflib ``Graph``, made once (for rdflib's API, pyshacl, and
+        the SPARQL constraints Oxigraph cannot take): a national network takes gigabytes there."""
+        if self._graph is None:
+            from graph.ns import bind_prefixes
+
+            graph = bind_prefixes(Graph())
+            add = graph.add
+            for triple in self:
+                add(triple)
+            self._graph = graph
+        return self._graph
+
+    def predicates(self) -> list[Node]:
+        return list(self._forward)
 
     def triples_by_subject(self) -> dict[Node, list[tuple[Node, Node]]]:
-        """Every triple of the graph, grouped by subject: {subject: [(predicate, object)]}."""
-        if not self._complete:
-            self.read_all()
+        """Every triple, grouped by subject: {subject: [(predicate, object)]}."""
         by_subject: dict[Node, list[tuple[Node, Node]]] = {}
         for p, objects_of in self._forward.items():
             for s, objects in objects_of.items():
@@ -53,17 +112,11 @@ class Index:
         return by_subject
 
     def forward(self, predicate: Node) -> dict[Node, list[Node]]:
-        found = self._forward.get(predicate)
-        if found is None:
-            found = {}
-            if self._complete:  # every predicate was read: this one is not in the graph
-                return found
-            for s, _, o in self.graph.triples((None, predicate, None)):
-                found.setdefault(s, []).append(o)
-            self._forward[predicate] = found
-        return found
+        """{subject: [objects]} of one predicate (do not change it)."""
+        return self._forward.get(predicate, {})
 
     def backward(self, predicate: Node) -> dict[Node, list[Node]]:
+        """{object: [subjects]} of one predicate, made on first use (do not change it)."""
         found = self._backward.get(predicate)
         if found is None:
             found = {}

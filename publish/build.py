@@ -137,10 +137,10 @@ def _check(data_dir: Path | str, report: BuildReport | None) -> BuiltGraph:
         errors = network.errors + _new_findings(found, network)
     if errors:
         raise DataErrors(errors)
-    report.triples = len(built.graph)
+    report.triples = len(built.index)
     for cls in CLASSES:
         report.counts[cls.table] = len(network.of_kind(cls.name))
-    report.counts["refersTo"] = len(set(built.graph.subject_objects(MAI.refersTo)))
+    report.counts["refersTo"] = sum(map(len, built.index.forward(MAI.refersTo).values()))
     return built
 
 
@@ -179,7 +179,10 @@ def _build(
         tmp.chmod(0o755)  # mkdtemp makes it private; the published folder is public
     except OSError as exc:
         raise PublishError(f"impossible d'écrire dans {out.parent} : {exc.strerror}") from exc
+    dumps = None
     try:
+        with _stage(report, "rdf"):
+            dumps = write_dumps(built, tmp)  # Turtle, TriG, JSON-LD go on in another process
         with _stage(report, "tables"):
             tables = graph_tables(built)
         with _stage(report, "network"):
@@ -198,8 +201,6 @@ def _build(
                 "triples": report.triples,
             }
         ]
-        with _stage(report, "rdf"):
-            write_dumps(built, tmp)
         with _stage(report, "history"):
             previous = out if (out / "maillage.nt").exists() else None
             releases = next_release(previous, tmp / "maillage.nt", report.counts)
@@ -220,6 +221,8 @@ def _build(
         with _stage(report, "exports"):
             write_lieux_csv(built, tables, tmp / LIEUX_FILE)
             write_indicators_csv(tables, tmp / "indicateurs.csv")
+        with _stage(report, "rdf-wait"):
+            dumps.wait()
         with _stage(report, "catalog"):
             site_url = str(built.network.meta.get("site") or "http://127.0.0.1:8001")
             write_catalog(built, tmp, site_url)
@@ -235,6 +238,8 @@ def _build(
             f"publication impossible dans {out} : {reason} ; le dossier publié précédent est intact"
         ) from exc
     finally:
+        if dumps is not None:
+            dumps.close()
         shutil.rmtree(tmp, ignore_errors=True)
     return report
 

@@ -8,11 +8,11 @@ from pathlib import Path
 
 from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, SKOS, VOID, XSD
-from rdflib.void import generateVoID
 
 from graph.build import BuiltGraph
 from graph.ns import bind_prefixes, iri
 from publish.rdf import DUMPS
+from publish.void import void_description
 
 SPDX = Namespace("http://spdx.org/rdf/terms#")
 DCATAP = Namespace("http://data.europa.eu/r5r/")
@@ -205,8 +205,7 @@ def catalog_graph(built: BuiltGraph, folder: Path, site_url: str) -> Graph:
         g.add((checksum, SPDX.checksumValue, Literal(_sha256(path), datatype=XSD.hexBinary)))
         g.add((dist, DCTERMS.modified, now))
 
-    void, _ = generateVoID(built.graph, dataset=dataset)
-    g += void
+    g += void_description(built.index, dataset)
     g.add((dataset, VOID.dataDump, URIRef(f"{site_url.rstrip('/')}/telechargements/maillage.nt")))
     return g
 

@@ -1,28 +1,32 @@
 """RDF dumps: Turtle, sorted N-Triples, JSON-LD with a published context, TriG with one named
 graph per source file, and the vocabularies and shapes alone.
 
-The network's graph is written by Oxigraph's serialisers (pyoxigraph): rdflib's Turtle and TriG
-serialisers look up a prefixed name for every IRI and take minutes for a thousand actors, hours
-for a national network. JSON-LD, which needs rdflib's compaction against our context, and the
-small vocabulary and shapes graphs stay with rdflib.
+The N-Triples are written from the index with rdflib's own term syntax, subject by subject;
+Turtle and TriG by Oxigraph's serialisers (pyoxigraph), which read them back, in a process of
+their own so that the build goes on meanwhile: rdflib's Turtle and TriG serialisers look up a
+prefixed name for every IRI and take minutes for a thousand actors, hours for a national
+network. The small vocabulary and shapes graphs stay with rdflib.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
+from itertools import groupby
+from multiprocessing import get_context
 from pathlib import Path
 from urllib.parse import quote
 
 import pyoxigraph as ox
 from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.namespace import RDF, SKOS, XSD
+from rdflib.plugins.serializers.nt import _quoteLiteral
 from rdflib.term import Node
 
 from graph.build import BuiltGraph
 from graph.index import Index
 from graph.model import CLASSES, Field
 from graph.ns import PREFIXES, bind_prefixes
-from graph.oxigraph import RdflibToOxigraph
 from shapes import shapes_graph
 
 # file name -> (rdflib format, media type, EU file type) of every RDF file of dist/
@@ -74,21 +78,36 @@ def _curie(iri: URIRef) -> str:
     return str(iri)
 
 
-class OxTerms(RdflibToOxigraph):
-    """The graph's terms converted for Oxigraph's serialisers, subject by subject."""
+def _prefixes() -> dict[str, str]:
+    return {prefix: str(ns) for prefix, ns in sorted(PREFIXES.items())}
 
-    def subjects(self, index: Index) -> list[SubjectTriples]:
-        """Each subject with its triples, so that Turtle writes each subject once.
 
-        Subjects, predicates and objects sorted by their text, which Python compares fast (not
-        as rdflib terms): the same data gives the same bytes, in any process.
-        """
+class NTriplesText:
+    """Each subject's triples as N-Triples lines (rdflib's own term syntax), written once.
+
+    Subjects, predicates and objects are sorted by their text, which Python compares fast (not
+    as rdflib terms): the same data gives the same bytes, in any process.
+    """
+
+    def __init__(self, index: Index) -> None:
+        self._iris: dict[Node, str] = {}
         by_subject = index.triples_by_subject()
-        iri, term = self.iri, self.term
-        return [
-            (s, term(s), [(iri(p), term(o)) for p, o in sorted(by_subject[s], key=_pair_key)])
-            for s in sorted(by_subject, key=str)
-        ]
+        self.subjects = sorted(by_subject, key=str)
+        self.text = {s: self._lines(s, by_subject[s]) for s in self.subjects}
+
+    def _lines(self, s: Node, pairs: list[tuple[Node, Node]]) -> str:
+        head = self._term(s)
+        return "".join(
+            f"{head} {self._term(p)} {self._term(o)} .\n" for p, o in sorted(pairs, key=_pair_key)
+        )
+
+    def _term(self, term: Node) -> str:
+        if isinstance(term, Literal):
+            return _quoteLiteral(term)
+        found = self._iris.get(term)
+        if found is None:
+            found = self._iris[term] = term.n3()
+        return found
 
 
 def _pair_key(pair: tuple[Node, Node]) -> tuple[str, str, str]:
@@ -96,17 +115,6 @@ def _pair_key(pair: tuple[Node, Node]) -> tuple[str, str, str]:
     if isinstance(o, Literal):
         return (str(p), str(o), f"{o.language or ''}^{o.datatype or ''}")
     return (str(p), str(o), "")
-
-
-SubjectTriples = tuple[Node, object, list[tuple[ox.NamedNode, object]]]
-
-
-def _triples(subjects: list[SubjectTriples]) -> list[ox.Triple]:
-    return [ox.Triple(subject, p, o) for _, subject, pairs in subjects for p, o in pairs]
-
-
-def _prefixes() -> dict[str, str]:
-    return {prefix: str(ns) for prefix, ns in sorted(PREFIXES.items())}
 
 
 def source_file(built: BuiltGraph, subject: Node) -> str:
@@ -134,35 +142,25 @@ def source_graph_name(built: BuiltGraph, file: str) -> URIRef:
     return URIRef(f"{built.network.base}/source/{quote(file)}")
 
 
-def _source_quads(built: BuiltGraph, subjects: list[SubjectTriples]) -> list[ox.Quad]:
-    """One named graph per source file, files in name order."""
-    by_file: dict[str, list[SubjectTriples]] = {}
-    for entry in subjects:
-        by_file.setdefault(source_file(built, entry[0]), []).append(entry)
-    quads = []
-    for file in sorted(by_file):
-        name = ox.NamedNode(str(source_graph_name(built, file)))
-        for _, subject, pairs in by_file[file]:
-            quads.extend(ox.Quad(subject, p, o, name) for p, o in pairs)
-    return quads
-
-
-def write_dumps(built: BuiltGraph, folder: Path) -> list[Path]:
-    graph = built.graph
+def write_dumps(built: BuiltGraph, folder: Path) -> PendingDumps:
+    """Write N-Triples now; Turtle, TriG and JSON-LD in another process, while the caller goes
+    on (``wait()`` for them). The vocabularies, shapes and JSON-LD context are small: written
+    here."""
     context = jsonld_context()
-    subjects = OxTerms().subjects(built.index)  # converted once for N-Triples, Turtle, TriG
-    triples = _triples(subjects)
-    ox.serialize(triples, folder / "maillage.nt", format=ox.RdfFormat.N_TRIPLES)
-    ox.serialize(triples, folder / "maillage.ttl", format=ox.RdfFormat.TURTLE, prefixes=_prefixes())
-    ox.serialize(
-        _source_quads(built, subjects),
-        folder / "maillage.trig",
-        format=ox.RdfFormat.TRIG,
-        prefixes=_prefixes(),
-    )
-    (folder / "maillage.jsonld").write_text(
-        graph.serialize(format="json-ld", context=context, indent=1), encoding="utf-8"
-    )
+    text = NTriplesText(built.index)
+    with (folder / "maillage.nt").open("w", encoding="utf-8") as nt:
+        nt.writelines(text.text[s] for s in text.subjects)
+    # One named graph per source file, files in name order, for the TriG dump.
+    by_file: dict[str, list[Node]] = {}
+    for s in text.subjects:
+        by_file.setdefault(source_file(built, s), []).append(s)
+    quads = folder / ".maillage.nq"
+    with quads.open("w", encoding="utf-8") as nq:
+        for file in sorted(by_file):
+            graph = f" <{source_graph_name(built, file)}> .\n"
+            nq.writelines(text.text[s].replace(" .\n", graph) for s in by_file[file])
+    del text
+    pending = PendingDumps(folder, context)
     (folder / "context.jsonld").write_text(
         json.dumps({"@context": context}, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
     )
@@ -170,7 +168,147 @@ def write_dumps(built: BuiltGraph, folder: Path) -> list[Path]:
     vocab += built.vocab.graph
     vocab.serialize(destination=folder / "vocabulaires.ttl", format="turtle", encoding="utf-8")
     shapes_graph().serialize(destination=folder / "formes.ttl", format="turtle", encoding="utf-8")
-    return [folder / name for name in DUMPS]
+    return pending
+
+
+class PendingDumps:
+    """Turtle, TriG and JSON-LD being written from the N-Triples by a process of their own
+    (Oxigraph's parser and serialisers; the JSON-LD compacted against our context)."""
+
+    def __init__(self, folder: Path, context: dict) -> None:
+        self.folder = folder
+        # spawn, not fork: a forked child would share (and copy, page by page, as reference
+        # counts change) the parent's gigabytes of graph.
+        self._pool = get_context("spawn").Pool(1)
+        self._result = self._pool.apply_async(convert_dumps, (str(folder), context))
+
+    def wait(self) -> list[Path]:
+        """The files, once written (the converter's error is raised here)."""
+        try:
+            self._result.get()
+        finally:
+            self.close()
+            (self.folder / ".maillage.nq").unlink(missing_ok=True)
+        return [self.folder / name for name in DUMPS]
+
+    def close(self) -> None:
+        """Stop the converter (done, or no longer wanted because the build failed)."""
+        self._pool.terminate()
+        self._pool.join()
+
+
+def convert_dumps(folder: str, context: dict) -> None:
+    """maillage.nt -> maillage.ttl and maillage.jsonld; .maillage.nq -> maillage.trig."""
+    root = Path(folder)
+    nt = ox.RdfFormat.N_TRIPLES
+    ox.serialize(
+        ox.parse(path=root / "maillage.nt", format=nt),
+        root / "maillage.ttl",
+        format=ox.RdfFormat.TURTLE,
+        prefixes=_prefixes(),
+    )
+    ox.serialize(
+        ox.parse(path=root / ".maillage.nq", format=ox.RdfFormat.N_QUADS),
+        root / "maillage.trig",
+        format=ox.RdfFormat.TRIG,
+        prefixes=_prefixes(),
+    )
+    write_jsonld(ox.parse(path=root / "maillage.nt", format=nt), root / "maillage.jsonld", context)
+
+
+def write_jsonld(triples: Iterable[ox.Triple], path: Path, context: dict) -> None:
+    """A JSON-LD document of triples grouped by subject, compacted against ``context``.
+
+    rdflib's JSON-LD compaction costs about 20 µs a triple (over a minute and a half on a
+    national network) and Oxigraph writes expanded JSON-LD only. Our context is generated from
+    the model, one term per field with the type its values have: compacting is choosing, for
+    each value, the term whose ``@id`` is the predicate and whose type fits the value, or else
+    the predicate's compact IRI with an explicit value object. The tests parse the result back
+    with rdflib and compare it with the built graph.
+    """
+    compact = _Compactor(context)
+    with path.open("w", encoding="utf-8") as out:
+        out.write('{\n "@context": ')
+        out.write(json.dumps(context, ensure_ascii=False, indent=1).replace("\n", "\n "))
+        out.write(',\n "@graph": [')
+        first = True
+        for subject, pairs in groupby(triples, key=lambda t: t.subject):
+            out.write("\n  " if first else ",\n  ")
+            first = False
+            node = compact.node(subject, [(t.predicate, t.object) for t in pairs])
+            out.write(json.dumps(node, ensure_ascii=False))
+        out.write("\n ]\n}\n")
+
+
+_RDF_TYPE = str(RDF.type)
+_XSD_STRING = str(XSD.string)
+
+
+class _Compactor:
+    def __init__(self, context: dict) -> None:
+        self.prefixes = sorted(
+            ((k, v) for k, v in context.items() if isinstance(v, str)), key=lambda kv: -len(kv[1])
+        )
+        self.terms: dict[str, list[tuple[str, str | None, str | None]]] = {}
+        for key, definition in sorted(context.items()):
+            if isinstance(definition, dict):
+                coerce = definition.get("@type")
+                if coerce not in (None, "@id"):
+                    coerce = self.expand(coerce)
+                entry = (key, coerce, definition.get("@language"))
+                self.terms.setdefault(self.expand(definition["@id"]), []).append(entry)
+
+    def expand(self, curie: str) -> str:
+        prefix, _, local = curie.partition(":")
+        for name, ns in self.prefixes:
+            if name == prefix:
+                return ns + local
+        return curie
+
+    def curie(self, iri: str) -> str:
+        for name, ns in self.prefixes:
+            if iri.startswith(ns) and not iri[len(ns) :].startswith("//"):
+                return f"{name}:{iri[len(ns) :]}"
+        return iri
+
+    def node(self, subject: object, pairs: list[tuple[ox.NamedNode, object]]) -> dict:
+        node: dict = {"@id": _id(subject)}
+        for p, o in pairs:
+            if p.value == _RDF_TYPE and isinstance(o, ox.NamedNode):
+                key, value = "@type", self.curie(o.value)
+            else:
+                key, value = self.entry(p.value, o)
+            node.setdefault(key, []).append(value)
+        return {k: v[0] if len(v) == 1 else v for k, v in node.items()}
+
+    def entry(self, predicate: str, o: object) -> tuple[str, object]:
+        literal = isinstance(o, ox.Literal)
+        for key, coerce, language in self.terms.get(predicate, ()):
+            if coerce == "@id":
+                if not literal:
+                    return key, _id(o)
+            elif literal:
+                datatype = o.datatype.value
+                if language is not None:
+                    if o.language == language:
+                        return key, o.value
+                elif coerce is not None:
+                    if not o.language and datatype == coerce:
+                        return key, o.value
+                elif not o.language and datatype == _XSD_STRING:
+                    return key, o.value
+        key = self.curie(predicate)
+        if not literal:
+            return key, {"@id": _id(o)}
+        if o.language:
+            return key, {"@value": o.value, "@language": o.language}
+        if o.datatype.value == _XSD_STRING:
+            return key, {"@value": o.value}
+        return key, {"@value": o.value, "@type": self.curie(o.datatype.value)}
+
+
+def _id(term: object) -> str:
+    return f"_:{term.value}" if isinstance(term, ox.BlankNode) else term.value
 
 
 __all__ = [

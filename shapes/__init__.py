@@ -68,7 +68,7 @@ def shacl_results(
 ) -> list[Result]:
     """The SHACL report's own results (nested ``sh:node`` failures are only their cause)."""
     if engine == "compiled":
-        return compiled_shapes().validate(built.graph, progress, built.index)
+        return compiled_shapes().validate(built.index, progress)
     return pyshacl_results(built.graph)
 
 

@@ -184,15 +184,13 @@ class CompiledShapes:
                 found.update(dict.fromkeys(index.backward(target)))
         return list(found)
 
-    def validate(
-        self, graph: Graph, progress: Progress = NO_PROGRESS, index: Index | None = None
-    ) -> list[Result]:
+    def validate(self, data: Graph | Index, progress: Progress = NO_PROGRESS) -> list[Result]:
         """Every result of the data graph against the shapes (pyshacl's top-level results).
 
-        ``index`` is the graph's predicate index when the caller already has one.
+        ``data`` is an rdflib graph, or the :class:`~graph.index.Index` a build made.
         """
         self.conformance, self.solutions = {}, {}
-        index = index if index is not None else Index(graph)
+        index = data if isinstance(data, Index) else Index.of_graph(data)
         results: list[Result] = []
         for shape in tracked(self.roots, "validate", progress, every=1):
             if shape.deactivated or not shape.targets:

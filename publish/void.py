@@ -1,0 +1,87 @@
+"""VoID statistics of the graph, read from its index.
+
+The same description as ``rdflib.void.generateVoID`` (same properties, same counts), computed
+predicate by predicate over :class:`~graph.index.Index` instead of triple by triple over an
+rdflib store: seconds instead of a minute on a national network. Partitions are numbered in
+the order of their class or property IRI, so that the catalogue is the same at every build
+(rdflib numbers them in set order, which changes with the process's hash seed).
+"""
+
+from __future__ import annotations
+
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import RDF, VOID
+from rdflib.term import Node
+
+from graph.index import Index
+
+
+def void_description(index: Index, dataset: URIRef) -> Graph:
+    """``dataset`` described in VoID: its triples, classes and properties, and one partition
+    per class and per property (distinct subjects and objects counted in each)."""
+    members = index.backward(RDF.type)  # class -> its entities
+    types: dict[Node, list[Node]] = dict(index.forward(RDF.type))  # entity -> its classes
+    class_triples = dict.fromkeys(members, 0)
+    class_props: dict[Node, set[Node]] = {c: set() for c in members}
+    class_objects: dict[Node, set[Node]] = {c: set() for c in members}
+    subjects: set[Node] = set()
+    objects: set[Node] = set()
+    by_property = []
+    for p in index.predicates():
+        by_subject = index.forward(p)
+        subjects.update(by_subject)
+        p_objects: set[Node] = set()
+        entities, p_classes = 0, set()
+        for s, values in by_subject.items():
+            p_objects.update(values)
+            classes = types.get(s)
+            if classes:
+                entities += 1
+                p_classes.update(classes)
+                for c in classes:
+                    class_triples[c] += len(values)
+                    class_props[c].add(p)
+                    class_objects[c].update(values)
+        objects |= p_objects
+        count = sum(map(len, by_subject.values()))
+        by_property.append((p, count, entities, len(p_classes), len(by_subject), len(p_objects)))
+
+    void = Graph()
+    void.add((dataset, RDF.type, VOID.Dataset))
+    for prop, value in (
+        (VOID.triples, len(index)),
+        (VOID.classes, len(members)),
+        (VOID.distinctObjects, len(objects)),
+        (VOID.distinctSubjects, len(subjects)),
+        (VOID.properties, len(by_property)),
+    ):
+        void.add((dataset, prop, Literal(value)))
+    for i, c in enumerate(sorted(members)):
+        part = URIRef(f"{dataset}_class{i}")
+        void.add((dataset, VOID.classPartition, part))
+        void.add((part, RDF.type, VOID.Dataset))
+        void.add((part, VOID["class"], c))
+        for prop, value in (
+            (VOID.triples, class_triples[c]),
+            (VOID.classes, 1),
+            (VOID.entities, len(set(members[c]))),
+            (VOID.distinctSubjects, len(set(members[c]))),
+            (VOID.properties, len(class_props[c])),
+            (VOID.distinctObjects, len(class_objects[c])),
+        ):
+            void.add((part, prop, Literal(value)))
+    for i, (p, count, entities, classes, n_subjects, n_objects) in enumerate(sorted(by_property)):
+        part = URIRef(f"{dataset}_property{i}")
+        void.add((dataset, VOID.propertyPartition, part))
+        void.add((part, RDF.type, VOID.Dataset))
+        void.add((part, VOID.property, p))
+        for prop, value in (
+            (VOID.triples, count),
+            (VOID.properties, 1),
+            (VOID.entities, entities),
+            (VOID.classes, classes),
+            (VOID.distinctSubjects, n_subjects),
+            (VOID.distinctObjects, n_objects),
+        ):
+            void.add((part, prop, Literal(value)))
+    return void
