@@ -130,6 +130,9 @@ def _add_network(graph: Index, network: Network) -> URIRef:
     return node
 
 
+_RDF_TYPE, _POSTAL_ADDRESS = RDF.type, SDO.PostalAddress  # rdflib namespaces look names up slowly
+
+
 class _RecordWriter:
     """Adds records' triples; the IRIs of references and concepts, repeated across the
     network, are minted once."""
@@ -140,12 +143,12 @@ class _RecordWriter:
         self.terms: dict[tuple[str, str, str], URIRef] = {}
 
     def __call__(self, record: Record) -> None:
-        built, add = self.built, self.built.index.add
+        built, add, rdf_type_of = self.built, self.built.index.add, _RDF_TYPE
         cls = BY_NAME[record.kind]
         subject = iri(self.base, record.kind, record.id)
         built.origin[subject] = record
         for rdf_type in cls.types:
-            add(subject, RDF.type, rdf_type)
+            add(subject, rdf_type_of, rdf_type)
         for f in cls.fields:
             value = record.values.get(f.name)
             if value is None:
@@ -156,7 +159,7 @@ class _RecordWriter:
                 if node not in built.origin:
                     built.origin[node] = record
                     add(subject, f.via, node)
-                    add(node, RDF.type, SDO.PostalAddress)
+                    add(node, rdf_type_of, _POSTAL_ADDRESS)
             for item in value if f.many else [value]:
                 add(node, f.predicate, self.term(f, item))
 

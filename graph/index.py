@@ -21,6 +21,7 @@ Triple = tuple[Node, Node, Node]
 # Above this many objects for one (predicate, subject), duplicates are found with a set rather
 # than by scanning the list (a network has one member per actor: tens of thousands).
 _SCAN = 8
+_SUBCLASS_OF = RDFS.subClassOf
 
 
 class Index:
@@ -67,7 +68,7 @@ class Index:
         if p in self._backward:
             self._backward[p].setdefault(o, []).append(s)
         self._graph = None
-        if p == RDFS.subClassOf:
+        if self._supers and p == _SUBCLASS_OF:
             self._supers.clear()
 
     def update(self, triples: Iterable[Triple]) -> None:
@@ -155,7 +156,7 @@ class Index:
         found = self._supers.get(cls)
         if found is None:
             found, todo = {cls}, [cls]
-            sub_of = self.forward(RDFS.subClassOf)
+            sub_of = self.forward(_SUBCLASS_OF)
             while todo:
                 for parent in sub_of.get(todo.pop(), []):
                     if parent not in found:

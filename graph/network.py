@@ -492,17 +492,27 @@ def _strip(row: dict) -> dict:
     return {k: v for k, v in row.items() if k != "providers"}
 
 
-def actor_metrics(network: ReferralNetwork, critical: list[dict] | None = None) -> list[dict]:
+def betweenness(graph: nx.DiGraph) -> dict[str, float]:
+    """Betweenness of each actor: exact up to EXACT_BETWEENNESS_LIMIT actors, estimated from
+    BETWEENNESS_SAMPLES sampled sources (seed 0, so the same network gives the same figures)
+    above."""
+    if graph.number_of_nodes() <= EXACT_BETWEENNESS_LIMIT:
+        return nx.betweenness_centrality(graph)
+    return nx.betweenness_centrality(graph, k=BETWEENNESS_SAMPLES, seed=0)
+
+
+def actor_metrics(
+    network: ReferralNetwork,
+    critical: list[dict] | None = None,
+    centrality: dict[str, float] | None = None,
+) -> list[dict]:
     """Degree, betweenness and articulation flag of each actor in the referral network.
 
-    Betweenness is exact up to EXACT_BETWEENNESS_LIMIT actors, estimated from
-    BETWEENNESS_SAMPLES sampled sources (seed 0, so the same network gives the same figures) above.
+    ``centrality`` is :func:`betweenness` of the network when the caller computed it already
+    (in another process, on a national network).
     """
     graph = network.graph
-    if graph.number_of_nodes() <= EXACT_BETWEENNESS_LIMIT:
-        betweenness = nx.betweenness_centrality(graph)
-    else:
-        betweenness = nx.betweenness_centrality(graph, k=BETWEENNESS_SAMPLES, seed=0)
+    centrality = centrality if centrality is not None else betweenness(graph)
     articulation = set(nx.articulation_points(graph.to_undirected(as_view=True)))
     critical_count: dict[str, int] = defaultdict(int)
     for row in critical or []:
@@ -512,7 +522,7 @@ def actor_metrics(network: ReferralNetwork, critical: list[dict] | None = None) 
             "actor": actor,
             "in_degree": graph.in_degree(actor),
             "out_degree": graph.out_degree(actor),
-            "betweenness": round(betweenness[actor], 6),
+            "betweenness": round(centrality[actor], 6),
             "articulation": int(actor in articulation),
             "sole_provider": critical_count[actor],
         }

@@ -104,13 +104,16 @@ def _french(graph: Index, subject: URIRef, predicate: URIRef) -> str | None:
     return str(values[0]) if values else None
 
 
+_IDENTIFIER = DCTERMS.identifier  # rdflib namespaces look names up slowly
+
+
 def _rows(
     graph: Index, cls: ClassModel, built: BuiltGraph
 ) -> tuple[list[Row], dict[tuple[str, str, str, str], set[tuple[str, str]]]]:
     rows = []
     links = {link_table(cls, f): set() for f in link_fields(cls)}
     for subject in sorted(graph.backward(RDF.type).get(cls.types[0], [])):
-        own_id = str(graph.value(subject, DCTERMS.identifier))
+        own_id = str(graph.value(subject, _IDENTIFIER))
         row: Row = {"id": own_id, "iri": str(subject)}
         for f in cls.fields:
             node = address_iri(subject) if f.via is not None else subject
@@ -130,7 +133,7 @@ def _cell(graph: Index, f: Field, value: Any, built: BuiltGraph) -> Any:
     if f.kind == "concept":
         return built.vocab.concept_id(value)
     if f.kind == "ref":
-        return str(graph.value(value, DCTERMS.identifier) or str(value).rsplit("/", 1)[-1])
+        return str(graph.value(value, _IDENTIFIER) or str(value).rsplit("/", 1)[-1])
     if isinstance(value, Literal):
         python = value.toPython()
         if f.kind == "boolean":

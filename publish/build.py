@@ -16,10 +16,12 @@ import shutil
 import sqlite3
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from multiprocessing import get_context
 from pathlib import Path
+from typing import Any
 
 from rdflib import URIRef
 
@@ -28,7 +30,7 @@ from graph.build import BuiltGraph, build_graph
 from graph.errors import DataErrors
 from graph.load import load_network
 from graph.model import CLASSES
-from graph.network import ReferralNetwork, coverage
+from graph.network import ReferralNetwork, betweenness, coverage
 from graph.ns import MAI
 from graph.progress import NO_PROGRESS, Progress
 from graph.tables import Tables, graph_tables
@@ -187,9 +189,10 @@ def _build(
             tables = graph_tables(built)
         with _stage(report, "network"):
             network = ReferralNetwork.from_tables(tables)
-            rows = coverage(network)
-            analytics, _ = analytics_tables(network, rows)
-            coverage_matrix(network, tmp / "couverture.png", rows)
+            with _beside(betweenness, network.graph, network.graph.number_of_nodes()) as pending:
+                rows = coverage(network)
+                coverage_matrix(network, tmp / "couverture.png", rows)
+                analytics, _ = analytics_tables(network, rows, pending())
         analytics["publication"] = [
             {
                 "built_at": time.strftime("%Y-%m-%d %H:%M", time.localtime()),
@@ -242,6 +245,28 @@ def _build(
             dumps.close()
         shutil.rmtree(tmp, ignore_errors=True)
     return report
+
+
+# Below this many items, a job is done in the build's own process: starting another costs more.
+BESIDE_FROM = 1000
+
+
+@contextmanager
+def _beside(
+    function: Callable[[Any], Any], argument: Any, size: int
+) -> Iterator[Callable[[], Any]]:
+    """Run ``function(argument)`` in another process while the build goes on (the machine's
+    second core); yields what returns its result."""
+    if size < BESIDE_FROM:
+        yield lambda: function(argument)
+        return
+    pool = get_context("spawn").Pool(1)
+    try:
+        result = pool.apply_async(function, (argument,))
+        yield result.get
+    finally:
+        pool.terminate()
+        pool.join()
 
 
 def _remove_leftovers(out: Path) -> None:

@@ -385,9 +385,12 @@ _PYTHON_TYPES = {
 }
 
 
+_TEXT_TYPES = (XSD.string, RDF.langString)
+
+
 def _actual_datatype(value: Literal, datatype: Node) -> bool:
     python = value.value
-    if datatype in (XSD.string, RDF.langString):
+    if datatype in _TEXT_TYPES:
         return isinstance(python, (str, bytes))
     expected = _PYTHON_TYPES.get(datatype)
     return expected is None or isinstance(python, expected)
