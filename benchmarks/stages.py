@@ -12,8 +12,11 @@ same stages are also run the plain way on the same data, in another fresh proces
 - validate: pyshacl with its default options (the reference the compiled engine must equal);
 - rdf: rdflib's own N-Triples, Turtle and TriG serialisers;
 
-and the ratio plain / maillage is printed. The other stages have no plain counterpart: the
-graph is still built in rdflib's in-memory store, which *is* the plain way.
+- build: the same triples added to rdflib's in-memory store (``build_graph``, then its
+  ``graph``);
+
+and the ratio plain / maillage is printed (for the dumps, maillage's time is its own stage plus
+what the converter process did meanwhile). The other stages have no plain counterpart.
 """
 
 from __future__ import annotations
@@ -52,7 +55,7 @@ import json, sys
 from publish.build import build
 report = build(sys.argv[1], sys.argv[2])
 print(json.dumps({"seconds": report.seconds, "peak_mb": report.peak_mb, "triples": report.triples,
-                  "rows": report.rows, "counts": report.counts}))
+                  "rows": report.rows, "counts": report.counts, "beside": report.beside}))
 """
 
 _PLAIN = """
@@ -77,12 +80,15 @@ def stage(name, fn):
 # load with the pure-Python parser only
 loader._FastLoader = loader._Loader
 network = stage("load", lambda: loader.load_network(data, strict=False))
-built = build_graph(network, load_vocabulary(data / "vocab", network.base))
-stage("validate", lambda: pyshacl_results(built.graph))
+vocab = load_vocabulary(data / "vocab", network.base)
+built = stage("build", lambda: build_graph(network, vocab))
+graph = stage("graph", lambda: built.graph)  # the same triples in rdflib's in-memory store
+out["build"]["seconds"] += out.pop("graph")["seconds"]
+stage("validate", lambda: pyshacl_results(graph))
 def rdf():
     folder = Path(tempfile.mkdtemp())
-    built.graph.serialize(destination=folder / "m.nt", format="nt", encoding="utf-8")
-    built.graph.serialize(destination=folder / "m.ttl", format="turtle", encoding="utf-8")
+    graph.serialize(destination=folder / "m.nt", format="nt", encoding="utf-8")
+    graph.serialize(destination=folder / "m.ttl", format="turtle", encoding="utf-8")
     source_graphs(built).serialize(destination=folder / "m.trig", format="trig", encoding="utf-8")
 stage("rdf", rdf)
 print(json.dumps(out))
@@ -164,12 +170,16 @@ def measure(actors: int, work: Path, plain: bool) -> str:
         if stage == "sqlite":
             rate += f" ({result['rows'] / seconds:,.0f} rows/s)".replace(",", " ")
         peak = result["peak_mb"].get(stage, "-")
+        beside = result.get("beside", {}).get(stage, 0.0)
         other = plain_result.get(stage)
         if other:
-            plain_cells = f"{other['seconds']:.2f} | {other['seconds'] / max(seconds, 1e-9):.1f}x"
+            ratio = other["seconds"] / max(seconds + beside, 1e-9)
+            plain_cells = f"{other['seconds']:.2f} | {ratio:.1f}x"
         else:
             plain_cells = "- | -"
         lines.append(f"| {stage} | {seconds:.2f} | {peak} | {rate} | {plain_cells} |")
+        if beside:
+            lines.append(f"| ({stage}: other process, meanwhile) | ({beside:.2f}) | | | | |")
     total = sum(result["seconds"].values())
     peak = max(result["peak_mb"].values()) if result["peak_mb"] else "-"
     lines.append(f"| **whole build** | **{total:.2f}** | **{peak}** | | | |")

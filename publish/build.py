@@ -61,6 +61,8 @@ class BuildReport:
     seconds: dict[str, float] = field(default_factory=dict)
     peak_mb: dict[str, float] = field(default_factory=dict)  # peak resident memory per stage
     rows: int = 0  # rows written to SQLite
+    # work done by another process meanwhile (seconds; not part of the stages' sum)
+    beside: dict[str, float] = field(default_factory=dict)
     progress: Progress = NO_PROGRESS
 
 
@@ -226,6 +228,7 @@ def _build(
             write_indicators_csv(tables, tmp / "indicateurs.csv")
         with _stage(report, "rdf-wait"):
             dumps.wait()
+            report.beside["rdf"] = round(dumps.seconds, 3)
         with _stage(report, "catalog"):
             site_url = str(built.network.meta.get("site") or "http://127.0.0.1:8001")
             write_catalog(built, tmp, site_url)

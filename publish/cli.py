@@ -167,6 +167,9 @@ def build(data_dir: Path, out_dir: Path) -> None:
     click.echo(f"  {'triplets':<10} {report.triples:>6}")
     stages = ", ".join(f"{name} {seconds:.2f} s" for name, seconds in report.seconds.items())
     click.echo(f"Durée : {stages} (total {sum(report.seconds.values()):.2f} s)")
+    if report.beside:
+        beside = ", ".join(f"{name} {seconds:.2f} s" for name, seconds in report.beside.items())
+        click.echo(f"En parallèle, dans un autre processus : {beside}")
     if report.peak_mb:
         click.echo(f"Mémoire maximale : {max(report.peak_mb.values()):.0f} Mo")
 

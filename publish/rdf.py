@@ -11,6 +11,7 @@ network. The small vocabulary and shapes graphs stay with rdflib.
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterable
 from itertools import groupby
 from multiprocessing import get_context
@@ -142,6 +143,11 @@ def source_graph_name(built: BuiltGraph, file: str) -> URIRef:
     return URIRef(f"{built.network.base}/source/{quote(file)}")
 
 
+# From this many triples (about 600 actors) Turtle, TriG and JSON-LD are written by another
+# process, on the machine's second core, while the build goes on.
+BESIDE_FROM = 100_000
+
+
 def write_dumps(built: BuiltGraph, folder: Path) -> PendingDumps:
     """Write N-Triples now; Turtle, TriG and JSON-LD in another process, while the caller goes
     on (``wait()`` for them). The vocabularies, shapes and JSON-LD context are small: written
@@ -160,7 +166,7 @@ def write_dumps(built: BuiltGraph, folder: Path) -> PendingDumps:
             graph = f" <{source_graph_name(built, file)}> .\n"
             nq.writelines(text.text[s].replace(" .\n", graph) for s in by_file[file])
     del text
-    pending = PendingDumps(folder, context)
+    pending = PendingDumps(folder, context, beside=len(built.index) >= BESIDE_FROM)
     (folder / "context.jsonld").write_text(
         json.dumps({"@context": context}, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
     )
@@ -175,8 +181,13 @@ class PendingDumps:
     """Turtle, TriG and JSON-LD being written from the N-Triples by a process of their own
     (Oxigraph's parser and serialisers; the JSON-LD compacted against our context)."""
 
-    def __init__(self, folder: Path, context: dict) -> None:
+    def __init__(self, folder: Path, context: dict, beside: bool = True) -> None:
         self.folder = folder
+        self.seconds = 0.0  # the converter's own time, once done
+        self._pool = None
+        if not beside:  # a small graph: starting a process would cost more than converting
+            self.seconds = convert_dumps(str(folder), context)
+            return
         # spawn, not fork: a forked child would share (and copy, page by page, as reference
         # counts change) the parent's gigabytes of graph.
         self._pool = get_context("spawn").Pool(1)
@@ -185,7 +196,8 @@ class PendingDumps:
     def wait(self) -> list[Path]:
         """The files, once written (the converter's error is raised here)."""
         try:
-            self._result.get()
+            if self._pool is not None:
+                self.seconds = self._result.get()
         finally:
             self.close()
             (self.folder / ".maillage.nq").unlink(missing_ok=True)
@@ -193,12 +205,15 @@ class PendingDumps:
 
     def close(self) -> None:
         """Stop the converter (done, or no longer wanted because the build failed)."""
-        self._pool.terminate()
-        self._pool.join()
+        if self._pool is not None:
+            self._pool.terminate()
+            self._pool.join()
 
 
-def convert_dumps(folder: str, context: dict) -> None:
-    """maillage.nt -> maillage.ttl and maillage.jsonld; .maillage.nq -> maillage.trig."""
+def convert_dumps(folder: str, context: dict) -> float:
+    """maillage.nt -> maillage.ttl and maillage.jsonld; .maillage.nq -> maillage.trig.
+    Returns the seconds it took."""
+    start = time.perf_counter()
     root = Path(folder)
     nt = ox.RdfFormat.N_TRIPLES
     ox.serialize(
@@ -214,6 +229,7 @@ def convert_dumps(folder: str, context: dict) -> None:
         prefixes=_prefixes(),
     )
     write_jsonld(ox.parse(path=root / "maillage.nt", format=nt), root / "maillage.jsonld", context)
+    return time.perf_counter() - start
 
 
 def write_jsonld(triples: Iterable[ox.Triple], path: Path, context: dict) -> None:

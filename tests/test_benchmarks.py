@@ -106,7 +106,8 @@ def test_the_stage_benchmark_prints_every_stage_and_the_plain_ratios(tmp_path):
     for stage in ("load", "build", "validate", "network", "sqlite", "rdf"):
         assert f"| {stage} |" in table
     ratios = [line for line in table.splitlines() if line.endswith("x |")]
-    assert {line.split(" | ")[0] for line in ratios} == {"| load", "| validate", "| rdf"}
+    assert {line.split(" | ")[0] for line in ratios} == {"| load", "| build", "| validate", "| rdf"}
+    assert "| (rdf: other process, meanwhile) |" in table
     assert "rows/s" in table and "**whole build**" in table and "cores" in table
 
 

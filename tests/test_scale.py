@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import sqlite_utils
+from conftest import DATA
 
 from benchmarks.generate import generate
 from graph import load
 from publish import build as publish_build
+from publish import rdf
 from publish.build import build
 
 
@@ -44,3 +46,18 @@ def test_betweenness_computed_beside_the_build_is_the_same(tmp_path, monkeypatch
     rows = metrics(tmp_path / "inline")
     assert len(rows) == 40 and any(r["betweenness"] > 0 for r in rows)
     assert metrics(tmp_path / "beside") == rows
+
+
+def test_dumps_written_by_another_process_are_the_same_bytes(tmp_path, monkeypatch):
+    """A national network's Turtle, TriG and JSON-LD are written by a converter process while
+    the build goes on; they are byte for byte those written in the build's own process."""
+    inline = build(DATA, tmp_path / "inline")
+    monkeypatch.setattr(rdf, "BESIDE_FROM", 0)
+    beside = build(DATA, tmp_path / "beside")
+    assert beside.beside["rdf"] > 0
+    for name in ("maillage.nt", "maillage.ttl", "maillage.trig", "maillage.jsonld"):
+        assert (tmp_path / "beside" / name).read_bytes() == (
+            tmp_path / "inline" / name
+        ).read_bytes()
+    assert not list((tmp_path / "beside").glob(".*"))  # the converter's input is not published
+    assert inline.counts == beside.counts
