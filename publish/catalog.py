@@ -223,11 +223,8 @@ def _site_positions(built: BuiltGraph) -> dict[str, list[tuple[float, float]]]:
 
 
 def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
     with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 def write_catalog(built: BuiltGraph, folder: Path, site_url: str) -> list[Path]:

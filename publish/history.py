@@ -149,7 +149,8 @@ def next_release(previous: Path | None, new_nt: Path, counts: dict[str, int]) ->
             history = json.loads((previous / "releases.json").read_text(encoding="utf-8"))
         except (OSError, ValueError):
             history = []
-    digest = hashlib.sha256(new_nt.read_bytes()).hexdigest()
+    with new_nt.open("rb") as handle:  # read by blocks: hundreds of MB on a national network
+        digest = hashlib.file_digest(handle, "sha256").hexdigest()
     version = (history[-1]["version"] + 1) if history else 1
     history.append(
         {
