@@ -1,4 +1,4 @@
-"""Records -> rdflib Graph: deterministic, no blank nodes, every IRI minted by ``graph.ns``.
+"""Records -> the graph's triples: deterministic, no blank nodes, every IRI minted by ``graph.ns``.
 
 The triples go into an :class:`~graph.index.Index` (predicate -> subject -> objects), not an
 rdflib store: a national network is millions of triples, which rdflib's store takes minutes
