@@ -71,10 +71,6 @@ class Index:
         if self._supers and p == _SUBCLASS_OF:
             self._supers.clear()
 
-    def update(self, triples: Iterable[Triple]) -> None:
-        for s, p, o in triples:
-            self.add(s, p, o)
-
     def __len__(self) -> int:
         return self._len
 

@@ -16,12 +16,10 @@ import shutil
 import sqlite3
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from multiprocessing import get_context
 from pathlib import Path
-from typing import Any
 
 from rdflib import URIRef
 
@@ -35,6 +33,7 @@ from graph.ns import MAI
 from graph.progress import NO_PROGRESS, Progress
 from graph.tables import Tables, graph_tables
 from graph.vocab import load_vocabulary
+from publish.beside import Beside
 from publish.catalog import write_catalog
 from publish.history import changes, load_dump, next_release
 from publish.plot import coverage_matrix
@@ -191,10 +190,14 @@ def _build(
             tables = graph_tables(built)
         with _stage(report, "network"):
             network = ReferralNetwork.from_tables(tables)
-            with _beside(betweenness, network.graph, network.graph.number_of_nodes()) as pending:
+            small = network.graph.number_of_nodes() < BESIDE_FROM
+            centrality = Beside(betweenness, (network.graph,), here=small)
+            try:
                 rows = coverage(network)
                 coverage_matrix(network, tmp / "couverture.png", rows)
-                analytics, _ = analytics_tables(network, rows, pending())
+                analytics, _ = analytics_tables(network, rows, centrality.result())
+            finally:
+                centrality.close()
         analytics["publication"] = [
             {
                 "built_at": time.strftime("%Y-%m-%d %H:%M", time.localtime()),
@@ -250,26 +253,9 @@ def _build(
     return report
 
 
-# Below this many items, a job is done in the build's own process: starting another costs more.
+# Below this many actors, betweenness is computed in the build's own process (starting another
+# costs more).
 BESIDE_FROM = 1000
-
-
-@contextmanager
-def _beside(
-    function: Callable[[Any], Any], argument: Any, size: int
-) -> Iterator[Callable[[], Any]]:
-    """Run ``function(argument)`` in another process while the build goes on (the machine's
-    second core); yields what returns its result."""
-    if size < BESIDE_FROM:
-        yield lambda: function(argument)
-        return
-    pool = get_context("spawn").Pool(1)
-    try:
-        result = pool.apply_async(function, (argument,))
-        yield result.get
-    finally:
-        pool.terminate()
-        pool.join()
 
 
 def _remove_leftovers(out: Path) -> None:

@@ -14,7 +14,6 @@ import json
 import time
 from collections.abc import Iterable
 from itertools import groupby
-from multiprocessing import get_context
 from pathlib import Path
 from urllib.parse import quote
 
@@ -28,6 +27,7 @@ from graph.build import BuiltGraph
 from graph.index import Index
 from graph.model import CLASSES, Field
 from graph.ns import PREFIXES, bind_prefixes
+from publish.beside import Beside
 from shapes import shapes_graph
 
 # file name -> (rdflib format, media type, EU file type) of every RDF file of dist/
@@ -184,30 +184,19 @@ class PendingDumps:
     def __init__(self, folder: Path, context: dict, beside: bool = True) -> None:
         self.folder = folder
         self.seconds = 0.0  # the converter's own time, once done
-        self._pool = None
-        if not beside:  # a small graph: starting a process would cost more than converting
-            self.seconds = convert_dumps(str(folder), context)
-            return
-        # spawn, not fork: a forked child would share (and copy, page by page, as reference
-        # counts change) the parent's gigabytes of graph.
-        self._pool = get_context("spawn").Pool(1)
-        self._result = self._pool.apply_async(convert_dumps, (str(folder), context))
+        self._job = Beside(convert_dumps, (str(folder), context), here=not beside)
 
     def wait(self) -> list[Path]:
         """The files, once written (the converter's error is raised here)."""
         try:
-            if self._pool is not None:
-                self.seconds = self._result.get()
+            self.seconds = self._job.result()
         finally:
-            self.close()
             (self.folder / ".maillage.nq").unlink(missing_ok=True)
         return [self.folder / name for name in DUMPS]
 
     def close(self) -> None:
         """Stop the converter (done, or no longer wanted because the build failed)."""
-        if self._pool is not None:
-            self._pool.terminate()
-            self._pool.join()
+        self._job.close()
 
 
 def convert_dumps(folder: str, context: dict) -> float:
