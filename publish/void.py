@@ -57,6 +57,7 @@ def void_description(index: Index, dataset: URIRef) -> Graph:
     ):
         void.add((dataset, prop, Literal(value)))
     for i, c in enumerate(sorted(members)):
+        entities = len(members[c])  # each entity once: the index holds no duplicate triple
         part = URIRef(f"{dataset}_class{i}")
         void.add((dataset, VOID.classPartition, part))
         void.add((part, RDF.type, VOID.Dataset))
@@ -64,8 +65,8 @@ def void_description(index: Index, dataset: URIRef) -> Graph:
         for prop, value in (
             (VOID.triples, class_triples[c]),
             (VOID.classes, 1),
-            (VOID.entities, len(set(members[c]))),
-            (VOID.distinctSubjects, len(set(members[c]))),
+            (VOID.entities, entities),
+            (VOID.distinctSubjects, entities),
             (VOID.properties, len(class_props[c])),
             (VOID.distinctObjects, len(class_objects[c])),
         ):
