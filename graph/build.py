@@ -12,14 +12,16 @@ SHACL reports a focus node and a path, and this turns them back into a place in 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, ORG, RDF, RDFS, SDO, SKOS, XSD
+from rdflib.term import Node
 
-from graph.index import Index
+from graph.index import Index, Triple
 from graph.load import Network, Record
 from graph.model import BY_NAME, Field
 from graph.ns import MAI, address_iri, iri
@@ -110,6 +112,57 @@ def build_graph(
     return built
 
 
+Changes = tuple[list[Triple], list[Triple]]  # (triples removed, triples added)
+
+
+def update_graph(built: BuiltGraph, removed: list[Record], added: list[Record]) -> Changes:
+    """Replace the triples of ``removed`` records by those of ``added`` ones, in place.
+
+    The caller has already put the records in ``built.network``; afterwards the graph holds
+    what :func:`build_graph` makes of the network's records (``tests/test_rebuild.py``).
+    Returns the triples that actually went out and came in: a record that did not change
+    gives none.
+    """
+    writer = _RecordWriter(built)
+    network_iri = built.network_iri
+    before = {t for record in removed for t in _record_triples(writer, record, network_iri)}
+    after = {t for record in added for t in _record_triples(writer, record, network_iri)}
+    index = built.index
+    gone = [t for t in before - after if index.remove(*t)]
+    for record in removed:
+        subject = iri(writer.base, record.kind, record.id)
+        for node in (subject, address_iri(subject)):
+            if built.origin.get(node) is record:
+                del built.origin[node]
+    came = []
+    for t in after - before:
+        if index.add(*t):
+            came.append(t)
+    for record in added:
+        writer.write(record, _ignore, built.origin)
+    return gone, came
+
+
+def _ignore(s: Node, p: Node, o: Node) -> None:
+    return None
+
+
+def _record_triples(
+    writer: _RecordWriter, record: Record, network_iri: URIRef | None
+) -> list[Triple]:
+    """A record's triples and those the build derives from it (membership, mai:refersTo)."""
+    triples = writer.triples(record)
+    subject = iri(writer.base, record.kind, record.id)
+    if record.kind == "actor" and network_iri is not None:
+        triples.append((network_iri, ORG.hasMember, subject))
+    elif record.kind == "referral":
+        sources = [o for s, p, o in triples if s == subject and p == MAI["from"]]
+        targets = [o for s, p, o in triples if s == subject and p == MAI["to"]]
+        if sources and targets:
+            triples.append((min(sources), MAI.refersTo, min(targets)))
+    return triples
+
+
 def _add_network(graph: Index, network: Network) -> URIRef:
     meta = network.meta
     base = network.base
@@ -143,10 +196,24 @@ class _RecordWriter:
         self.terms: dict[tuple[str, str, str], URIRef] = {}
 
     def __call__(self, record: Record) -> None:
-        built, add, rdf_type_of = self.built, self.built.index.add, _RDF_TYPE
+        self.write(record, self.built.index.add, self.built.origin)
+
+    def triples(self, record: Record) -> list[Triple]:
+        """The triples ``record`` gives, without adding them."""
+        found: list[Triple] = []
+        self.write(record, lambda s, p, o: found.append((s, p, o)), {})
+        return found
+
+    def write(
+        self,
+        record: Record,
+        add: Callable[[Node, Node, Node], object],
+        origin: dict[URIRef, Record],
+    ) -> None:
+        rdf_type_of = _RDF_TYPE
         cls = BY_NAME[record.kind]
         subject = iri(self.base, record.kind, record.id)
-        built.origin[subject] = record
+        origin[subject] = record
         for rdf_type in cls.types:
             add(subject, rdf_type_of, rdf_type)
         for f in cls.fields:
@@ -156,8 +223,8 @@ class _RecordWriter:
             node = subject
             if f.via is not None:
                 node = address_iri(subject)
-                if node not in built.origin:
-                    built.origin[node] = record
+                if node not in origin:
+                    origin[node] = record
                     add(subject, f.via, node)
                     add(node, rdf_type_of, _POSTAL_ADDRESS)
             for item in value if f.many else [value]:
@@ -173,4 +240,4 @@ class _RecordWriter:
         return found  # type: ignore[return-value]
 
 
-__all__ = ["BuiltGraph", "build_graph", "term", "XSD"]
+__all__ = ["BuiltGraph", "Changes", "build_graph", "update_graph", "term", "XSD"]

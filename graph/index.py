@@ -10,7 +10,9 @@ for the callers that want rdflib's API on a small network.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Iterable, Iterator
+from itertools import islice, repeat
 
 from rdflib import Graph
 from rdflib.namespace import RDF, RDFS
@@ -22,6 +24,33 @@ Triple = tuple[Node, Node, Node]
 # than by scanning the list (a network has one member per actor: tens of thousands).
 _SCAN = 8
 _SUBCLASS_OF = RDFS.subClassOf
+
+
+def _drop(items: list[Node], node: Node) -> bool:
+    """Remove ``node`` from ``items``; False when it is not there.
+
+    ``list.remove`` compares with rdflib's ``__eq__``, a Python call per item: a concept's
+    services or a network's members are tens of thousands. rdflib terms are strings, so the
+    candidates are found by comparing strings in C first, then checked as terms.
+    """
+    if len(items) > _SCAN:
+        start = 0
+        while True:
+            try:
+                i = start + operator.indexOf(
+                    map(str.__eq__, islice(items, start, None), repeat(node)), True
+                )
+            except ValueError:
+                return False
+            if items[i] == node:
+                del items[i]
+                return True
+            start = i + 1
+    try:
+        items.remove(node)
+    except ValueError:
+        return False
+    return True
 
 
 class Index:
@@ -43,8 +72,8 @@ class Index:
         index._graph = graph
         return index
 
-    def add(self, s: Node, p: Node, o: Node) -> None:
-        """Add one triple (a triple already there is not added twice)."""
+    def add(self, s: Node, p: Node, o: Node) -> bool:
+        """Add one triple; False when it was already there (it is not added twice)."""
         by_subject = self._forward.get(p)
         if by_subject is None:
             by_subject = self._forward[p] = {}
@@ -54,14 +83,14 @@ class Index:
             by_subject[s] = [o]
         elif len(objects) < _SCAN:
             if o in objects:
-                return
+                return False
             objects.append(o)
         else:
             seen = self._seen.get((p, s))
             if seen is None:
                 seen = self._seen[(p, s)] = set(objects)
             if o in seen:
-                return
+                return False
             seen.add(o)
             objects.append(o)
         self._len += 1
@@ -70,6 +99,33 @@ class Index:
         self._graph = None
         if self._supers and p == _SUBCLASS_OF:
             self._supers.clear()
+        return True
+
+    def remove(self, s: Node, p: Node, o: Node) -> bool:
+        """Remove one triple; False when it was not there."""
+        by_subject = self._forward.get(p)
+        objects = by_subject.get(s) if by_subject is not None else None
+        if not objects or not _drop(objects, o):
+            return False
+        if len(objects) < _SCAN:
+            self._seen.pop((p, s), None)  # add() scans short lists, without the set
+        else:
+            self._seen.get((p, s), set()).discard(o)
+        if not objects:
+            del by_subject[s]  # type: ignore[union-attr]
+            if not by_subject:
+                del self._forward[p]
+        backward = self._backward.get(p)
+        if backward is not None:
+            subjects = backward[o]
+            _drop(subjects, s)
+            if not subjects:
+                del backward[o]
+        self._len -= 1
+        self._graph = None
+        if p == _SUBCLASS_OF:
+            self._supers.clear()
+        return True
 
     def __len__(self) -> int:
         return self._len

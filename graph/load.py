@@ -12,7 +12,7 @@ import multiprocessing
 import os
 import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from rapidfuzz import fuzz, process
 
 from graph.errors import DataError, DataErrors
 from graph.model import (
@@ -76,6 +77,16 @@ class Network:
     data_dir: Path
     errors: list[DataError] = field(default_factory=list)  # problems found while loading
     unreadable: set[str] = field(default_factory=set)  # actors whose file could not be read
+    # What a rebuild after a change keeps (reload_actor_files): each actor file's records and
+    # problems, the problems of network.yaml, and the other files' records and problems.
+    actor_files: dict[Path, tuple[str, list[Record], list[DataError]]] = field(default_factory=dict)
+    meta_errors: list[DataError] = field(default_factory=list)
+    other_files: tuple[list[Record], list[DataError]] = ([], [])
+    # every record of each (kind, id), first the one kept; the keys with more than one; the
+    # rank of each file in load order
+    owners: dict[tuple[str, str], list[Record]] = field(default_factory=dict, repr=False)
+    duplicates: set[tuple[str, str]] = field(default_factory=set, repr=False)
+    file_rank: dict[str, int] = field(default_factory=dict, repr=False)
 
     @property
     def base(self) -> str:
@@ -83,6 +94,12 @@ class Network:
 
     def of_kind(self, kind: str) -> list[Record]:
         return [r for r in self.records if r.kind == kind]
+
+    def ids(self, kind: str) -> list[str]:
+        """The ids of one kind of record, sorted."""
+        if self.owners:
+            return sorted(key[1] for key in self.owners if key[0] == kind)
+        return sorted(r.id for r in self.records if r.kind == kind)
 
 
 class _Mapping(dict):
@@ -217,8 +234,21 @@ def read_yaml(path: Path, display: str, errors: list[DataError]) -> Any:
     return None
 
 
+# Above this many choices, difflib (pure Python, about 30 µs a comparison) only ranks the
+# closest ones by rapidfuzz's Indel ratio, which is never below difflib's.
+_SHORTLIST_FROM, _SHORTLIST = 200, 50
+
+
 def did_you_mean(word: str, choices: list[str] | tuple[str, ...]) -> str | None:
-    close = difflib.get_close_matches(str(word), list(choices), n=3, cutoff=0.6)
+    word, choices = str(word), list(choices)
+    if len(choices) > _SHORTLIST_FROM:
+        choices = [
+            c
+            for c, _, _ in process.extract(
+                word, choices, scorer=fuzz.ratio, limit=_SHORTLIST, score_cutoff=60
+            )
+        ]
+    close = difflib.get_close_matches(word, choices, n=3, cutoff=0.6)
     return ("vouliez-vous dire : " + ", ".join(close) + " ?") if close else None
 
 
@@ -485,35 +515,151 @@ def load_network(
     if not data_dir.is_dir():
         raise DataErrors([DataError(str(data_dir), None, None, None, "dossier de données absent")])
     meta = _load_meta(data_dir, errors)
-    records: list[Record] = []
     actor_dir = data_dir / "actors"
     files = sorted(actor_dir.glob("*.yaml")) + sorted(actor_dir.glob("*.yml"))
-    if not files:
-        errors.append(
-            DataError(
-                _display(actor_dir, data_dir), None, None, None, "aucun fichier d'acteur (*.yaml)"
-            )
-        )
-    unreadable = set()
-    for stem, loaded, found in _actor_files(files, data_dir, progress):
-        errors.extend(found)
-        if not loaded:
-            unreadable.add(stem)
-        records.extend(loaded)
+    network = Network(meta, [], data_dir, meta_errors=errors)
+    for path, read in zip(files, _actor_files(files, data_dir, progress), strict=True):
+        network.actor_files[path] = read
+    others: list[Record] = []
+    other_errors: list[DataError] = []
     for path in sorted((data_dir / "actions").glob("*.yaml")):
-        records.extend(load_list_file(path, _display(path, data_dir), ACTION, errors))
+        others.extend(load_list_file(path, _display(path, data_dir), ACTION, other_errors))
     if (data_dir / "indicators.yaml").exists():
         path = data_dir / "indicators.yaml"
-        records.extend(load_list_file(path, _display(path, data_dir), INDICATOR, errors))
+        others.extend(load_list_file(path, _display(path, data_dir), INDICATOR, other_errors))
     if (data_dir / "diagnostic.yaml").exists():
         path = data_dir / "diagnostic.yaml"
-        records.extend(load_diagnostic(path, _display(path, data_dir), errors))
-    records = _check_duplicates(records, errors)
+        others.extend(load_diagnostic(path, _display(path, data_dir), other_errors))
+    network.other_files = (others, other_errors)
+    _assemble(network)
     network_file = _display(data_dir / "network.yaml", data_dir)
-    if errors and (strict or any(e.file == network_file for e in errors)):
+    if network.errors and (strict or any(e.file == network_file for e in network.errors)):
         # without a sound network.yaml (its base IRI above all) nothing else can be checked
-        raise DataErrors(errors)
-    return Network(meta, records, data_dir, errors, unreadable)
+        raise DataErrors(network.errors)
+    return network
+
+
+def reload_actor_files(
+    network: Network, paths: Iterable[Path]
+) -> tuple[list[Record], list[Record]]:
+    """Read these actor files again (changed, new or deleted), the others as they were.
+
+    Returns the records that left the network and those that entered it; ``network`` is then
+    what :func:`load_network` gives for the folder as it now is (``tests/test_rebuild.py``).
+    Only the ids of these files are looked at again for duplicates: on a national network a
+    change costs milliseconds, not a pass over every record.
+    """
+    actor_dir = network.data_dir / "actors"
+    old: list[Record] = []
+    new: list[Record] = []
+    added_files = False
+    for path in paths:
+        path = actor_dir / Path(path).name
+        previous = network.actor_files.get(path)
+        if previous is not None:
+            old.extend(previous[1])
+        if path.suffix in (".yaml", ".yml") and path.is_file():
+            read = network.actor_files[path] = _read_actor_file(path, network.data_dir)
+            new.extend(read[1])
+            added_files = added_files or previous is None
+        elif previous is not None:
+            del network.actor_files[path]
+    if added_files:  # a file deleted leaves the others' ranks in order
+        _order_files(network)
+    owners, rank = network.owners, network.file_rank
+    keys = {(r.kind, r.id) for r in old + new}
+    kept_before = {key: owners[key][0] for key in keys if key in owners}
+    gone = {id(r) for r in old}
+    for key in keys:
+        owners[key] = [r for r in owners.get(key, ()) if id(r) not in gone]
+    for rec in new:
+        owners[(rec.kind, rec.id)].append(rec)
+    for key in keys:
+        found = owners[key]
+        if not found:
+            del owners[key]
+        found.sort(key=lambda r: (rank[r.file], r.line))
+        if len(found) > 1:
+            network.duplicates.add(key)
+        else:
+            network.duplicates.discard(key)
+    removed = [
+        rec for key, rec in kept_before.items() if key not in owners or owners[key][0] is not rec
+    ]
+    added = [
+        owners[key][0]
+        for key in keys
+        if key in owners and kept_before.get(key) is not owners[key][0]
+    ]
+    _collect(network)
+    return removed, added
+
+
+def _assemble(network: Network) -> None:
+    """The network's records and problems from its files': an id used twice keeps the record
+    that comes first (by file, then line) and the others are reported."""
+    _order_files(network)
+    owners: dict[tuple[str, str], list[Record]] = {}
+    for _, loaded, _ in network.actor_files.values():
+        for rec in loaded:
+            owners.setdefault((rec.kind, rec.id), []).append(rec)
+    for rec in network.other_files[0]:
+        owners.setdefault((rec.kind, rec.id), []).append(rec)
+    rank = network.file_rank
+    network.owners = owners
+    network.duplicates = set()
+    for key, found in owners.items():
+        if len(found) > 1:
+            found.sort(key=lambda r: (rank[r.file], r.line))
+            network.duplicates.add(key)
+    _collect(network)
+
+
+def _order_files(network: Network) -> None:
+    """Actor files in load order (``*.yaml`` then ``*.yml``, by name), then the other files."""
+    order = sorted(network.actor_files, key=lambda p: (p.suffix == ".yml", p.name))
+    network.actor_files = {path: network.actor_files[path] for path in order}
+    prefix = _display(network.data_dir / "actors", network.data_dir)
+    rank = {f"{prefix}/{path.name}": i for i, path in enumerate(order)}
+    for rec in network.other_files[0]:
+        rank.setdefault(rec.file, len(rank))
+    network.file_rank = rank
+
+
+def _collect(network: Network) -> None:
+    """``records``, ``errors`` and ``unreadable`` from the files' parts, in load order."""
+    errors = list(network.meta_errors)
+    if not network.actor_files:
+        actor_dir = _display(network.data_dir / "actors", network.data_dir)
+        errors.append(DataError(actor_dir, None, None, None, "aucun fichier d'acteur (*.yaml)"))
+    records: list[Record] = []
+    unreadable = set()
+    for stem, loaded, found in network.actor_files.values():
+        if found:
+            errors.extend(found)
+        if loaded:
+            records.extend(loaded)
+        else:
+            unreadable.add(stem)
+    records.extend(network.other_files[0])
+    errors.extend(network.other_files[1])
+    rank = network.file_rank
+    seconds = [r for key in network.duplicates for r in network.owners[key][1:]]
+    for rec in sorted(seconds, key=lambda r: (rank[r.file], r.line)):
+        first = network.owners[(rec.kind, rec.id)][0]
+        errors.append(
+            DataError(
+                rec.file,
+                rec.line,
+                f"{rec.kind} {rec.id}",
+                "id",
+                f"identifiant déjà utilisé ({first.file}:{first.line})",
+            )
+        )
+    if seconds:
+        dropped = {id(r) for r in seconds}
+        records = [r for r in records if id(r) not in dropped]
+    network.records, network.errors, network.unreadable = records, errors, unreadable
 
 
 PARALLEL_FROM = 2000  # actor files: below, a second process costs more than it saves
@@ -601,31 +747,6 @@ def _load_meta(data_dir: Path, errors: list[DataError]) -> dict[str, Any]:
             )
         )
     return dict(doc)
-
-
-def _check_duplicates(records: list[Record], errors: list[DataError]) -> list[Record]:
-    """Report every id used twice; keep only the first record, so that two records are never
-    merged into one node of the graph."""
-    seen: dict[tuple[str, str], Record] = {}
-    kept = []
-    for rec in records:
-        key = (rec.kind, rec.id)
-        first = seen.get(key)
-        if first is None:
-            seen[key] = rec
-            kept.append(rec)
-            continue
-        where = f"{first.file}:{first.line}"
-        errors.append(
-            DataError(
-                rec.file,
-                rec.line,
-                f"{rec.kind} {rec.id}",
-                "id",
-                f"identifiant déjà utilisé ({where})",
-            )
-        )
-    return kept
 
 
 __all__ = ["Network", "Record", "load_network", "did_you_mean", "BY_NAME"]

@@ -16,6 +16,7 @@ import shutil
 import sqlite3
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -25,8 +26,8 @@ from rdflib import URIRef
 
 from graph.analytics import analytics_tables
 from graph.build import BuiltGraph, build_graph
-from graph.errors import DataErrors
-from graph.load import load_network
+from graph.errors import DataError, DataErrors
+from graph.load import Network, load_network
 from graph.model import CLASSES
 from graph.network import ReferralNetwork, betweenness, coverage
 from graph.ns import MAI
@@ -98,7 +99,7 @@ def peak_memory_mb() -> float | None:
 
 
 @contextmanager
-def _no_cyclic_gc() -> Iterator[None]:
+def no_cyclic_gc() -> Iterator[None]:
     """Pause Python's cyclic garbage collector while millions of long-lived objects are made.
 
     Each full collection walks every object alive; on a national network they ran again and
@@ -120,7 +121,7 @@ def _no_cyclic_gc() -> Iterator[None]:
 
 def check(data_dir: Path | str, report: BuildReport | None = None) -> BuiltGraph:
     """Load, build and validate a network; raise :class:`DataErrors` with every problem."""
-    with _no_cyclic_gc():
+    with no_cyclic_gc():
         return _check(data_dir, report)
 
 
@@ -137,17 +138,22 @@ def _check(data_dir: Path | str, report: BuildReport | None) -> BuiltGraph:
         built = build_graph(network, vocab, report.progress)
     with _stage(report, "validate"):
         found = validate(built, progress=report.progress)
-        errors = network.errors + _new_findings(found, network)
+        errors = network.errors + new_findings(found, network)
     if errors:
         raise DataErrors(errors)
-    report.triples = len(built.index)
-    for cls in CLASSES:
-        report.counts[cls.table] = len(network.of_kind(cls.name))
-    report.counts["refersTo"] = sum(map(len, built.index.forward(MAI.refersTo).values()))
+    _describe(built, report)
     return built
 
 
-def _new_findings(found: list, network) -> list:
+def _describe(built: BuiltGraph, report: BuildReport) -> None:
+    report.triples = len(built.index)
+    kinds = Counter(record.kind for record in built.network.records)
+    for cls in CLASSES:
+        report.counts[cls.table] = kinds[cls.name]
+    report.counts["refersTo"] = sum(map(len, built.index.forward(MAI.refersTo).values()))
+
+
+def new_findings(found: list[DataError], network: Network) -> list[DataError]:
     """SHACL results that are not echoes of a loading problem already reported: the same field
     of the same record, or a reference to an actor whose file could not be read."""
     reported = {(e.file, e.record, e.field) for e in network.errors}
@@ -165,16 +171,34 @@ def build(
     progress: Progress = NO_PROGRESS,
 ) -> BuildReport:
     """Build and publish a network into ``out_dir``, all or nothing."""
-    with _no_cyclic_gc():
+    with no_cyclic_gc():
         return _build(data_dir, out_dir, metadata, progress)
 
 
 def _build(
     data_dir: Path | str, out_dir: Path | str, metadata: Path | str, progress: Progress
 ) -> BuildReport:
-    out = Path(out_dir).resolve()
-    report = BuildReport(out, progress=progress)
+    report = BuildReport(Path(out_dir).resolve(), progress=progress)
     built = check(data_dir, report)
+    return _publish(built, report, metadata)
+
+
+def publish(
+    built: BuiltGraph,
+    out_dir: Path | str,
+    metadata: Path | str = DEFAULT_METADATA,
+    progress: Progress = NO_PROGRESS,
+) -> BuildReport:
+    """Publish a network already checked (by :func:`check`, or kept up to date by
+    ``publish.rebuild.LiveNetwork``) into ``out_dir``, all or nothing."""
+    report = BuildReport(Path(out_dir).resolve(), progress=progress)
+    _describe(built, report)
+    with no_cyclic_gc():
+        return _publish(built, report, metadata)
+
+
+def _publish(built: BuiltGraph, report: BuildReport, metadata: Path | str) -> BuildReport:
+    out = report.out
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         _remove_leftovers(out)

@@ -10,6 +10,7 @@ import io
 import json
 import re
 import sys
+import time
 from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -26,6 +27,8 @@ from publish import build as build_mod
 from publish.history import changes, french, load_dump
 from publish.importer import import_lieux
 from publish.plot import coverage_matrix
+from publish.rebuild import LiveNetwork, Update
+from publish.rebuild import watch as watch_folder
 from publish.report import TABLES as REPORT_TABLES
 from publish.report import actions_report, csv_text, markdown
 from publish.site import SiteError
@@ -55,7 +58,7 @@ OUT_OPTION = click.option(
 )
 
 
-def _print_errors(errors: list[DataError]) -> None:
+def _print_errors(errors: list[DataError], outcome: str = "rien n'a été publié") -> None:
     by_file: dict[str, list[DataError]] = defaultdict(list)
     for error in errors:
         by_file[error.file].append(error)
@@ -63,7 +66,7 @@ def _print_errors(errors: list[DataError]) -> None:
         for error in by_file[file]:
             click.echo(str(error), err=True)
     files = len(by_file)
-    click.echo(f"{len(errors)} erreur(s) dans {files} fichier(s) : rien n'a été publié.", err=True)
+    click.echo(f"{len(errors)} erreur(s) dans {files} fichier(s) : {outcome}.", err=True)
 
 
 # What the API raises when an operation fails (as opposed to bad data): a message, exit 1.
@@ -172,6 +175,51 @@ def build(data_dir: Path, out_dir: Path) -> None:
         click.echo(f"En parallèle, dans un autre processus : {beside}")
     if report.peak_mb:
         click.echo(f"Mémoire maximale : {max(report.peak_mb.values()):.0f} Mo")
+
+
+@cli.command()
+@DATA_OPTION
+@OUT_OPTION
+@click.option(
+    "--publish/--no-publish",
+    "publish",
+    default=True,
+    show_default=True,
+    help="Republier après chaque modification, quand les données sont valides.",
+)
+def watch(data_dir: Path, out_dir: Path, publish: bool) -> None:
+    """Surveille les données : revérifie chaque fichier enregistré, puis republie.
+
+    Après la vérification complète du départ, seul ce qu'un fichier d'acteur modifié peut
+    changer est revérifié (une seconde environ sur 30 000 acteurs). Ctrl-C pour arrêter.
+    """
+    progress = StageProgress()
+    start = time.perf_counter()
+    try:
+        live = LiveNetwork(data_dir, progress)
+    finally:
+        progress.close()
+    first = Update([], time.perf_counter() - start, live.errors, whole=True)
+
+    def on_update(update: Update) -> None:
+        files = ", ".join(update.files) or str(data_dir)
+        how = "en entier" if update.whole else f"{update.checked} nœud(s) revérifié(s)"
+        click.echo(f"{files} : vérifié en {update.seconds:.2f} s ({how})")
+        if not update.valid:
+            _print_errors(update.errors, "la publication précédente reste en place")
+            return
+        click.echo("Données valides.")
+        if publish and live.built is not None:
+            with _reported():
+                report = build_mod.publish(live.built, out_dir)
+            click.echo(f"Publié dans {report.out} en {sum(report.seconds.values()):.1f} s")
+
+    on_update(first)
+    click.echo(f"Surveillance de {data_dir} (Ctrl-C pour arrêter)…")
+    try:
+        watch_folder(live, on_update)
+    except KeyboardInterrupt:
+        click.echo("Arrêt de la surveillance.")
 
 
 @cli.command()

@@ -11,6 +11,7 @@ kept for comparison (``tests/test_engine.py``, ``benchmarks/stages.py``).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
 from typing import Literal as Choice
@@ -19,13 +20,15 @@ from urllib.parse import unquote
 import pyshacl
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, SDO, SH
+from rdflib.term import Node
 
 from graph.build import BuiltGraph
 from graph.errors import DataError
+from graph.index import Triple
 from graph.load import did_you_mean
 from graph.model import BY_NAME, Field
 from graph.progress import NO_PROGRESS, Progress
-from shapes.engine import CompiledShapes, Result
+from shapes.engine import CompiledShapes, Result, UnsupportedShape, Validation
 
 SHAPES_DIR = Path(__file__).parent
 SHAPE_FILES = (
@@ -110,11 +113,75 @@ def validate(
     built: BuiltGraph, engine: Engine = "compiled", progress: Progress = NO_PROGRESS
 ) -> list[DataError]:
     """Validate the graph against the shapes; one located error per SHACL result."""
-    errors = [_locate(built, result) for result in shacl_results(built, engine, progress)]
-    return sorted(set(errors), key=lambda e: (e.file, e.line or 0, e.record or "", e.field or ""))
+    return _located(built, shacl_results(built, engine, progress))
 
 
-def _locate(built: BuiltGraph, result: Result) -> DataError:
+def _located(built: BuiltGraph, results: Iterable[Result]) -> list[DataError]:
+    known: dict[str, list[str]] = {}
+    return _sorted([_locate(built, result, known) for result in results])
+
+
+def _sorted(errors: Iterable[DataError]) -> list[DataError]:
+    """In file order; the same set of errors always in the same order."""
+    return sorted(set(errors), key=_position)
+
+
+def _position(e: DataError) -> tuple:
+    return (e.file, e.line or 0, e.record or "", e.field or "", e.message, e.hint or "")
+
+
+class LiveValidation:
+    """:func:`validate` of a graph that changes: after each change, only the focus nodes the
+    changed triples can affect are checked again (:class:`shapes.engine.Validation`).
+
+    Shapes whose reach cannot be bounded are validated whole at each change instead.
+    """
+
+    def __init__(self, built: BuiltGraph, progress: Progress = NO_PROGRESS) -> None:
+        self.built = built
+        try:
+            self._live: Validation | None = Validation(compiled_shapes(), built.index, progress)
+        except UnsupportedShape:
+            self._live = None
+            self._results = compiled_shapes().validate(built.index, progress)
+        self._errors: dict[Result, DataError] = {}  # each result, located once
+
+    @property
+    def incremental(self) -> bool:
+        return self._live is not None
+
+    def update(
+        self,
+        changes: tuple[list[Triple], list[Triple]],
+        nodes: Iterable[Node] = (),
+        ids_changed: bool = False,
+    ) -> int:
+        """Check again after the graph lost and gained these triples, and the records of
+        ``nodes`` changed (their file, line or values); ``ids_changed`` when records came or
+        went, which changes the "did you mean" hints. Returns the focus nodes checked again."""
+        if self._live is None:
+            self._results = compiled_shapes().validate(self.built.index)
+            self._errors.clear()
+            return len({r.focus for r in self._results})
+        affected = self._live.update(*changes, nodes)
+        self._errors = {
+            result: error
+            for result, error in self._errors.items()
+            if result.focus not in affected and not (ids_changed and error.hint)
+        }
+        return len(affected)
+
+    def errors(self) -> list[DataError]:
+        results = self._results if self._live is None else self._live.results()
+        known: dict[str, list[str]] = {}
+        cache = self._errors
+        for result in results:
+            if result not in cache:
+                cache[result] = _locate(self.built, result, known)
+        return _sorted(cache[result] for result in results)
+
+
+def _locate(built: BuiltGraph, result: Result, known: dict[str, list[str]]) -> DataError:
     focus, path, value = result.focus, result.path, result.value
     message = _shorten_iris(result.message or "contrainte non respectée", built.network.base)
     record = built.record_of(focus) if isinstance(focus, URIRef) else None
@@ -128,7 +195,7 @@ def _locate(built: BuiltGraph, result: Result) -> DataError:
     shown = _short(value, built.network.base)
     if shown is not None and f"« {shown} »" not in message:
         message = f"{message} (valeur : « {shown} »)"
-    hint = _hint(built, f, value)
+    hint = _hint(built, f, value, known)
     return DataError(
         record.file, line, f"{record.kind} {record.id}", key, message, hint, value=shown
     )
@@ -166,15 +233,20 @@ def _locate_outside_records(
     return DataError(f"{built.network.data_dir.name}/vocab", None, shown, field, message)
 
 
-def _hint(built: BuiltGraph, f: Field | None, value: object) -> str | None:
+def _hint(
+    built: BuiltGraph, f: Field | None, value: object, known: dict[str, list[str]]
+) -> str | None:
+    """Close codes or ids; ``known`` keeps each kind's ids for the other results."""
     if f is None or not isinstance(value, URIRef):
         return None
     tail = unquote(str(value).rsplit("/", 1)[-1])
     if f.kind == "concept" and value not in built.vocab.by_iri:
         return built.vocab.suggest(f.scheme or "", tail)
     if f.kind == "ref" and built.record_of(value) is None:
-        known = [r.id for r in built.network.of_kind(f.target or "")]
-        return did_you_mean(tail, known)
+        kind = f.target or ""
+        if kind not in known:
+            known[kind] = built.network.ids(kind)
+        return did_you_mean(tail, known[kind])
     return None
 
 

@@ -35,7 +35,7 @@ from rdflib.plugins.sparql import prepareQuery
 from rdflib.plugins.sparql.parserutils import CompValue
 from rdflib.term import Node
 
-from graph.index import Index
+from graph.index import Index, Triple
 from graph.oxigraph import RdflibToOxigraph, to_rdflib
 from graph.progress import NO_PROGRESS, Progress, tracked
 
@@ -104,6 +104,9 @@ class Shape:
         self.checks: list[Check] = []
         self.properties: list[Shape] = []
         self.sparql: list[tuple[Node, str, str | None]] = []
+        # What the checks read beyond the value nodes themselves (for Validation.update):
+        self.value_types = False  # their rdf:type (sh:class)
+        self.value_shapes: list[Node] = []  # what these shapes read from them (sh:node)
         for p, o in sg.predicate_objects(node):
             if p in _DESCRIPTIVE:
                 continue
@@ -111,6 +114,10 @@ class Shape:
             if compile_check is None:
                 raise UnsupportedShape(f"{node}: {p} n'est pas pris en charge")
             self.checks.append(compile_check(engine, self, o))
+            if p == SH["class"]:
+                self.value_types = True
+            elif p == SH.node:
+                self.value_shapes.append(o)
         for prop in sg.objects(node, SH.property):
             self.properties.append(engine.shape(prop))
         for constraint in sg.objects(node, SH.sparql):
@@ -161,6 +168,10 @@ class CompiledShapes:
         self._shapes: dict[Node, Shape] = {}
         self.conformance: dict[tuple[Node, Node], bool] = {}
         self.solutions: dict[str, list[dict[str, Node]]] = {}  # per query, for one data graph
+        self.live: Validation | None = None  # set while a Validation checks its changes
+        # per value check, its result for each IRI value, for one data graph
+        self.memo: dict[int, dict[Node, bool]] = {}
+        self.memo_keys: list[URIRef] = []
         roots = set(shapes.subjects(RDF.type, SH.NodeShape))
         roots |= {s for t in _TARGETS for s in shapes.subjects(t, None)}
         self.roots = [self.shape(node) for node in sorted(roots)]
@@ -189,7 +200,7 @@ class CompiledShapes:
 
         ``data`` is an rdflib graph, or the :class:`~graph.index.Index` a build made.
         """
-        self.conformance, self.solutions = {}, {}
+        self.conformance, self.solutions, self.memo = {}, {}, {}
         index = data if isinstance(data, Index) else Index.of_graph(data)
         results: list[Result] = []
         for shape in tracked(self.roots, "validate", progress, every=1):
@@ -204,6 +215,9 @@ class CompiledShapes:
     def sparql_rows(
         self, index: Index, shape: Shape, focus_filter: set[Node]
     ) -> Iterable[tuple[Node, dict[str, Node], Node, str | None]]:
+        if self.live is not None:
+            yield from self.live.sparql_rows(shape, focus_filter)
+            return
         for constraint, query, message in shape.sparql:
             solutions = self.solutions.get(query)
             if solutions is None:  # the same for every focus node: run once per data graph
@@ -247,6 +261,184 @@ class CompiledShapes:
                 )
             )
         return results
+
+
+class Validation:
+    """The results of one data index, kept by focus node and checked again where it changes.
+
+    A focus node's results depend only on the triples of the nodes its shapes read: itself,
+    the nodes its paths lead to, their types (``sh:class``) and what nested shapes
+    (``sh:node``) read from there — at most ``reach`` hops away, over the ``links``
+    predicates (:func:`dependencies`). So when triples change, the focus nodes checked again
+    are those that many hops back from the changed triples' subjects; every other focus node
+    keeps its results. ``tests/test_rebuild.py`` checks that the results are then exactly
+    those of a whole validation.
+    """
+
+    def __init__(
+        self, engine: CompiledShapes, index: Index, progress: Progress = NO_PROGRESS
+    ) -> None:
+        self.engine, self.index = engine, index
+        self.reach, self.links, self.sparql_links = dependencies(engine)
+        self.by_focus: dict[Node, list[Result]] = {}
+        for result in engine.validate(index, progress):
+            self.by_focus.setdefault(result.focus, []).append(result)
+        self.conformance, self.memo = engine.conformance, engine.memo
+        self._convert = RdflibToOxigraph().term
+        self._stores: dict[str, tuple[ox.Store, frozenset[URIRef]]] = {}
+        for shape in engine._shapes.values():
+            for _, query, _ in shape.sparql:
+                if query not in self._stores:
+                    self._stores[query] = self._store(query)
+        self._affected(set())  # makes the reverse maps it follows, once
+
+    def _store(self, query: str) -> tuple[ox.Store, frozenset[URIRef]]:
+        predicates = _predicates(query) or frozenset()
+        store = ox.Store()
+        convert = self._convert
+        store.extend(
+            ox.Quad(convert(s), convert(p), convert(o))
+            for p in predicates
+            for s, objects in self.index.forward(p).items()
+            for o in objects
+        )
+        return store, predicates
+
+    def results(self) -> list[Result]:
+        return [result for found in self.by_focus.values() for result in found]
+
+    def update(
+        self, removed: Iterable[Triple], added: Iterable[Triple], nodes: Iterable[Node] = ()
+    ) -> set[Node]:
+        """Check again what the changed triples (already applied to the index) can affect,
+        and ``nodes`` with what depends on them; returns the focus nodes checked again."""
+        removed, added = list(removed), list(added)
+        convert = self._convert
+        for store, predicates in self._stores.values():
+            for triples, apply in ((removed, store.remove), (added, store.add)):
+                for s, p, o in triples:
+                    if p in predicates:
+                        apply(ox.Quad(convert(s), convert(p), convert(o)))
+        touched = {s for s, _, _ in removed + added} | set(nodes)
+        touched |= {o for _, p, o in removed + added if p in self.sparql_links}
+        affected = self._affected(touched)
+        engine, index = self.engine, self.index
+        self.conformance = {k: v for k, v in self.conformance.items() if k[1] not in affected}
+        for results in self.memo.values():
+            for node in affected:
+                results.pop(node, None)
+        engine.conformance, engine.memo, engine.live = self.conformance, self.memo, self
+        try:
+            for node in affected:
+                self.by_focus.pop(node, None)
+            for shape in engine.roots:
+                if shape.deactivated or not shape.targets:
+                    continue
+                focus = [n for n in affected if _is_target(index, shape, n)]
+                if not focus:
+                    continue
+                found = shape.evaluate(engine, index, focus)
+                if shape.sparql:
+                    found.extend(engine.sparql_results(index, shape, set(focus)))
+                for result in found:
+                    self.by_focus.setdefault(result.focus, []).append(result)
+        finally:
+            engine.live = None
+        return affected
+
+    def _affected(self, touched: set[Node]) -> set[Node]:
+        index = self.index
+        backward = [index.backward(p) for p in self.links | self.sparql_links]
+        forward = [index.forward(p) for p in self.sparql_links]
+        found, frontier = set(touched), touched
+        for _ in range(self.reach):
+            step: set[Node] = set()
+            for edges in backward + forward:
+                for node in frontier:
+                    step.update(edges.get(node, _EMPTY))
+            frontier = step - found
+            found |= frontier
+        return found
+
+    def sparql_rows(
+        self, shape: Shape, focus: set[Node]
+    ) -> Iterable[tuple[Node, dict[str, Node], Node, str | None]]:
+        """The rows of the shape's SPARQL constraints for these focus nodes only ($this bound)."""
+        this = ox.Variable("this")
+        for constraint, query, message in shape.sparql:
+            store = self._stores[query][0]
+            for node in focus:
+                solutions = store.query(query, substitutions={this: self._convert(node)})
+                for solution in solutions:
+                    bound = {
+                        variable.value: to_rdflib(solution[variable])
+                        for variable in solutions.variables
+                        if solution[variable] is not None
+                    }
+                    bound["this"] = node
+                    yield constraint, bound, node, message
+
+
+def dependencies(engine: CompiledShapes) -> tuple[int, frozenset[Node], frozenset[URIRef]]:
+    """How far a focus node's results reach: (hops, predicates followed, SPARQL predicates).
+
+    Raises :class:`UnsupportedShape` for shapes whose reach this cannot bound (inverse paths,
+    ``sh:targetObjectsOf``, recursive ``sh:node``, SPARQL with a variable predicate).
+    """
+    reach, links, sparql = 0, set(), set()
+    for shape in engine.roots:
+        if any(kind == SH.targetObjectsOf for kind, _ in shape.targets):
+            raise UnsupportedShape(f"{shape.node}: sh:targetObjectsOf")
+        hops = _reach(engine, shape, links, sparql, frozenset())
+        reach = max(reach, hops)
+    return reach, frozenset(links), frozenset(sparql)
+
+
+def _reach(
+    engine: CompiledShapes, shape: Shape, links: set, sparql: set, visiting: frozenset
+) -> int:
+    """The farthest hop whose triples ``shape`` reads from its focus node (0: its own)."""
+    if shape.node in visiting:
+        raise UnsupportedShape(f"{shape.node}: sh:node récursif")
+    visiting = visiting | {shape.node}
+    steps = _steps(shape.path)
+    links.update(steps[:-1])  # followed to read the next step's triples
+    hops = max(len(steps) - 1, 0)
+    deeper = [0] if shape.value_types else []
+    deeper += [_reach(engine, engine.shape(n), links, sparql, visiting) for n in shape.value_shapes]
+    if deeper:
+        hops = max(hops, len(steps) + max(deeper))
+        links.update(steps[-1:])
+    for prop in shape.properties:
+        hops = max(hops, _reach(engine, prop, links, sparql, visiting))
+    for _, query, _ in shape.sparql:
+        predicates = _predicates(query)
+        if predicates is None:
+            raise UnsupportedShape(f"{shape.node}: SPARQL à prédicat variable")
+        sparql.update(predicates)
+        hops = max(hops, _pattern_count(query))  # $this is the focus node, not a value
+    return hops
+
+
+def _steps(path: Path | None) -> list[URIRef]:
+    if path is None:
+        return []
+    if path[0] == "p":
+        return [path[1]]
+    if path[0] == "seq":
+        return [step for inner in path[1] for step in _steps(inner)]
+    raise UnsupportedShape("chemin inverse")
+
+
+def _is_target(index: Index, shape: Shape, node: Node) -> bool:
+    for kind, target in shape.targets:
+        if kind == SH.targetClass and index.has_class(node, target):
+            return True
+        if kind == SH.targetNode and node == target:
+            return True
+        if kind == SH.targetSubjectsOf and node in index.forward(target):
+            return True
+    return False
 
 
 def _message(sg: Graph, node: Node) -> str | None:
@@ -310,9 +502,10 @@ def _solutions(index: Index, query: str) -> Iterable[dict[str, Node]]:
 
 
 @cache
-def _predicates(query: str) -> frozenset[URIRef] | None:
-    """The predicates of the query's triple patterns; None if one is a variable or a path."""
-    found: set[URIRef] = set()
+def _patterns(query: str) -> tuple[URIRef, ...] | None:
+    """The predicate of each of the query's triple patterns; None if one is a variable or a
+    path."""
+    found: list[URIRef] = []
 
     def walk(node: object) -> bool:
         if isinstance(node, CompValue):
@@ -320,13 +513,23 @@ def _predicates(query: str) -> frozenset[URIRef] | None:
                 for _, p, _ in node.get("triples", []):
                     if not isinstance(p, URIRef):
                         return False
-                    found.add(p)
+                    found.append(p)
             return all(walk(v) for v in node.values())
         if isinstance(node, (list, tuple)):
             return all(walk(v) for v in node)
         return True
 
-    return frozenset(found) if walk(prepareQuery(query).algebra) else None
+    return tuple(found) if walk(prepareQuery(query).algebra) else None
+
+
+def _predicates(query: str) -> frozenset[URIRef] | None:
+    """The predicates of the query's triple patterns; None if one is a variable or a path."""
+    patterns = _patterns(query)
+    return None if patterns is None else frozenset(patterns)
+
+
+def _pattern_count(query: str) -> int:
+    return len(_patterns(query) or ())
 
 
 def _compile_sparql(sg: Graph, constraint: Node) -> tuple[Node, str, str | None]:
@@ -353,11 +556,18 @@ def _max_count(engine: CompiledShapes, shape: Shape, o: Node) -> Check:
     return lambda index, pairs: [(f, None, component) for f, values in pairs if len(values) > n]
 
 
-def _per_value(component: URIRef, ok: Callable[[Index, Node], bool]) -> Check:
-    """A check of each value node on its own; IRIs, repeated across the graph, are cached."""
+def _per_value(
+    engine: CompiledShapes, component: URIRef, ok: Callable[[Index, Node], bool]
+) -> Check:
+    """A check of each value node on its own; IRIs, repeated across the graph, are cached for
+    the whole validation (``engine.memo``)."""
+    key = len(engine.memo_keys)
+    engine.memo_keys.append(component)
 
     def check(index: Index, pairs: Pairs) -> list[tuple[Node, Node | None, URIRef]]:
-        cache: dict[Node, bool] = {}
+        cache = engine.memo.get(key)
+        if cache is None:
+            cache = engine.memo[key] = {}
         failures = []
         for f, values in pairs:
             for v in values:
@@ -413,17 +623,17 @@ def _datatype(engine: CompiledShapes, shape: Shape, dt: Node) -> Check:
             return _actual_datatype(v, dt)
         return False
 
-    return _per_value(SH.DatatypeConstraintComponent, ok)
+    return _per_value(engine, SH.DatatypeConstraintComponent, ok)
 
 
 def _class(engine: CompiledShapes, shape: Shape, cls: Node) -> Check:
-    return _per_value(SH.ClassConstraintComponent, lambda index, v: index.has_class(v, cls))
+    return _per_value(engine, SH.ClassConstraintComponent, lambda index, v: index.has_class(v, cls))
 
 
 def _node(engine: CompiledShapes, shape: Shape, other: Node) -> Check:
     target = engine.shape(other)
     return _per_value(
-        SH.NodeConstraintComponent, lambda index, v: target.conforms(engine, index, v)
+        engine, SH.NodeConstraintComponent, lambda index, v: target.conforms(engine, index, v)
     )
 
 
@@ -434,7 +644,7 @@ def _has_value(engine: CompiledShapes, shape: Shape, expected: Node) -> Check:
 
 def _in(engine: CompiledShapes, shape: Shape, members: Node) -> Check:
     allowed = set(Collection(engine.shapes, members))
-    return _per_value(SH.InConstraintComponent, lambda index, v: v in allowed)
+    return _per_value(engine, SH.InConstraintComponent, lambda index, v: v in allowed)
 
 
 _KINDS = {
@@ -449,7 +659,9 @@ _KINDS = {
 
 def _node_kind(engine: CompiledShapes, shape: Shape, kind: Node) -> Check:
     allowed = _KINDS[kind]
-    return _per_value(SH.NodeKindConstraintComponent, lambda index, v: isinstance(v, allowed))
+    return _per_value(
+        engine, SH.NodeKindConstraintComponent, lambda index, v: isinstance(v, allowed)
+    )
 
 
 _PLAIN = (None, RDF.langString, XSD.string)
@@ -468,6 +680,7 @@ def _pattern(engine: CompiledShapes, shape: Shape, pattern: Node) -> Check:
         flags |= {"i": re.I, "m": re.M, "s": re.S, "x": re.X}.get(letter, 0)
     search = re.compile(str(pattern), flags).search
     return _per_value(
+        engine,
         SH.PatternConstraintComponent,
         lambda index, v: not isinstance(v, BNode) and search(_string(v)) is not None,
     )
@@ -476,6 +689,7 @@ def _pattern(engine: CompiledShapes, shape: Shape, pattern: Node) -> Check:
 def _min_length(engine: CompiledShapes, shape: Shape, o: Node) -> Check:
     n = _int(o)
     return _per_value(
+        engine,
         SH.MinLengthConstraintComponent,
         lambda index, v: n == 0 or (not isinstance(v, BNode) and len(_string(v)) >= n),
     )
@@ -484,6 +698,7 @@ def _min_length(engine: CompiledShapes, shape: Shape, o: Node) -> Check:
 def _max_length(engine: CompiledShapes, shape: Shape, o: Node) -> Check:
     n = _int(o)
     return _per_value(
+        engine,
         SH.MaxLengthConstraintComponent,
         lambda index, v: not isinstance(v, BNode) and len(_string(v)) <= n,
     )
@@ -501,7 +716,7 @@ def _range(component: URIRef, accept: Callable[[int], bool]) -> Callable[..., Ch
             except (TypeError, NotImplementedError):
                 return False
 
-        return _per_value(component, ok)
+        return _per_value(engine, component, ok)
 
     return compile_check
 

@@ -1,0 +1,158 @@
+"""A network kept in memory and checked again file by file: what ``maillage watch`` runs.
+
+A whole check of a national network takes minutes (reading 30,000 YAML files, building and
+validating millions of triples). After one actor file changed, :meth:`LiveNetwork.update`
+reads that file again, swaps its records' triples in the graph and validates again only the
+focus nodes those triples can affect (``shapes.engine.Validation``): about a second at 30,000
+actors (``benchmarks/rebuild.py``). ``tests/test_rebuild.py`` checks that the result is exactly
+what a whole check of the folder gives.
+
+A change to anything but an actor file (``network.yaml``, the vocabularies, actions,
+indicators, the diagnostic) is checked whole again: those files change the base IRI, the
+concepts or records every actor may point to.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from graph.build import BuiltGraph, build_graph, update_graph
+from graph.errors import DataError, DataErrors
+from graph.load import load_network, reload_actor_files
+from graph.ns import address_iri, iri
+from graph.progress import NO_PROGRESS, Progress
+from graph.vocab import load_vocabulary
+from publish.build import new_findings, no_cyclic_gc
+from shapes import LiveValidation
+
+
+@dataclass
+class Update:
+    """What one check after a change found."""
+
+    files: list[str]  # the changed files, relative to the data folder's parent
+    seconds: float
+    errors: list[DataError] = field(default_factory=list)
+    whole: bool = False  # checked whole (not file by file)
+    checked: int = 0  # focus nodes validated again
+
+    @property
+    def valid(self) -> bool:
+        return not self.errors
+
+
+class LiveNetwork:
+    """A data folder loaded, built and validated once, then kept up to date by :meth:`update`.
+
+    ``built`` is the checked graph (None while ``network.yaml`` or the vocabularies cannot be
+    read); ``errors`` every problem of the folder as it now is.
+    """
+
+    def __init__(self, data_dir: Path | str, progress: Progress = NO_PROGRESS) -> None:
+        self.data_dir = Path(data_dir).resolve()
+        self.built: BuiltGraph | None = None
+        self.errors: list[DataError] = []
+        self._validation: LiveValidation | None = None
+        self._whole(progress)
+
+    def _whole(self, progress: Progress = NO_PROGRESS) -> None:
+        self.built, self._validation = None, None
+        with no_cyclic_gc():
+            try:
+                network = load_network(self.data_dir, strict=False, progress=progress)
+                vocab = load_vocabulary(self.data_dir / "vocab", network.base)
+            except DataErrors as exc:
+                self.errors = exc.errors
+                return
+            self.built = build_graph(network, vocab, progress)
+            self._validation = LiveValidation(self.built, progress)
+        self._collect()
+
+    def _collect(self) -> None:
+        assert self.built is not None and self._validation is not None
+        network = self.built.network
+        self.errors = network.errors + new_findings(self._validation.errors(), network)
+
+    def update(self, paths: Iterable[Path | str]) -> Update:
+        """Check again after these files changed (were edited, added or deleted)."""
+        start = time.perf_counter()
+        kinds = {Path(p).resolve(): self.source_kind(p) for p in paths}
+        paths = [p for p, kind in kinds.items() if kind is not None]
+        shown = sorted({_display(p, self.data_dir) for p in paths})
+        if not paths:
+            return Update(shown, time.perf_counter() - start, self.errors)
+        if self.built is None or any(kind != "actor" for kind in kinds.values() if kind):
+            self._whole()
+            return Update(shown, time.perf_counter() - start, self.errors, whole=True)
+        assert self.built is not None and self._validation is not None
+        with no_cyclic_gc():
+            removed, added = reload_actor_files(self.built.network, paths)
+            changes = update_graph(self.built, removed, added)
+            # A record that moved (another file, another line) without changing a triple is
+            # located again; the hints change when ids come or go.
+            base = self.built.network.base
+            nodes = {iri(base, r.kind, r.id) for r in removed + added}
+            nodes |= {address_iri(node) for node in nodes}
+            ids_changed = {(r.kind, r.id) for r in removed} != {(r.kind, r.id) for r in added}
+            checked = self._validation.update(changes, nodes, ids_changed)
+            self._collect()
+        return Update(
+            shown,
+            time.perf_counter() - start,
+            self.errors,
+            whole=not self._validation.incremental,
+            checked=checked,
+        )
+
+    def source_kind(self, path: Path | str) -> str | None:
+        """ "actor" for an actor file, "other" for another file the loader reads, else None."""
+        path = Path(path).resolve()
+        data, name = self.data_dir, path.name
+        if name.startswith("."):
+            return None
+        if path.parent == data / "actors" and path.suffix in (".yaml", ".yml"):
+            return "actor"
+        if path.parent == data and name in ("network.yaml", "indicators.yaml", "diagnostic.yaml"):
+            return "other"
+        if path.parent == data / "actions" and path.suffix == ".yaml":
+            return "other"
+        if (data / "vocab") in path.parents and path.suffix == ".ttl":
+            return "other"
+        return None
+
+
+def watch(
+    live: LiveNetwork,
+    on_update: Callable[[Update], None],
+    stop: Callable[[], bool] | None = None,
+    debounce_ms: int = 200,
+) -> None:
+    """Call ``on_update`` after each batch of changes to the data folder, until ``stop()``."""
+    import threading
+
+    import watchfiles
+
+    event = threading.Event()
+    for changes in watchfiles.watch(
+        live.data_dir,
+        debounce=debounce_ms,
+        step=50,
+        stop_event=event,
+        yield_on_timeout=stop is not None,
+        rust_timeout=500 if stop is not None else 0,
+    ):
+        if stop is not None and stop():
+            return
+        paths = sorted({Path(path) for _, path in changes if live.source_kind(path)})
+        if paths:
+            on_update(live.update(paths))
+
+
+def _display(path: Path, data_dir: Path) -> str:
+    try:
+        return str(path.relative_to(data_dir.parent))
+    except ValueError:
+        return str(path)

@@ -1,0 +1,227 @@
+"""Checking again after a change gives what a whole check of the folder gives, file by file."""
+
+from __future__ import annotations
+
+import random
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import yaml
+
+from benchmarks.generate import generate
+from graph.build import build_graph
+from graph.load import load_network
+from graph.vocab import load_vocabulary
+from publish.build import new_findings
+from publish.rebuild import LiveNetwork
+from shapes import validate
+
+
+def whole_check(data: Path):
+    """The folder loaded, built and validated from scratch, as ``maillage build`` does."""
+    network = load_network(data, strict=False)
+    built = build_graph(network, load_vocabulary(data / "vocab", network.base))
+    return built, network.errors + new_findings(validate(built), network)
+
+
+def assert_same_as_whole(live: LiveNetwork, data: Path) -> None:
+    built, errors = whole_check(data)
+    assert live.errors == errors
+    assert set(live.built.index) == set(built.index)
+    assert len(live.built.index) == len(built.index)
+
+    def records(network):
+        return [(r.kind, r.id, r.file, r.line, r.values) for r in network.records]
+
+    assert records(live.built.network) == records(built.network)
+    assert {k: (r.kind, r.id) for k, r in live.built.origin.items()} == {
+        k: (r.kind, r.id) for k, r in built.origin.items()
+    }
+
+
+def read(path: Path) -> dict | None:
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError:
+        return None  # a file a previous edit broke
+
+
+def write(path: Path, doc: dict) -> None:
+    path.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), encoding="utf-8")
+
+
+def test_editing_one_file_after_another_matches_a_whole_check(tmp_path):
+    data = tmp_path / "network"
+    generate(40, data, defects=0.1, seed=7)
+    live = LiveNetwork(data)
+    assert_same_as_whole(live, data)
+    actors = data / "actors"
+    path = actors / "acteur-000003.yaml"
+
+    doc = read(path)
+    doc["name"] = "Centre social renommé"
+    write(path, doc)
+    update = live.update([path])
+    assert not update.whole and update.files == ["network/actors/acteur-000003.yaml"]
+    assert_same_as_whole(live, data)
+    name = live.built.index.forward(
+        next(p for p in live.built.index.predicates() if str(p) == "https://schema.org/name")
+    )
+    assert any(str(v) == "Centre social renommé" for vs in name.values() for v in vs)
+
+    doc["services"][0]["needs"] = ["besoin-inconnu"]
+    doc["services"][1]["sites"] = ["acteur-000004-lieu-0"]  # another actor's site
+    doc["referrals"] = [{"to": "acteur-000099"}, {"to": "acteur-000003"}]
+    write(path, doc)
+    update = live.update([path])
+    assert_same_as_whole(live, data)
+    found = {(e.record, e.field) for e in update.errors if e.file.endswith("acteur-000003.yaml")}
+    assert ("service acteur-000003-service-0", "needs") in found
+    assert ("service acteur-000003-service-1", "sites") in found
+    assert ("referral acteur-000003--acteur-000099", "to") in found
+    assert 0 < update.checked < 200  # not the whole graph
+
+    # The missing actor appears: the referral that pointed to it is valid again.
+    shutil.copy(actors / "acteur-000005.yaml", actors / "acteur-000099.yaml")
+    copied = read(actors / "acteur-000099.yaml")
+    for key in ("sites", "services"):
+        for item in copied.get(key, []):
+            item["id"] = item["id"].replace("acteur-000005", "acteur-000099")
+    for service in copied.get("services", []):
+        if "sites" in service:
+            service["sites"] = [
+                s.replace("acteur-000005", "acteur-000099") for s in service["sites"]
+            ]
+    write(actors / "acteur-000099.yaml", copied)
+    update = live.update([actors / "acteur-000099.yaml"])
+    assert_same_as_whole(live, data)
+    assert ("referral acteur-000003--acteur-000099", "to") not in {
+        (e.record, e.field) for e in update.errors
+    }
+
+    # An actor others refer to disappears: their referrals, in files that did not change,
+    # are reported.
+    referred = [
+        f
+        for f in sorted(actors.glob("*.yaml"))
+        if any(r.get("to") == "acteur-000006" for r in read(f).get("referrals") or [])
+    ]
+    assert referred
+    (actors / "acteur-000006.yaml").unlink()
+    update = live.update([actors / "acteur-000006.yaml"])
+    assert_same_as_whole(live, data)
+    assert {e.file for e in update.errors} >= {f"network/actors/{f.name}" for f in referred}
+
+
+def test_random_edits_keep_matching_a_whole_check(tmp_path):
+    data = tmp_path / "network"
+    generate(30, data, defects=0.2, seed=11)
+    live = LiveNetwork(data)
+    rng = random.Random(3)
+    actors = data / "actors"
+    removed: dict[str, str] = {}
+
+    def other_site(doc_id: str) -> str:
+        other = rng.choice([f for f in sorted(actors.glob("*.yaml")) if f.stem != doc_id])
+        sites = (read(other) or {}).get("sites") or [{"id": "nulle-part"}]
+        return sites[0]["id"]
+
+    edits = [
+        lambda d, i: d.update(name=f"Nom {rng.random()}"),
+        lambda d, i: d["services"][0].update(needs=[rng.choice(["acces-aux-droits", "inconnu"])]),
+        lambda d, i: d["services"][0].update(sites=[other_site(i)]),
+        lambda d, i: d.setdefault("referrals", []).append({"to": rng.choice(["acteur-000001", i])}),
+        lambda d, i: d["sites"][0].update(postcode="ABCDE"),
+        lambda d, i: d["sites"][0].update(id=other_site(i)),  # an id another file uses
+        lambda d, i: d.update(sites=[]),
+        lambda d, i: d["sites"][0].update(latitude="91.5"),
+    ]
+    for _ in range(25):
+        roll = rng.random()
+        if removed and roll < 0.15:
+            name, text = removed.popitem()
+            (actors / name).write_text(text, encoding="utf-8")
+            changed = actors / name
+        else:
+            changed = rng.choice(sorted(actors.glob("*.yaml")))
+            if roll < 0.3:
+                removed[changed.name] = changed.read_text(encoding="utf-8")
+                changed.unlink()
+            elif roll < 0.4:
+                changed.write_text("name: [pas fermé\n", encoding="utf-8")
+            else:
+                doc = read(changed)
+                if not isinstance(doc, dict) or not doc.get("services") or not doc.get("sites"):
+                    continue
+                rng.choice(edits)(doc, changed.stem)
+                write(changed, doc)
+        update = live.update([changed])
+        assert not update.whole
+        assert_same_as_whole(live, data)
+
+
+def test_a_change_outside_the_actor_files_is_checked_whole(tmp_path):
+    data = tmp_path / "network"
+    generate(10, data, seed=1)
+    live = LiveNetwork(data)
+    meta = read(data / "network.yaml")
+    meta["name"] = "Réseau renommé"
+    write(data / "network.yaml", meta)
+    update = live.update([data / "network.yaml"])
+    assert update.whole and update.valid
+    assert_same_as_whole(live, data)
+    (data / "network.yaml").write_text("base: [\n", encoding="utf-8")
+    update = live.update([data / "network.yaml"])
+    assert update.whole and not update.valid and live.built is None
+    assert update.errors[0].file == "network/network.yaml"
+    write(data / "network.yaml", meta)
+    assert live.update([data / "network.yaml"]).valid
+    assert live.update([data / "actors" / "notes.txt"]).files == []  # not read by the loader
+
+
+def test_watch_reports_each_save(tmp_path):
+    """``maillage watch`` as a coordinator runs it: one line per save, then publication."""
+    data = tmp_path / "network"
+    generate(8, data, seed=4)
+    out = tmp_path / "dist"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "publish.cli", "watch", "--data", str(data), "--out", str(out)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        cwd=Path(__file__).parent.parent,
+    )
+    lines: list[str] = []
+    try:
+        lines += _read_until(process, "Surveillance de")
+        assert (out / "maillage.db").exists()
+        path = data / "actors" / "acteur-000002.yaml"
+        doc = read(path)
+        doc["sites"][0]["postcode"] = "123"
+        write(path, doc)
+        lines += _read_until(process, "erreur")
+        doc["sites"][0]["postcode"] = "13500"
+        write(path, doc)
+        lines += _read_until(process, "Publié")
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+    text = "\n".join(lines)
+    assert "network/actors/acteur-000002.yaml:" in text and "postcode" in text
+    assert "vérifié en" in text
+
+
+def _read_until(process: subprocess.Popen, marker: str, seconds: float = 60) -> list[str]:
+    deadline = time.monotonic() + seconds
+    lines = []
+    while time.monotonic() < deadline:
+        line = process.stdout.readline()
+        if not line:
+            break
+        lines.append(line.rstrip("\n"))
+        if marker in line:
+            return lines
+    raise AssertionError(f"« {marker} » not printed; got:\n" + "\n".join(lines))
