@@ -10,9 +10,7 @@ for the callers that want rdflib's API on a small network.
 
 from __future__ import annotations
 
-import operator
 from collections.abc import Iterable, Iterator
-from itertools import islice, repeat
 
 from rdflib import Graph
 from rdflib.namespace import RDF, RDFS
@@ -24,33 +22,10 @@ Triple = tuple[Node, Node, Node]
 # than by scanning the list (a network has one member per actor: tens of thousands).
 _SCAN = 8
 _SUBCLASS_OF = RDFS.subClassOf
-
-
-def _drop(items: list[Node], node: Node) -> bool:
-    """Remove ``node`` from ``items``; False when it is not there.
-
-    ``list.remove`` compares with rdflib's ``__eq__``, a Python call per item: a concept's
-    services or a network's members are tens of thousands. rdflib terms are strings, so the
-    candidates are found by comparing strings in C first, then checked as terms.
-    """
-    if len(items) > _SCAN:
-        start = 0
-        while True:
-            try:
-                i = start + operator.indexOf(
-                    map(str.__eq__, islice(items, start, None), repeat(node)), True
-                )
-            except ValueError:
-                return False
-            if items[i] == node:
-                del items[i]
-                return True
-            start = i + 1
-    try:
-        items.remove(node)
-    except ValueError:
-        return False
-    return True
+# From this many items, removing one keeps a map item -> position instead of list.remove, which
+# compares with rdflib's __eq__, a Python call per item: a class's members, a concept's
+# services are tens or hundreds of thousands.
+_POSITIONS_FROM = 256
 
 
 class Index:
@@ -60,6 +35,7 @@ class Index:
         self._forward: dict[Node, dict[Node, list[Node]]] = {}
         self._backward: dict[Node, dict[Node, list[Node]]] = {}
         self._seen: dict[tuple[Node, Node], set[Node]] = {}
+        self._positions: dict[int, dict[Node, int]] = {}  # id(list) -> item -> its position
         self._supers: dict[Node, set[Node]] = {}
         self._graph: Graph | None = None
         self._len = 0
@@ -77,7 +53,8 @@ class Index:
         by_subject = self._forward.get(p)
         if by_subject is None:
             by_subject = self._forward[p] = {}
-            self._backward.pop(p, None)
+            if self._backward.pop(p, None) is not None:
+                self._positions.clear()  # their lists are gone
         objects = by_subject.get(s)
         if objects is None:
             by_subject[s] = [o]
@@ -85,6 +62,8 @@ class Index:
             if o in objects:
                 return False
             objects.append(o)
+            if self._positions:
+                self._placed(objects, o)
         else:
             seen = self._seen.get((p, s))
             if seen is None:
@@ -93,9 +72,14 @@ class Index:
                 return False
             seen.add(o)
             objects.append(o)
+            if self._positions:
+                self._placed(objects, o)
         self._len += 1
         if p in self._backward:
-            self._backward[p].setdefault(o, []).append(s)
+            subjects = self._backward[p].setdefault(o, [])
+            subjects.append(s)
+            if self._positions:
+                self._placed(subjects, s)
         self._graph = None
         if self._supers and p == _SUBCLASS_OF:
             self._supers.clear()
@@ -105,7 +89,7 @@ class Index:
         """Remove one triple; False when it was not there."""
         by_subject = self._forward.get(p)
         objects = by_subject.get(s) if by_subject is not None else None
-        if not objects or not _drop(objects, o):
+        if not objects or not self._drop(objects, o):
             return False
         if len(objects) < _SCAN:
             self._seen.pop((p, s), None)  # add() scans short lists, without the set
@@ -118,7 +102,7 @@ class Index:
         backward = self._backward.get(p)
         if backward is not None:
             subjects = backward[o]
-            _drop(subjects, s)
+            self._drop(subjects, s)
             if not subjects:
                 del backward[o]
         self._len -= 1
@@ -126,6 +110,34 @@ class Index:
         if p == _SUBCLASS_OF:
             self._supers.clear()
         return True
+
+    def _drop(self, items: list[Node], node: Node) -> bool:
+        """Remove ``node`` from ``items`` (a long list: by its position, the last item taking
+        its place); False when it is not there."""
+        positions = self._positions.get(id(items))
+        if positions is None:
+            if len(items) < _POSITIONS_FROM:
+                try:
+                    items.remove(node)
+                except ValueError:
+                    return False
+                return True
+            positions = self._positions[id(items)] = {x: i for i, x in enumerate(items)}
+        i = positions.pop(node, None)
+        if i is None:
+            return False
+        last = items.pop()
+        if i < len(items):
+            items[i] = last
+            positions[last] = i
+        if not items:
+            del self._positions[id(items)]  # the caller drops the empty list
+        return True
+
+    def _placed(self, items: list[Node], node: Node) -> None:
+        positions = self._positions.get(id(items))
+        if positions is not None:
+            positions[node] = len(items) - 1
 
     def __len__(self) -> int:
         return self._len

@@ -225,3 +225,37 @@ def _read_until(process: subprocess.Popen, marker: str, seconds: float = 60) -> 
         if marker in line:
             return lines
     raise AssertionError(f"« {marker} » not printed; got:\n" + "\n".join(lines))
+
+
+def test_the_index_removes_and_adds_like_a_set():
+    """Long lists (a class's members, a concept's services) are kept with positions when
+    triples are removed: the index still holds exactly the triples of a set."""
+    from rdflib import RDF, URIRef
+
+    from graph.index import Index
+
+    rng = random.Random(5)
+    kinds = [URIRef(f"http://ex/Class{i}") for i in range(3)]
+    nodes = [URIRef(f"http://ex/n{i}") for i in range(900)]
+    knows = URIRef("http://ex/knows")
+    index, expected = Index(), set()
+    for _ in range(6000):
+        triple = (
+            (rng.choice(nodes), RDF.type, rng.choice(kinds))
+            if rng.random() < 0.5
+            else (nodes[0], knows, rng.choice(nodes))  # one subject, hundreds of objects
+        )
+        if rng.random() < 0.4:
+            assert index.remove(*triple) == (triple in expected)
+            expected.discard(triple)
+        else:
+            assert index.add(*triple) == (triple not in expected)
+            expected.add(triple)
+        if rng.random() < 0.01:
+            index.backward(RDF.type)  # the reverse maps, once made, are kept up to date too
+            index.backward(knows)
+    assert set(index) == expected and len(index) == len(expected)
+    for kind in kinds:
+        members = {s for s, p, o in expected if p == RDF.type and o == kind}
+        assert sorted(index.backward(RDF.type).get(kind, [])) == sorted(members)
+    assert sorted(index.objects(nodes[0], knows)) == sorted(o for s, p, o in expected if p == knows)
