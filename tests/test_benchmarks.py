@@ -139,3 +139,23 @@ def test_progress_is_a_bar_on_a_terminal():
     progress.close()
     shown = stream.getvalue()
     assert "validation SHACL" in shown and "100/100" in shown and "#" in shown
+
+
+def test_the_rebuild_benchmark_runs_and_agrees_with_a_whole_check(tmp_path):
+    result = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "benchmarks" / "rebuild.py"),
+            *("--actors", "40", "--edits", "6", "--verify"),
+            *("--work", str(tmp_path), "--publish", str(tmp_path / "dist")),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "check after one file changed: mean" in result.stdout and "p95" in result.stdout
+    assert "whole check of the edited folder: same result" in result.stdout
+    assert "publication from memory" in result.stdout
+    assert (tmp_path / "dist" / "maillage.db").exists()
