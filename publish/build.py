@@ -246,10 +246,7 @@ def _publish(built: BuiltGraph, report: BuildReport, metadata: Path | str) -> Bu
                 else []
             )
         with _stage(report, "sqlite"):
-            write_database(tables, tmp / "maillage.db", analytics)
-            report.rows = sum(len(rows) for rows in tables.values()) + sum(
-                len(rows) for rows in analytics.values()
-            )
+            report.rows = sum(write_database(tables, tmp / "maillage.db", analytics).values())
         with _stage(report, "exports"):
             write_lieux_csv(built, tables, tmp / LIEUX_FILE)
             write_indicators_csv(tables, tmp / "indicateurs.csv")

@@ -134,6 +134,50 @@ ANALYTICS: dict[str, tuple[dict[str, Any], list[tuple[str, str, str]]]] = {
 }
 
 
+# What the orienter canned query searches: one row per service, need and site, with the site's
+# position and commune. Joining sites, services and their needs at each query cost 25 ms at
+# 30,000 actors (benchmarks/README.md); this table and its covering indexes answer in 5.
+OFFER_COLUMNS: dict[str, Any] = {
+    "need": str,
+    "service": str,
+    "actor": str,
+    "site": str,
+    "insee": str,
+    "latitude": float,
+    "longitude": float,
+}
+OFFER_INDEXES = (
+    ["need", "latitude", "longitude", "service", "actor"],
+    ["need", "insee"],
+    ["actor", "need"],
+    ["service", "need", "site", "insee", "latitude", "longitude"],
+)
+
+
+def offer_rows(tables: Tables) -> list[dict[str, Any]]:
+    """One row per service, need and site (the ``offers`` table)."""
+    sites = {row["id"]: row for row in tables["sites"]}
+    provider = {row["id"]: row["provider"] for row in tables["services"]}
+    sites_of: dict[str, list[dict[str, Any]]] = {}
+    for row in tables["service_sites"]:
+        site = sites.get(row["site_id"])
+        if site is not None:
+            sites_of.setdefault(row["service_id"], []).append(site)
+    return [
+        {
+            "need": row["concept_id"],
+            "service": row["service_id"],
+            "actor": provider.get(row["service_id"]),
+            "site": site["id"],
+            "insee": site.get("insee"),
+            "latitude": site.get("latitude"),
+            "longitude": site.get("longitude"),
+        }
+        for row in tables["service_needs"]
+        for site in sites_of.get(row["service_id"], ())
+    ]
+
+
 def write_database(tables: Tables, path: Path, analytics: Tables | None = None) -> dict[str, int]:
     """Write a fresh database at ``path``; returns the number of rows per table."""
     db = sqlite_utils.Database(path, recreate=True)
@@ -184,9 +228,16 @@ def write_database(tables: Tables, path: Path, analytics: Tables | None = None) 
         db[table].enable_fts(
             ["name", "description"], create_triggers=False, tokenize="unicode61 remove_diacritics 2"
         )
-    # the orienter canned query looks sites up by position and by commune
+    # the orienter canned query looks sites up by position and by commune, and offers by need
+    # and position, commune, actor or service (covering indexes: no row is read beside them)
     db["sites"].create_index(["latitude", "longitude"])
     db["sites"].create_index(["insee"])
+    offers = offer_rows(tables)
+    db["offers"].create(OFFER_COLUMNS)
+    db["offers"].insert_all(offers, batch_size=1000)
+    counts["offers"] = len(offers)
+    for columns in OFFER_INDEXES:
+        db["offers"].create_index(columns)
     db.create_view("qui_fait_quoi_ou", QUI_FAIT_QUOI_OU, replace=True)
     db.create_view("carte_des_lieux", CARTE_DES_LIEUX, replace=True)
     db.index_foreign_keys()
