@@ -108,7 +108,8 @@ class LiveNetwork:
         )
 
     def source_kind(self, path: Path | str) -> str | None:
-        """ "actor" for an actor file, "other" for another file the loader reads, else None."""
+        """Which source ``path`` is: an "actor" file, an "other" file the loader reads
+        (``network.yaml``, vocabularies, actions, indicators, diagnostic), or None."""
         path = Path(path).resolve()
         data, name = self.data_dir, path.name
         if name.startswith("."):
