@@ -27,7 +27,7 @@ from publish import build as build_mod
 from publish.history import changes, french, load_dump
 from publish.importer import import_lieux
 from publish.plot import coverage_matrix
-from publish.rebuild import LiveNetwork, Update
+from publish.rebuild import LiveNetwork, Published, Publisher, Update
 from publish.rebuild import watch as watch_folder
 from publish.report import TABLES as REPORT_TABLES
 from publish.report import actions_report, csv_text, markdown
@@ -201,6 +201,14 @@ def watch(data_dir: Path, out_dir: Path, publish: bool) -> None:
         progress.close()
     first = Update([], time.perf_counter() - start, live.errors, whole=True)
 
+    def published(outcome: Published) -> None:
+        if outcome.error is not None:
+            click.echo(f"Erreur : {outcome.error}", err=True)
+        else:
+            click.echo(f"Publié dans {outcome.out} en {outcome.seconds:.1f} s")
+
+    publisher = Publisher(out_dir, published)
+
     def on_update(update: Update) -> None:
         files = ", ".join(update.files) or str(data_dir)
         how = "en entier" if update.whole else f"{update.checked} nœud(s) revérifié(s)"
@@ -208,18 +216,18 @@ def watch(data_dir: Path, out_dir: Path, publish: bool) -> None:
         if not update.valid:
             _print_errors(update.errors, "la publication précédente reste en place")
             return
-        click.echo("Données valides.")
-        if publish and live.built is not None:
-            with _reported():
-                report = build_mod.publish(live.built, out_dir)
-            click.echo(f"Publié dans {report.out} en {sum(report.seconds.values()):.1f} s")
+        click.echo("Données valides." + (" Publication…" if publish else ""))
+        if publish:
+            publisher.request(live)
 
     on_update(first)
     click.echo(f"Surveillance de {data_dir} (Ctrl-C pour arrêter)…")
     try:
-        watch_folder(live, on_update)
+        watch_folder(live, on_update, tick=publisher.poll)
     except KeyboardInterrupt:
         click.echo("Arrêt de la surveillance.")
+    finally:
+        publisher.close()
 
 
 @cli.command()

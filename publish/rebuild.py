@@ -14,9 +14,13 @@ concepts or records every actor may point to.
 
 from __future__ import annotations
 
+import multiprocessing
+import multiprocessing.process
+import sys
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
 from pathlib import Path
 
 from graph.build import BuiltGraph, build_graph, update_graph
@@ -125,13 +129,111 @@ class LiveNetwork:
         return None
 
 
+@dataclass
+class Published:
+    """How one publication ended."""
+
+    out: Path
+    seconds: float
+    error: str | None = None  # why nothing was published
+
+
+class Publisher:
+    """Publishes a :class:`LiveNetwork` beside the checks, one publication at a time.
+
+    A national network takes minutes to publish; checks after each save must not wait for it.
+    On Linux the publication runs in a forked process: it publishes the graph as it was when
+    it started (the fork's copy-on-write snapshot) while this process goes on checking and
+    changing its own. A publication asked for while one runs is made when it ends, from the
+    network as it then is. Elsewhere, the publication runs in place.
+    """
+
+    def __init__(
+        self,
+        out_dir: Path | str,
+        on_done: Callable[[Published], None],
+        metadata: Path | None = None,
+    ) -> None:
+        self.out = Path(out_dir).resolve()
+        self.on_done = on_done
+        self.metadata = metadata
+        self._process: multiprocessing.process.BaseProcess | None = None
+        self._pipe: Connection | None = None
+        self._wanted: LiveNetwork | None = None
+
+    @property
+    def running(self) -> bool:
+        return self._process is not None
+
+    def request(self, live: LiveNetwork) -> None:
+        """Publish ``live`` (when it is valid) now, or after the publication under way."""
+        if self.running:
+            self._wanted = live
+            return
+        if live.built is None or live.errors:
+            return
+        if sys.platform != "linux":
+            self.on_done(_publish_here(live.built, self.out, self.metadata))
+            return
+        receive, send = multiprocessing.get_context("fork").Pipe(duplex=False)
+        process = multiprocessing.get_context("fork").Process(
+            target=_publish_child, args=(live.built, self.out, self.metadata, send), daemon=True
+        )
+        process.start()
+        send.close()
+        self._process, self._pipe = process, receive
+
+    def poll(self, timeout: float = 0) -> None:
+        """Report the publication under way if it ended, and start the one asked for since."""
+        if self._process is None or self._pipe is None:
+            return
+        self._process.join(timeout)
+        if self._process.is_alive():
+            return
+        outcome = self._pipe.recv() if self._pipe.poll() else None
+        if outcome is None:
+            code = self._process.exitcode
+            outcome = Published(self.out, 0, f"publication interrompue (code {code})")
+        self._pipe.close()
+        self._process, self._pipe = None, None
+        self.on_done(outcome)
+        wanted, self._wanted = self._wanted, None
+        if wanted is not None:
+            self.request(wanted)
+
+    def close(self) -> None:
+        """Stop a publication under way (the published folder stays as it was)."""
+        if self._process is not None:
+            self._process.terminate()
+            self._process.join()
+            self._process = None
+
+
+def _publish_here(built: BuiltGraph, out: Path, metadata: Path | None) -> Published:
+    from publish.build import DEFAULT_METADATA, PublishError, publish
+
+    start = time.perf_counter()
+    try:
+        report = publish(built, out, metadata or DEFAULT_METADATA)
+    except PublishError as exc:
+        return Published(out, time.perf_counter() - start, str(exc))
+    return Published(report.out, sum(report.seconds.values()))
+
+
+def _publish_child(built: BuiltGraph, out: Path, metadata: Path | None, pipe: Connection) -> None:
+    pipe.send(_publish_here(built, out, metadata))
+    pipe.close()
+
+
 def watch(
     live: LiveNetwork,
     on_update: Callable[[Update], None],
     stop: Callable[[], bool] | None = None,
     debounce_ms: int = 200,
+    tick: Callable[[], None] | None = None,
 ) -> None:
-    """Call ``on_update`` after each batch of changes to the data folder, until ``stop()``."""
+    """Call ``on_update`` after each batch of changes to the data folder, until ``stop()``;
+    ``tick()`` about twice a second meanwhile."""
     import threading
 
     import watchfiles
@@ -142,14 +244,16 @@ def watch(
         debounce=debounce_ms,
         step=50,
         stop_event=event,
-        yield_on_timeout=stop is not None,
-        rust_timeout=500 if stop is not None else 0,
+        yield_on_timeout=True,
+        rust_timeout=500,
     ):
         if stop is not None and stop():
             return
         paths = sorted({Path(path) for _, path in changes if live.source_kind(path)})
         if paths:
             on_update(live.update(paths))
+        if tick is not None:
+            tick()
 
 
 def _display(path: Path, data_dir: Path) -> str:

@@ -16,7 +16,7 @@ from graph.build import build_graph
 from graph.load import load_network
 from graph.vocab import load_vocabulary
 from publish.build import new_findings
-from publish.rebuild import LiveNetwork
+from publish.rebuild import LiveNetwork, Publisher
 from shapes import validate
 
 
@@ -197,6 +197,7 @@ def test_watch_reports_each_save(tmp_path):
     lines: list[str] = []
     try:
         lines += _read_until(process, "Surveillance de")
+        lines += _read_until(process, "Publié")  # published beside the watch
         assert (out / "maillage.db").exists()
         path = data / "actors" / "acteur-000002.yaml"
         doc = read(path)
@@ -212,6 +213,33 @@ def test_watch_reports_each_save(tmp_path):
     text = "\n".join(lines)
     assert "network/actors/acteur-000002.yaml:" in text and "postcode" in text
     assert "vérifié en" in text
+
+
+def test_checks_go_on_while_a_publication_runs(tmp_path):
+    """A national network takes minutes to publish: the check after a save does not wait for
+    it, and what changed meanwhile is published next."""
+    import sqlite_utils
+
+    data = tmp_path / "network"
+    generate(40, data, seed=2)
+    live = LiveNetwork(data)
+    done: list = []
+    publisher = Publisher(tmp_path / "dist", done.append)
+    publisher.request(live)
+    assert publisher.running
+    path = data / "actors" / "acteur-000001.yaml"
+    doc = read(path)
+    doc["name"] = "Renommé pendant la publication"
+    write(path, doc)
+    update = live.update([path])
+    assert update.valid and publisher.running  # checked while the publication goes on
+    publisher.request(live)  # asked for while one runs: made when it ends
+    deadline = time.monotonic() + 120
+    while len(done) < 2 and time.monotonic() < deadline:
+        publisher.poll(timeout=0.5)
+    assert [outcome.error for outcome in done] == [None, None]
+    db = sqlite_utils.Database(tmp_path / "dist" / "maillage.db")
+    assert db["actors"].get("acteur-000001")["name"] == "Renommé pendant la publication"
 
 
 def _read_until(process: subprocess.Popen, marker: str, seconds: float = 60) -> list[str]:
