@@ -29,7 +29,7 @@ from graph.load import load_network, reload_actor_files
 from graph.ns import address_iri, iri
 from graph.progress import NO_PROGRESS, Progress
 from graph.vocab import load_vocabulary
-from publish.build import new_findings, no_cyclic_gc
+from publish.build import DEFAULT_METADATA, PublishError, new_findings, no_cyclic_gc, publish
 from shapes import LiveValidation
 
 
@@ -210,8 +210,6 @@ class Publisher:
 
 
 def _publish_here(built: BuiltGraph, out: Path, metadata: Path | None) -> Published:
-    from publish.build import DEFAULT_METADATA, PublishError, publish
-
     start = time.perf_counter()
     try:
         report = publish(built, out, metadata or DEFAULT_METADATA)
