@@ -103,12 +103,6 @@ def build_graph(
     add = _RecordWriter(built)
     for record in tracked(network.records, "build", progress, every=5000):
         add(record)
-    # The plain edge actor -> actor, derived for SPARQL users who do not need the referral's
-    # needs and channel.
-    targets = index.forward(MAI["to"])
-    for referral, sources in list(index.forward(MAI["from"]).items()):
-        if targets.get(referral):
-            index.add(min(sources), MAI.refersTo, min(targets[referral]))
     return built
 
 
@@ -124,9 +118,9 @@ def update_graph(built: BuiltGraph, removed: list[Record], added: list[Record]) 
     gives none.
     """
     writer = _RecordWriter(built)
-    network_iri = built.network_iri
-    before = {t for record in removed for t in _record_triples(writer, record, network_iri)}
-    after = {t for record in added for t in _record_triples(writer, record, network_iri)}
+    before = {t for record in removed for t in writer.triples(record)}
+    origin: dict[URIRef, Record] = {}
+    after = {t for record in added for t in writer.triples(record, origin)}
     index = built.index
     gone = [t for t in before - after if index.remove(*t)]
     for record in removed:
@@ -134,33 +128,9 @@ def update_graph(built: BuiltGraph, removed: list[Record], added: list[Record]) 
         for node in (subject, address_iri(subject)):
             if built.origin.get(node) is record:
                 del built.origin[node]
-    came = []
-    for t in after - before:
-        if index.add(*t):
-            came.append(t)
-    for record in added:
-        writer.write(record, _ignore, built.origin)
+    came = [t for t in after - before if index.add(*t)]
+    built.origin.update(origin)
     return gone, came
-
-
-def _ignore(s: Node, p: Node, o: Node) -> None:
-    return None
-
-
-def _record_triples(
-    writer: _RecordWriter, record: Record, network_iri: URIRef | None
-) -> list[Triple]:
-    """A record's triples and those the build derives from it (membership, mai:refersTo)."""
-    triples = writer.triples(record)
-    subject = iri(writer.base, record.kind, record.id)
-    if record.kind == "actor" and network_iri is not None:
-        triples.append((network_iri, ORG.hasMember, subject))
-    elif record.kind == "referral":
-        sources = [o for s, p, o in triples if s == subject and p == MAI["from"]]
-        targets = [o for s, p, o in triples if s == subject and p == MAI["to"]]
-        if sources and targets:
-            triples.append((min(sources), MAI.refersTo, min(targets)))
-    return triples
 
 
 def _add_network(graph: Index, network: Network) -> URIRef:
@@ -178,17 +148,19 @@ def _add_network(graph: Index, network: Network) -> URIRef:
         graph.add(place, RDF.type, DCTERMS.Location)
         graph.add(place, RDFS.label, Literal(str(commune["name"]), lang="fr"))
         graph.add(place, MAI.inseeCode, Literal(str(commune["insee"])))
-    for record in network.of_kind("actor"):
-        graph.add(node, ORG.hasMember, iri(base, "actor", record.id))
-    return node
+    return node  # its members are added with the actors (_RecordWriter)
 
 
-_RDF_TYPE, _POSTAL_ADDRESS = RDF.type, SDO.PostalAddress  # rdflib namespaces look names up slowly
+# rdflib namespaces look names up slowly
+_RDF_TYPE, _POSTAL_ADDRESS, _HAS_MEMBER = RDF.type, SDO.PostalAddress, ORG.hasMember
+_FROM, _TO = MAI["from"], MAI["to"]
 
 
 class _RecordWriter:
-    """Adds records' triples; the IRIs of references and concepts, repeated across the
-    network, are minted once."""
+    """Adds records' triples, with those the build derives from them: the network's
+    ``org:hasMember`` of each actor, and for SPARQL users who do not need a referral's needs
+    and channel, the plain edge ``mai:refersTo`` from actor to actor. The IRIs of references
+    and concepts, repeated across the network, are minted once."""
 
     def __init__(self, built: BuiltGraph) -> None:
         self.built = built
@@ -198,10 +170,12 @@ class _RecordWriter:
     def __call__(self, record: Record) -> None:
         self.write(record, self.built.index.add, self.built.origin)
 
-    def triples(self, record: Record) -> list[Triple]:
-        """The triples ``record`` gives, without adding them."""
+    def triples(self, record: Record, origin: dict[URIRef, Record] | None = None) -> list[Triple]:
+        """The triples ``record`` gives, without adding them (its subjects go in ``origin``)."""
         found: list[Triple] = []
-        self.write(record, lambda s, p, o: found.append((s, p, o)), {})
+        self.write(
+            record, lambda s, p, o: found.append((s, p, o)), {} if origin is None else origin
+        )
         return found
 
     def write(
@@ -216,6 +190,7 @@ class _RecordWriter:
         origin[subject] = record
         for rdf_type in cls.types:
             add(subject, rdf_type_of, rdf_type)
+        ends: dict[Node, Node] | None = {} if record.kind == "referral" else None
         for f in cls.fields:
             value = record.values.get(f.name)
             if value is None:
@@ -228,7 +203,14 @@ class _RecordWriter:
                     add(subject, f.via, node)
                     add(node, rdf_type_of, _POSTAL_ADDRESS)
             for item in value if f.many else [value]:
-                add(node, f.predicate, self.term(f, item))
+                found = self.term(f, item)
+                add(node, f.predicate, found)
+                if ends is not None and f.predicate in (_FROM, _TO):
+                    ends[f.predicate] = min(found, ends.get(f.predicate, found))
+        if record.kind == "actor" and self.built.network_iri is not None:
+            add(self.built.network_iri, _HAS_MEMBER, subject)
+        elif ends is not None and _FROM in ends and _TO in ends:
+            add(ends[_FROM], MAI.refersTo, ends[_TO])
 
     def term(self, f: Field, value: Any) -> URIRef | Literal:
         if f.kind not in ("concept", "ref"):
