@@ -12,7 +12,7 @@ import multiprocessing
 import os
 import re
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
@@ -523,16 +523,16 @@ def load_network(
     others: list[Record] = []
     other_errors: list[DataError] = []
     for path in sorted((data_dir / "actions").glob("*.yaml")):
-        others.extend(load_list_file(path, _display(path, data_dir), ACTION, other_errors))
+        others.extend(load_list_file(path, display_path(path, data_dir), ACTION, other_errors))
     if (data_dir / "indicators.yaml").exists():
         path = data_dir / "indicators.yaml"
-        others.extend(load_list_file(path, _display(path, data_dir), INDICATOR, other_errors))
+        others.extend(load_list_file(path, display_path(path, data_dir), INDICATOR, other_errors))
     if (data_dir / "diagnostic.yaml").exists():
         path = data_dir / "diagnostic.yaml"
-        others.extend(load_diagnostic(path, _display(path, data_dir), other_errors))
+        others.extend(load_diagnostic(path, display_path(path, data_dir), other_errors))
     network.other_files = (others, other_errors)
     _assemble(network)
-    network_file = _display(data_dir / "network.yaml", data_dir)
+    network_file = display_path(data_dir / "network.yaml", data_dir)
     if network.errors and (strict or any(e.file == network_file for e in network.errors)):
         # without a sound network.yaml (its base IRI above all) nothing else can be checked
         raise DataErrors(network.errors)
@@ -566,7 +566,7 @@ def reload_actor_files(
             del network.actor_files[path]
     if added_files:  # a file deleted leaves the others' ranks in order
         _order_files(network)
-    owners, rank = network.owners, network.file_rank
+    owners = network.owners
     keys = {(r.kind, r.id) for r in old + new}
     kept_before = {key: owners[key][0] for key in keys if key in owners}
     gone = {id(r) for r in old}
@@ -574,15 +574,7 @@ def reload_actor_files(
         owners[key] = [r for r in owners.get(key, ()) if id(r) not in gone]
     for rec in new:
         owners[(rec.kind, rec.id)].append(rec)
-    for key in keys:
-        found = owners[key]
-        if not found:
-            del owners[key]
-        found.sort(key=lambda r: (rank[r.file], r.line))
-        if len(found) > 1:
-            network.duplicates.add(key)
-        else:
-            network.duplicates.discard(key)
+    _settle(network, keys)
     removed = [
         rec for key, rec in kept_before.items() if key not in owners or owners[key][0] is not rec
     ]
@@ -605,21 +597,38 @@ def _assemble(network: Network) -> None:
             owners.setdefault((rec.kind, rec.id), []).append(rec)
     for rec in network.other_files[0]:
         owners.setdefault((rec.kind, rec.id), []).append(rec)
-    rank = network.file_rank
     network.owners = owners
     network.duplicates = set()
-    for key, found in owners.items():
-        if len(found) > 1:
-            found.sort(key=lambda r: (rank[r.file], r.line))
-            network.duplicates.add(key)
+    _settle(network, list(owners))
     _collect(network)
+
+
+def _settle(network: Network, keys: Iterable[tuple[str, str]]) -> None:
+    """Put the records of each id in load order (the first is kept) and note the ids used
+    more than once."""
+    owners, position = network.owners, _load_position(network)
+    for key in keys:
+        found = owners[key]
+        if not found:
+            del owners[key]
+            network.duplicates.discard(key)
+        elif len(found) > 1:
+            found.sort(key=position)
+            network.duplicates.add(key)
+        else:
+            network.duplicates.discard(key)
+
+
+def _load_position(network: Network) -> Callable[[Record], tuple[int, int]]:
+    rank = network.file_rank
+    return lambda r: (rank[r.file], r.line)
 
 
 def _order_files(network: Network) -> None:
     """Actor files in load order (``*.yaml`` then ``*.yml``, by name), then the other files."""
     order = sorted(network.actor_files, key=lambda p: (p.suffix == ".yml", p.name))
     network.actor_files = {path: network.actor_files[path] for path in order}
-    prefix = _display(network.data_dir / "actors", network.data_dir)
+    prefix = display_path(network.data_dir / "actors", network.data_dir)
     rank = {f"{prefix}/{path.name}": i for i, path in enumerate(order)}
     for rec in network.other_files[0]:
         rank.setdefault(rec.file, len(rank))
@@ -630,7 +639,7 @@ def _collect(network: Network) -> None:
     """``records``, ``errors`` and ``unreadable`` from the files' parts, in load order."""
     errors = list(network.meta_errors)
     if not network.actor_files:
-        actor_dir = _display(network.data_dir / "actors", network.data_dir)
+        actor_dir = display_path(network.data_dir / "actors", network.data_dir)
         errors.append(DataError(actor_dir, None, None, None, "aucun fichier d'acteur (*.yaml)"))
     records: list[Record] = []
     unreadable = set()
@@ -643,9 +652,8 @@ def _collect(network: Network) -> None:
             unreadable.add(stem)
     records.extend(network.other_files[0])
     errors.extend(network.other_files[1])
-    rank = network.file_rank
     seconds = [r for key in network.duplicates for r in network.owners[key][1:]]
-    for rec in sorted(seconds, key=lambda r: (rank[r.file], r.line)):
+    for rec in sorted(seconds, key=_load_position(network)):
         first = network.owners[(rec.kind, rec.id)][0]
         errors.append(
             DataError(
@@ -692,11 +700,12 @@ def _read_chunk(paths: list[Path], data_dir: Path) -> list[tuple[str, list[Recor
 
 def _read_actor_file(path: Path, data_dir: Path) -> tuple[str, list[Record], list[DataError]]:
     errors: list[DataError] = []
-    records = load_actor_file(path, _display(path, data_dir), errors)
+    records = load_actor_file(path, display_path(path, data_dir), errors)
     return path.stem, records, errors
 
 
-def _display(path: Path, data_dir: Path) -> str:
+def display_path(path: Path, data_dir: Path) -> str:
+    """How errors name a source file: relative to the data folder's parent."""
     try:
         return str(path.relative_to(data_dir.parent))
     except ValueError:
@@ -705,7 +714,7 @@ def _display(path: Path, data_dir: Path) -> str:
 
 def _load_meta(data_dir: Path, errors: list[DataError]) -> dict[str, Any]:
     path = data_dir / "network.yaml"
-    display = _display(path, data_dir)
+    display = display_path(path, data_dir)
     if not path.exists():
         errors.append(DataError(display, None, None, None, "fichier network.yaml absent"))
         return {}

@@ -16,6 +16,7 @@ from rdflib.namespace import RDF, SKOS
 from rdflib.plugins.parsers.notation3 import BadSyntax
 
 from graph.errors import DataError, DataErrors
+from graph.load import display_path
 from graph.model import SCHEMES
 from graph.ns import bind_prefixes, iri
 
@@ -73,7 +74,7 @@ def load_vocabulary(vocab_dir: Path | str, base: str) -> Vocabulary:
     concept_root = f"{vocab.base}/concept/"
     files = sorted(vocab_dir.rglob("*.ttl"))
     for path in files:
-        display = _display(path, vocab_dir)
+        display = display_path(path, vocab_dir.parent)
         part = Graph()
         try:
             part.parse(path, format="turtle", publicID=concept_root)
@@ -115,7 +116,7 @@ def load_vocabulary(vocab_dir: Path | str, base: str) -> Vocabulary:
         if scheme not in vocab.files:
             errors.append(
                 DataError(
-                    _display(vocab_dir, vocab_dir),
+                    display_path(vocab_dir, vocab_dir.parent),
                     None,
                     None,
                     None,
@@ -125,10 +126,3 @@ def load_vocabulary(vocab_dir: Path | str, base: str) -> Vocabulary:
     if errors:
         raise DataErrors(errors)
     return vocab
-
-
-def _display(path: Path, vocab_dir: Path) -> str:
-    try:
-        return str(path.relative_to(vocab_dir.parent.parent))
-    except ValueError:
-        return str(path)

@@ -25,7 +25,7 @@ from pathlib import Path
 
 from graph.build import BuiltGraph, build_graph, update_graph
 from graph.errors import DataError, DataErrors
-from graph.load import load_network, reload_actor_files
+from graph.load import display_path, load_network, reload_actor_files
 from graph.ns import address_iri, iri
 from graph.progress import NO_PROGRESS, Progress
 from graph.vocab import load_vocabulary
@@ -85,7 +85,7 @@ class LiveNetwork:
         start = time.perf_counter()
         kinds = {Path(p).resolve(): self.source_kind(p) for p in paths}
         paths = [p for p, kind in kinds.items() if kind is not None]
-        shown = sorted({_display(p, self.data_dir) for p in paths})
+        shown = sorted({display_path(p, self.data_dir) for p in paths})
         if not paths:
             return Update(shown, time.perf_counter() - start, self.errors)
         if self.built is None or any(kind != "actor" for kind in kinds.values() if kind):
@@ -175,8 +175,9 @@ class Publisher:
         if sys.platform != "linux":
             self.on_done(_publish_here(live.built, self.out, self.metadata))
             return
-        receive, send = multiprocessing.get_context("fork").Pipe(duplex=False)
-        process = multiprocessing.get_context("fork").Process(
+        fork = multiprocessing.get_context("fork")
+        receive, send = fork.Pipe(duplex=False)
+        process = fork.Process(
             target=_publish_child, args=(live.built, self.out, self.metadata, send), daemon=True
         )
         process.start()
@@ -252,10 +253,3 @@ def watch(
             on_update(live.update(paths))
         if tick is not None:
             tick()
-
-
-def _display(path: Path, data_dir: Path) -> str:
-    try:
-        return str(path.relative_to(data_dir.parent))
-    except ValueError:
-        return str(path)
