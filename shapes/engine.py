@@ -19,7 +19,7 @@ pyshacl reports). A shape using any other SHACL feature is refused when it is co
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
@@ -170,8 +170,7 @@ class CompiledShapes:
         self.solutions: dict[str, list[dict[str, Node]]] = {}  # per query, for one data graph
         self.live: Validation | None = None  # set while a Validation checks its changes
         # per value check, its result for each IRI value, for one data graph
-        self.memo: dict[int, dict[Node, bool]] = {}
-        self.memo_keys: list[URIRef] = []
+        self.memo: dict[object, dict[Node, bool]] = {}
         roots = set(shapes.subjects(RDF.type, SH.NodeShape))
         roots |= {s for t in _TARGETS for s in shapes.subjects(t, None)}
         self.roots = [self.shape(node) for node in sorted(roots)]
@@ -294,15 +293,7 @@ class Validation:
 
     def _store(self, query: str) -> tuple[ox.Store, frozenset[URIRef]]:
         predicates = _predicates(query) or frozenset()
-        store = ox.Store()
-        convert = self._convert
-        store.extend(
-            ox.Quad(convert(s), convert(p), convert(o))
-            for p in predicates
-            for s, objects in self.index.forward(p).items()
-            for o in objects
-        )
-        return store, predicates
+        return _predicate_store(self.index, predicates, self._convert), predicates
 
     def results(self) -> list[Result]:
         return [result for found in self.by_focus.values() for result in found]
@@ -369,12 +360,7 @@ class Validation:
             store = self._stores[query][0]
             for node in focus:
                 solutions = store.query(query, substitutions={this: self._convert(node)})
-                for solution in solutions:
-                    bound = {
-                        variable.value: to_rdflib(solution[variable])
-                        for variable in solutions.variables
-                        if solution[variable] is not None
-                    }
+                for bound in _bindings(solutions):
                     bound["this"] = node
                     yield constraint, bound, node, message
 
@@ -483,21 +469,34 @@ def _solutions(index: Index, query: str) -> Iterable[dict[str, Node]]:
         back[converted] = term
         return converted
 
+    yield from _bindings(_predicate_store(index, predicates, ox_term).query(query), back)
+
+
+def _predicate_store(
+    index: Index, predicates: Iterable[URIRef], convert: Callable[[Node], Any]
+) -> ox.Store:
+    """An Oxigraph store of these predicates' triples, which the SPARQL constraints query."""
     store = ox.Store()
     store.extend(
-        ox.Quad(ox_term(s), ox_term(p), ox_term(o))
+        ox.Quad(convert(s), convert(p), convert(o))
         for p in predicates
         for s, objects in index.forward(p).items()
         for o in objects
     )
-    solutions = store.query(query)
+    return store
+
+
+def _bindings(
+    solutions: ox.QuerySolutions, back: dict[object, Node] | None = None
+) -> Iterator[dict[str, Node]]:
+    """Each solution's bound variables as rdflib terms (``back``: the terms converted from)."""
     variables = solutions.variables
     for solution in solutions:
         bound = {}
         for variable in variables:
             value = solution[variable]
             if value is not None:
-                bound[variable.value] = back.get(value) or to_rdflib(value)
+                bound[variable.value] = (back and back.get(value)) or to_rdflib(value)
         yield bound
 
 
@@ -561,8 +560,7 @@ def _per_value(
 ) -> Check:
     """A check of each value node on its own; IRIs, repeated across the graph, are cached for
     the whole validation (``engine.memo``)."""
-    key = len(engine.memo_keys)
-    engine.memo_keys.append(component)
+    key = object()  # this check's own entry in engine.memo
 
     def check(index: Index, pairs: Pairs) -> list[tuple[Node, Node | None, URIRef]]:
         cache = engine.memo.get(key)
