@@ -13,12 +13,10 @@ STATUS = {0: "lacune", 1: "fragile"}
 def analytics_tables(
     network: ReferralNetwork,
     rows: list[dict] | None = None,
-    centrality: dict[str, float] | None = None,
 ) -> tuple[Tables, dict]:
     """(``coverage``, ``gaps`` and ``actor_metrics`` rows, the weak points as data).
 
-    ``rows`` is ``coverage(network)`` and ``centrality`` the actors' betweenness when the
-    caller has already computed them.
+    ``rows`` is ``coverage(network)`` when the caller has already computed it.
     """
     rows = rows if rows is not None else coverage(network)
     weak = weak_points(network, rows)
@@ -103,7 +101,7 @@ def analytics_tables(
                 f"({needs}), qui n'a aucun service pour ces besoins.",
             )
         )
-    metrics = actor_metrics(network, weak["critical_actors"], centrality)
+    metrics = actor_metrics(network, weak["critical_actors"])
     return {"coverage": coverage_rows, "gaps": gaps, "actor_metrics": metrics}, weak
 
 

@@ -29,12 +29,11 @@ from graph.build import BuiltGraph, build_graph
 from graph.errors import DataError, DataErrors
 from graph.load import Network, load_network
 from graph.model import CLASSES
-from graph.network import ReferralNetwork, betweenness, coverage
+from graph.network import ReferralNetwork, coverage
 from graph.ns import MAI
 from graph.progress import NO_PROGRESS, Progress
 from graph.tables import Tables, graph_tables
 from graph.vocab import load_vocabulary
-from publish.beside import Beside
 from publish.catalog import write_catalog
 from publish.history import changes, load_dump, next_release
 from publish.plot import coverage_matrix
@@ -214,14 +213,9 @@ def _publish(built: BuiltGraph, report: BuildReport, metadata: Path | str) -> Bu
             tables = graph_tables(built)
         with _stage(report, "network"):
             network = ReferralNetwork.from_tables(tables)
-            small = network.graph.number_of_nodes() < BESIDE_FROM
-            centrality = Beside(betweenness, (network.graph,), here=small)
-            try:
-                rows = coverage(network)
-                coverage_matrix(network, tmp / "couverture.png", rows)
-                analytics, _ = analytics_tables(network, rows, centrality.result())
-            finally:
-                centrality.close()
+            rows = coverage(network)
+            coverage_matrix(network, tmp / "couverture.png", rows)
+            analytics, _ = analytics_tables(network, rows)
         analytics["publication"] = [
             {
                 "built_at": time.strftime("%Y-%m-%d %H:%M", time.localtime()),
@@ -272,11 +266,6 @@ def _publish(built: BuiltGraph, report: BuildReport, metadata: Path | str) -> Bu
             dumps.close()
         shutil.rmtree(tmp, ignore_errors=True)
     return report
-
-
-# Below this many actors, betweenness is computed in the build's own process (starting another
-# costs more).
-BESIDE_FROM = 1000
 
 
 def _remove_leftovers(out: Path) -> None:

@@ -211,3 +211,25 @@ def test_unreachable_providers_are_listed_only_nearby():
     ]
     # asking for a commune lists its providers, however far
     assert summary(refer(net, "a", "needs/outils", commune="69123")) == [("far", None, [])]
+
+
+@pytest.mark.parametrize("actors", [2, 40, 700])
+def test_betweenness_is_networkx_s_exact_or_sampled_figure(actors, monkeypatch):
+    """igraph counts the paths; the figures are those networkx gives, exact on a small network
+    and from the same sampled sources above EXACT_BETWEENNESS_LIMIT."""
+    import networkx as nx
+
+    from graph import network
+
+    graph = nx.gnm_random_graph(actors, actors * 5, seed=actors, directed=True)
+    graph = nx.relabel_nodes(graph, {i: f"acteur-{i:04d}" for i in graph})
+    graph.add_node("isolé")
+    graph.add_edge("acteur-0001", "acteur-0001")
+    ours = network.betweenness(graph)
+    if actors > network.EXACT_BETWEENNESS_LIMIT:
+        expected = nx.betweenness_centrality(graph, k=network.BETWEENNESS_SAMPLES, seed=0)
+    else:
+        expected = nx.betweenness_centrality(graph)
+    assert ours.keys() == expected.keys()
+    assert ours == pytest.approx(expected, abs=1e-12)
+    assert any(value > 0 for value in ours.values()) or actors < 3

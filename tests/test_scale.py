@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import sqlite_utils
 from conftest import DATA
 
 from benchmarks.generate import generate
 from graph import load
-from publish import build as publish_build
 from publish import rdf
 from publish.build import build
 
@@ -28,24 +26,6 @@ def test_parallel_loading_reads_the_same_records_and_errors_as_serial(tmp_path, 
     assert parallel.errors == serial.errors and len(serial.errors) >= 2
     assert parallel.unreadable == serial.unreadable == {"acteur-000007"}
     assert seen[-1] == ("load", 60, 60) and len(seen) == 9  # one report per chunk
-
-
-def test_betweenness_computed_beside_the_build_is_the_same(tmp_path, monkeypatch):
-    """On a national network the actors' betweenness is computed in another process, while
-    the build goes on: the published figures are those of the build's own process."""
-    data = tmp_path / "national"
-    generate(40, data, seed=3)
-    inline = build(data, tmp_path / "inline")
-    monkeypatch.setattr(publish_build, "BESIDE_FROM", 0)
-    beside = build(data, tmp_path / "beside")
-    assert inline.counts == beside.counts
-
-    def metrics(folder):
-        return list(sqlite_utils.Database(folder / "maillage.db")["actor_metrics"].rows)
-
-    rows = metrics(tmp_path / "inline")
-    assert len(rows) == 40 and any(r["betweenness"] > 0 for r in rows)
-    assert metrics(tmp_path / "beside") == rows
 
 
 def test_dumps_written_by_another_process_are_the_same_bytes(tmp_path, monkeypatch):
