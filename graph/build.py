@@ -160,12 +160,12 @@ class _RecordWriter:
     """Adds records' triples, with those the build derives from them: the network's
     ``org:hasMember`` of each actor, and for SPARQL users who do not need a referral's needs
     and channel, the plain edge ``mai:refersTo`` from actor to actor. The IRIs of references
-    and concepts, repeated across the network, are minted once."""
+    and concepts, and the literals, repeated across the network, are made once."""
 
     def __init__(self, built: BuiltGraph) -> None:
         self.built = built
         self.base = built.network.base
-        self.terms: dict[tuple[str, str, str], URIRef] = {}
+        self.terms: dict[tuple, URIRef | Literal] = {}
 
     def __call__(self, record: Record) -> None:
         self.write(record, self.built.index.add, self.built.origin)
@@ -213,9 +213,10 @@ class _RecordWriter:
             add(ends[_FROM], MAI.refersTo, ends[_TO])
 
     def term(self, f: Field, value: Any) -> URIRef | Literal:
-        if f.kind not in ("concept", "ref"):
-            return term(f, value, self.base, self.built.vocab)
-        key = (f.kind, f.scheme or f.target or "", str(value))
+        if f.kind in ("concept", "ref"):
+            key: tuple = (f.kind, f.scheme or f.target or "", str(value))
+        else:  # half the literals repeat (communes, postcodes, hours, flags)
+            key = (f.kind, f.datatype, value.__class__, str(value))
         found = self.terms.get(key)
         if found is None:
             found = self.terms[key] = term(f, value, self.base, self.built.vocab)
