@@ -7,10 +7,12 @@ The same rows feed SQLite (``publish/sqlite.py``) and the referral analytics
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from rdflib import Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, SKOS
+from rdflib.term import Node
 
 from graph.build import BuiltGraph
 from graph.index import Index
@@ -72,10 +74,15 @@ def add_service_facets(tables: Tables) -> None:
         add(row["service_id"], "modalities", labels.get(row["concept_id"]))
     for row in tables["service_sites"]:
         add(row["service_id"], "communes", communes.get(row["site_id"]))
+    arrays: dict[tuple[str, ...], str] = {}  # the same few combinations come back again and again
     for row in tables["services"]:
+        mine = values.get(row["id"], {})
         for key in SERVICE_FACETS:
-            found = values.get(row["id"], {}).get(key, set())
-            row[key] = json.dumps(sorted(found), ensure_ascii=False)
+            found = tuple(sorted(mine.get(key, ())))
+            text = arrays.get(found)
+            if text is None:
+                text = arrays[found] = json.dumps(list(found), ensure_ascii=False)
+            row[key] = text
 
 
 def _concept_row(graph: Index, concept: URIRef, by_iri: dict) -> Row:
@@ -110,23 +117,59 @@ _IDENTIFIER = DCTERMS.identifier  # rdflib namespaces look names up slowly
 def _rows(
     graph: Index, cls: ClassModel, built: BuiltGraph
 ) -> tuple[list[Row], dict[tuple[str, str, str, str], set[tuple[str, str]]]]:
-    rows = []
+    """Column by column: one predicate's {subject: objects} is read once for every row."""
+    subjects = sorted(graph.backward(RDF.type).get(cls.types[0], []))
+    identifiers = graph.forward(_IDENTIFIER)
+    ids = [str(_one(identifiers.get(s))) for s in subjects]
+    rows: list[Row] = [{"id": i, "iri": str(s)} for i, s in zip(ids, subjects, strict=True)]
     links = {link_table(cls, f): set() for f in link_fields(cls)}
-    for subject in sorted(graph.backward(RDF.type).get(cls.types[0], [])):
-        own_id = str(graph.value(subject, _IDENTIFIER))
-        row: Row = {"id": own_id, "iri": str(subject)}
-        for f in cls.fields:
-            node = address_iri(subject) if f.via is not None else subject
-            if f.many:
-                key = link_table(cls, f)
-                if key in links:
-                    for value in graph.objects(node, f.predicate):
-                        links[key].add((own_id, _cell(graph, f, value, built)))
-                continue
-            value = graph.value(node, f.predicate)
-            row[f.name] = None if value is None else _cell(graph, f, value, built)
-        rows.append(row)
+    addresses: list[Node] | None = None
+    for f in cls.fields:
+        nodes: list[Node] = subjects
+        if f.via is not None:
+            if addresses is None:
+                addresses = [address_iri(s) for s in subjects]
+            nodes = addresses
+        objects_of = graph.forward(f.predicate)
+        cell = _converter(graph, f, built)
+        if f.many:
+            pairs = links.get(link_table(cls, f))
+            if pairs is not None:
+                for own_id, node in zip(ids, nodes, strict=True):
+                    for value in objects_of.get(node, ()):
+                        pairs.add((own_id, cell(value)))
+            continue
+        name = f.name
+        for row, node in zip(rows, nodes, strict=True):
+            found = objects_of.get(node)
+            row[name] = None if not found else cell(_one(found))
     return rows, links
+
+
+def _one(values: list[Node] | None) -> Node | None:
+    """The value ``Index.value`` gives: the smallest, so that it is the same every time."""
+    if not values:
+        return None
+    return values[0] if len(values) == 1 else min(values)
+
+
+_MISSING = object()
+
+
+def _converter(graph: Index, f: Field, built: BuiltGraph) -> Callable[[Node], Any]:
+    """``_cell`` for one field; remembered per value for concepts, references and flags, which
+    repeat across the network."""
+    if f.kind not in ("concept", "ref", "boolean", "integer"):
+        return lambda value: _cell(graph, f, value, built)
+    seen: dict[Node, Any] = {}
+
+    def cell(value: Node) -> Any:
+        found = seen.get(value, _MISSING)
+        if found is _MISSING:
+            found = seen[value] = _cell(graph, f, value, built)
+        return found
+
+    return cell
 
 
 def _cell(graph: Index, f: Field, value: Any, built: BuiltGraph) -> Any:
@@ -134,7 +177,7 @@ def _cell(graph: Index, f: Field, value: Any, built: BuiltGraph) -> Any:
         return built.vocab.concept_id(value)
     if f.kind == "ref":
         return str(graph.value(value, _IDENTIFIER) or str(value).rsplit("/", 1)[-1])
-    if isinstance(value, Literal):
+    if isinstance(value, Literal) and f.kind in ("boolean", "decimal", "integer"):
         python = value.toPython()
         if f.kind == "boolean":
             return int(bool(python))
