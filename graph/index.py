@@ -165,17 +165,6 @@ class Index:
     def predicates(self) -> list[Node]:
         return list(self._forward)
 
-    def triples_by_subject(self) -> dict[Node, list[tuple[Node, Node]]]:
-        """Every triple, grouped by subject: {subject: [(predicate, object)]}."""
-        by_subject: dict[Node, list[tuple[Node, Node]]] = {}
-        for p, objects_of in self._forward.items():
-            for s, objects in objects_of.items():
-                pairs = by_subject.get(s)
-                if pairs is None:
-                    pairs = by_subject[s] = []
-                pairs.extend((p, o) for o in objects)
-        return by_subject
-
     def forward(self, predicate: Node) -> dict[Node, list[Node]]:
         """{subject: [objects]} of one predicate (do not change it)."""
         return self._forward.get(predicate, {})

@@ -87,35 +87,41 @@ class NTriplesText:
     """Each subject's triples as N-Triples lines (rdflib's own term syntax), written once.
 
     Subjects, predicates and objects are sorted by their text, which Python compares fast (not
-    as rdflib terms): the same data gives the same bytes, in any process.
+    as rdflib terms): the same data gives the same bytes, in any process. The lines are made
+    predicate by predicate, in the predicates' order, so that each subject's lines come out
+    sorted with no sort per subject; each term's text is made once per term object (the build
+    makes one object for a repeated IRI or literal).
     """
 
     def __init__(self, index: Index) -> None:
-        self._iris: dict[Node, str] = {}
-        by_subject = index.triples_by_subject()
-        self.subjects = sorted(by_subject, key=str)
-        self.text = {s: self._lines(s, by_subject[s]) for s in self.subjects}
+        texts: dict[int, str] = {}  # id(term) -> text: the terms live in the index meanwhile
 
-    def _lines(self, s: Node, pairs: list[tuple[Node, Node]]) -> str:
-        head = self._term(s)
-        return "".join(
-            f"{head} {self._term(p)} {self._term(o)} .\n" for p, o in sorted(pairs, key=_pair_key)
-        )
+        def text(term: Node) -> str:
+            found = texts.get(id(term))
+            if found is None:
+                found = _quoteLiteral(term) if isinstance(term, Literal) else term.n3()
+                texts[id(term)] = found
+            return found
 
-    def _term(self, term: Node) -> str:
-        if isinstance(term, Literal):
-            return _quoteLiteral(term)
-        found = self._iris.get(term)
-        if found is None:
-            found = self._iris[term] = term.n3()
-        return found
+        lines: dict[Node, list[str]] = {}
+        for p in sorted(index.predicates(), key=str):
+            middle = f" {text(p)} "
+            for s, objects in index.forward(p).items():
+                head = text(s) + middle
+                mine = lines.get(s)
+                if mine is None:
+                    mine = lines[s] = []
+                if len(objects) > 1:
+                    objects = sorted(objects, key=_object_key)
+                mine.extend([f"{head}{text(o)} .\n" for o in objects])
+        self.subjects = sorted(lines, key=str)
+        self.text = {s: "".join(lines.pop(s)) for s in self.subjects}
 
 
-def _pair_key(pair: tuple[Node, Node]) -> tuple[str, str, str]:
-    p, o = pair
+def _object_key(o: Node) -> tuple[str, str]:
     if isinstance(o, Literal):
-        return (str(p), str(o), f"{o.language or ''}^{o.datatype or ''}")
-    return (str(p), str(o), "")
+        return (str(o), f"{o.language or ''}^{o.datatype or ''}")
+    return (str(o), "")
 
 
 def source_file(built: BuiltGraph, subject: Node) -> str:
