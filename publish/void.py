@@ -31,17 +31,25 @@ def void_description(index: Index, dataset: URIRef) -> Graph:
         by_subject = index.forward(p)
         subjects.update(by_subject)
         p_objects: set[Node] = set()
-        entities, p_classes = 0, set()
+        # the subjects' value lists, by the subjects' classes: a predicate of the model is used
+        # by one class, whose distinct objects are then the predicate's, with no second pass
+        groups: dict[tuple[Node, ...], list[list[Node]]] = {}
         for s, values in by_subject.items():
             p_objects.update(values)
             classes = types.get(s)
             if classes:
-                entities += 1
-                p_classes.update(classes)
-                for c in classes:
-                    class_triples[c] += len(values)
-                    class_props[c].add(p)
-                    class_objects[c].update(values)
+                groups.setdefault(tuple(classes), []).append(values)
+        entities, p_classes = 0, set()
+        for classes, lists in groups.items():
+            entities += len(lists)
+            p_classes.update(classes)
+            count = sum(map(len, lists))
+            every = len(groups) == 1 and len(lists) == len(by_subject)
+            group_objects = p_objects if every else set().union(*lists)
+            for c in classes:
+                class_triples[c] += count
+                class_props[c].add(p)
+                class_objects[c] |= group_objects
         objects |= p_objects
         count = sum(map(len, by_subject.values()))
         by_property.append((p, count, entities, len(p_classes), len(by_subject), len(p_objects)))
