@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import multiprocessing
 import multiprocessing.process
+import signal
 import sys
 import time
 from collections.abc import Callable, Iterable
@@ -177,8 +178,10 @@ class Publisher:
             return
         fork = multiprocessing.get_context("fork")
         receive, send = fork.Pipe(duplex=False)
+        # not a daemon: a publication of a national network starts processes of its own
+        # (the dumps' converter), which a daemonic process may not
         process = fork.Process(
-            target=_publish_child, args=(live.built, self.out, self.metadata, send), daemon=True
+            target=_publish_child, args=(live.built, self.out, self.metadata, send), daemon=False
         )
         process.start()
         send.close()
@@ -220,6 +223,9 @@ def _publish_here(built: BuiltGraph, out: Path, metadata: Path | None) -> Publis
 
 
 def _publish_child(built: BuiltGraph, out: Path, metadata: Path | None, pipe: Connection) -> None:
+    # stopped (Publisher.close): unwind, so that the build stops its own processes and removes
+    # its temporary folder
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     pipe.send(_publish_here(built, out, metadata))
     pipe.close()
 

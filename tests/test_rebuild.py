@@ -9,6 +9,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 import yaml
 
 from benchmarks.generate import generate
@@ -215,11 +216,17 @@ def test_watch_reports_each_save(tmp_path):
     assert "vérifié en" in text
 
 
-def test_checks_go_on_while_a_publication_runs(tmp_path):
+@pytest.mark.parametrize("national", [False, True])
+def test_checks_go_on_while_a_publication_runs(tmp_path, monkeypatch, national):
     """A national network takes minutes to publish: the check after a save does not wait for
-    it, and what changed meanwhile is published next."""
+    it, and what changed meanwhile is published next. On a national network the publication
+    itself starts processes of its own (the dumps' converter)."""
     import sqlite_utils
 
+    from publish import rdf
+
+    if national:
+        monkeypatch.setattr(rdf, "BESIDE_FROM", 0)
     data = tmp_path / "network"
     generate(40, data, seed=2)
     live = LiveNetwork(data)
@@ -287,3 +294,23 @@ def test_the_index_removes_and_adds_like_a_set():
         members = {s for s, p, o in expected if p == RDF.type and o == kind}
         assert sorted(index.backward(RDF.type).get(kind, [])) == sorted(members)
     assert sorted(index.objects(nodes[0], knows)) == sorted(o for s, p, o in expected if p == knows)
+
+
+def test_a_publication_stopped_midway_leaves_nothing_behind(tmp_path, monkeypatch):
+    """``maillage watch`` stopped while it publishes a national network: the publication's
+    temporary folder is removed and no folder is published half-written."""
+    from publish import rdf
+
+    monkeypatch.setattr(rdf, "BESIDE_FROM", 0)
+    data = tmp_path / "network"
+    generate(40, data, seed=2)
+    live = LiveNetwork(data)
+    publisher = Publisher(tmp_path / "dist", lambda outcome: None)
+    publisher.request(live)
+    deadline = time.monotonic() + 60
+    while not list(tmp_path.glob(".dist-new-*")) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert list(tmp_path.glob(".dist-new-*")), "the publication never started"
+    publisher.close()
+    assert not publisher.running
+    assert not list(tmp_path.glob(".dist-new-*")) and not (tmp_path / "dist").exists()
