@@ -35,7 +35,7 @@ from graph.progress import NO_PROGRESS, Progress
 from graph.tables import Tables, graph_tables
 from graph.vocab import load_vocabulary
 from publish.catalog import write_catalog
-from publish.history import changes, load_dump, next_release
+from publish.history import changed_dumps, changes, next_release
 from publish.plot import coverage_matrix
 from publish.rdf import write_dumps
 from publish.report import write_indicators_csv
@@ -236,7 +236,7 @@ def _publish(built: BuiltGraph, report: BuildReport, metadata: Path | str) -> Bu
             )
             analytics["releases"] = releases
             analytics["changes"] = (
-                [c.as_row() for c in changes(load_dump(previous), load_dump(tmp))]
+                [c.as_row() for c in changes(*changed_dumps(previous, tmp))]
                 if previous is not None
                 else []
             )

@@ -24,7 +24,7 @@ from graph.network import NO_PATH, ReferralNetwork, UnknownId, by_demand, covera
 from graph.network import refer as refer_paths
 from graph.tables import graph_tables
 from publish import build as build_mod
-from publish.history import changes, french, load_dump
+from publish.history import changed_dumps, changes, french
 from publish.importer import import_lieux
 from publish.plot import coverage_matrix
 from publish.rebuild import LiveNetwork, Published, Publisher, Update
@@ -487,7 +487,7 @@ def push(
 def diff(old: Path, new: Path) -> None:
     """Ce qui a changé entre deux publications (dossiers dist/ ou fichiers N-Triples)."""
     try:
-        found = changes(load_dump(old), load_dump(new))
+        found = changes(*changed_dumps(old, new))
     except (OSError, ValueError) as exc:
         click.echo(f"Erreur : lecture impossible : {exc}", err=True)
         sys.exit(1)

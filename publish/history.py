@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from rdflib.namespace import DCTERMS, RDF, SDO
 
 from graph.model import ACTOR, REFERRAL, SERVICE, ClassModel
 from graph.ns import MAI
+from publish.rdf import SUBJECTS_FILE, subjects_header
 
 WATCHED: tuple[tuple[ClassModel, str], ...] = (
     (ACTOR, "acteur"),
@@ -45,12 +47,23 @@ class Change:
 
 class Dump:
     """A published N-Triples dump, read by Oxigraph's parser (a national dump in seconds):
-    each subject's (predicate, object) pairs, as pyoxigraph terms."""
+    each subject's (predicate, object) pairs, as pyoxigraph terms; only the given ``lines`` of
+    the file when there are some (see :func:`changed_dumps`)."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, lines: list[bytes] | None = None) -> None:
         self.path = path
         self.pairs: dict[ox.NamedNode | ox.BlankNode, set[tuple]] = {}
-        for triple in ox.parse(path=path, format=ox.RdfFormat.N_TRIPLES):
+        if lines is None:
+            self._add(ox.parse(path=path, format=ox.RdfFormat.N_TRIPLES))
+        else:
+            self.read(lines)
+
+    def read(self, lines: list[bytes]) -> None:
+        """Add the triples of these lines of the file."""
+        self._add(ox.parse(b"".join(lines), ox.RdfFormat.N_TRIPLES))
+
+    def _add(self, triples: Iterable[ox.Triple]) -> None:
+        for triple in triples:
             self.pairs.setdefault(triple.subject, set()).add((triple.predicate, triple.object))
 
     def of_type(self, rdf_type: URIRef) -> set:
@@ -70,15 +83,140 @@ _RDF_TYPE = ox.NamedNode(str(RDF.type))
 
 def load_dump(path: Path) -> Dump:
     """A published folder (its maillage.nt) or an N-Triples file."""
+    path = _nt_file(path)
+    try:
+        return Dump(path)
+    except SyntaxError as exc:
+        raise OSError(f"fichier N-Triples illisible : {path} : {exc}") from exc
+
+
+def changed_dumps(old: Path, new: Path) -> tuple[Dump, Dump]:
+    """Two publications (folders or N-Triples files), each read only for the subjects whose
+    triples differ, and for the names of the actors their referrals join.
+
+    :func:`changes` finds the same changes in them as in the whole dumps, since a subject with
+    the same triples in both adds nothing. A national dump is millions of triples. Each
+    published folder holds an index of its dump's subjects, with a digest of their lines and
+    their place in the file: the subjects whose digests differ are read from there. Otherwise
+    (N-Triples files, or a folder published before the index) a pass over each file sums a
+    hash of each subject's lines, in any order, and a second pass reads the differing ones.
+    """
+    files = (_nt_file(old), _nt_file(new))
+    indexed = [_IndexedBlocks.of(path) for path in files]
+    blocks = (
+        indexed if None not in indexed else [_ScannedBlocks(path) for path in files]
+    )  # the same digests on both sides, or none
+    before, after = blocks[0].digests, blocks[1].digests
+    differ = {s for s in before.keys() | after.keys() if before.get(s) != after.get(s)}
+    dumps = []
+    for side in blocks:
+        try:
+            dump = Dump(side.path, side.lines(differ))
+            ends = {
+                f"<{o.value}>".encode()
+                for pairs in dump.pairs.values()
+                for p, o in pairs
+                if p in _REFERRAL_ENDS
+            }
+            dump.read(side.name_lines(ends - differ))
+        except SyntaxError as exc:
+            raise OSError(f"fichier N-Triples illisible : {side.path} : {exc}") from exc
+        dumps.append(dump)
+    return dumps[0], dumps[1]
+
+
+_REFERRAL_ENDS = {ox.NamedNode(str(MAI["from"])), ox.NamedNode(str(MAI.to))}
+_NAME = f" <{SDO.name}> ".encode()
+
+
+def _nt_file(path: Path) -> Path:
     path = Path(path).resolve()
     if path.is_dir():
         path = path / "maillage.nt"
     if not path.is_file():
         raise OSError(f"ni dossier publié ni fichier N-Triples : {path}")
-    try:
-        return Dump(path)
-    except SyntaxError as exc:
-        raise OSError(f"fichier N-Triples illisible : {path} : {exc}") from exc
+    return path
+
+
+class _IndexedBlocks:
+    """A published dump's subjects, read through its index (``publish.rdf.SUBJECTS_FILE``)."""
+
+    def __init__(self, path: Path, places: dict[bytes, tuple[int, int]], digests: dict) -> None:
+        self.path, self.places, self.digests = path, places, digests
+
+    @classmethod
+    def of(cls, path: Path) -> _IndexedBlocks | None:
+        """The index beside ``path``, if there is one and it describes this very file."""
+        index = path.with_name(SUBJECTS_FILE)
+        places: dict[bytes, tuple[int, int]] = {}
+        digests: dict[bytes, str] = {}
+        try:
+            with index.open("rb") as handle:
+                if handle.readline().decode("utf-8", "replace") != subjects_header(path):
+                    return None  # not this file's index (the file was changed or copied)
+                for line in handle:
+                    digest, offset, length, subject = line.rstrip(b"\n").split(b"\t")
+                    places[subject] = (int(offset), int(length))
+                    digests[subject] = digest.decode()
+        except (OSError, ValueError):
+            return None
+        return cls(path, places, digests)
+
+    def lines(self, subjects: set[bytes]) -> list[bytes]:
+        return self._blocks(subjects)
+
+    def name_lines(self, subjects: set[bytes]) -> list[bytes]:
+        return [
+            line
+            for block in self._blocks(subjects)
+            for line in block.splitlines(keepends=True)
+            if _NAME in line
+        ]
+
+    def _blocks(self, subjects: set[bytes]) -> list[bytes]:
+        found = []
+        with self.path.open("rb") as handle:
+            for offset, length in sorted(self.places[s] for s in subjects if s in self.places):
+                handle.seek(offset)
+                found.append(handle.read(length))
+        return found
+
+
+class _ScannedBlocks:
+    """Any N-Triples file's subjects, found by reading it line by line."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.digests: dict[bytes, int] = {}
+        for subject, line in self._subjects():
+            self.digests[subject] = (self.digests.get(subject, 0) + hash(line.rstrip())) % 2**64
+        self._names: dict[bytes, bytes] = {}
+
+    def lines(self, subjects: set[bytes]) -> list[bytes]:
+        """The lines of ``subjects``; each other subject's name line is kept for later."""
+        mine: list[bytes] = []
+        for subject, line in self._subjects():
+            if not line.endswith(b"\n"):
+                line += b"\n"
+            if subject in subjects:
+                mine.append(line)
+            elif _NAME in line:
+                self._names[subject] = line
+        return mine
+
+    def name_lines(self, subjects: set[bytes]) -> list[bytes]:
+        return [self._names[s] for s in sorted(subjects) if s in self._names]
+
+    def _subjects(self) -> Iterator[tuple[bytes, bytes]]:
+        """(subject, line) of each triple line, as bytes (an IRI or a blank node holds no
+        white space: the subject is the line's first word)."""
+        with self.path.open("rb") as handle:
+            for number, line in enumerate(handle, 1):
+                words = line.split(None, 1)
+                if len(words) == 2 and words[0][:1] in (b"<", b"_"):
+                    yield words[0], line
+                elif words and not words[0].startswith(b"#"):
+                    raise OSError(f"fichier N-Triples illisible : {self.path} : ligne {number}")
 
 
 def _label(dump: Dump, subject: object) -> str:

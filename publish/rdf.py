@@ -10,6 +10,7 @@ network. The small vocabulary and shapes graphs stay with rdflib.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 from collections.abc import Iterable
@@ -160,8 +161,7 @@ def write_dumps(built: BuiltGraph, folder: Path) -> PendingDumps:
     here."""
     context = jsonld_context()
     text = NTriplesText(built.index)
-    with (folder / "maillage.nt").open("w", encoding="utf-8") as nt:
-        nt.writelines(text.text[s] for s in text.subjects)
+    write_nt(text, folder)
     # One named graph per source file, files in name order, for the TriG dump.
     by_file: dict[str, list[Node]] = {}
     for s in text.subjects:
@@ -181,6 +181,36 @@ def write_dumps(built: BuiltGraph, folder: Path) -> PendingDumps:
     vocab.serialize(destination=folder / "vocabulaires.ttl", format="turtle", encoding="utf-8")
     shapes_graph().serialize(destination=folder / "formes.ttl", format="turtle", encoding="utf-8")
     return pending
+
+
+# Beside maillage.nt: each subject's place in it and a digest of its lines, so that the next
+# build's release diff reads only the subjects that changed (publish/history.py). Its first
+# line names the very file it describes (size and modification time).
+SUBJECTS_FILE = "maillage.nt.index"
+
+
+def subjects_header(nt: Path) -> str:
+    stat = nt.stat()
+    return f"# maillage.nt subjects 1 size={stat.st_size} mtime_ns={stat.st_mtime_ns}\n"
+
+
+def write_nt(text: NTriplesText, folder: Path) -> None:
+    """maillage.nt, and its subjects' index (SUBJECTS_FILE): blake2b-64 digest, offset and
+    length in bytes, subject."""
+    entries = []
+    offset = 0
+    path = folder / "maillage.nt"
+    with path.open("wb") as nt:
+        for s in text.subjects:
+            lines = text.text[s]
+            block = lines.encode("utf-8")
+            nt.write(block)
+            digest = hashlib.blake2b(block, digest_size=8).hexdigest()
+            entries.append(f"{digest}\t{offset}\t{len(block)}\t{lines[: lines.index(' ')]}\n")
+            offset += len(block)
+    with (folder / SUBJECTS_FILE).open("w", encoding="utf-8") as index:
+        index.write(subjects_header(path))
+        index.writelines(entries)
 
 
 class PendingDumps:

@@ -64,3 +64,47 @@ def test_diff_of_a_folder_with_itself_and_of_a_missing_file(tmp_path: Path, defa
     assert same.output.strip() == "Aucun changement d'acteur, de service ni d'orientation."
     missing = CliRunner().invoke(cli, ["diff", str(tmp_path), str(default_dist)])
     assert missing.exit_code == 1 and "ni dossier publié ni fichier N-Triples" in missing.stderr
+
+
+def test_the_changes_read_from_the_differing_subjects_only_are_the_whole_dumps_changes(
+    tmp_path: Path,
+):
+    """A national dump is millions of triples: the release diff reads only the subjects whose
+    lines differ, through the published folder's index of its dump, or by scanning a file
+    that has none (or whose index describes another file). Every way finds what comparing the
+    whole dumps finds."""
+    import random
+    import shutil
+
+    from benchmarks.generate import generate
+    from publish.history import _IndexedBlocks, changed_dumps, changes, load_dump
+
+    data = tmp_path / "national"
+    generate(60, data, seed=4)
+    out = tmp_path / "dist"
+    build(data, out)
+    shutil.copytree(out, tmp_path / "before")  # as published: the index describes its dump
+    old = tmp_path / "old.nt"
+    old.write_bytes((out / "maillage.nt").read_bytes())
+    actors = sorted((data / "actors").glob("*.yaml"))
+    text = actors[5].read_text(encoding="utf-8")  # renamed, and its referrals withdrawn
+    actors[5].write_text(
+        text.replace("name: ", "name: Nouveau ", 1).split("referrals:")[0], encoding="utf-8"
+    )
+    (data / "actors" / "zz-copie.yaml").write_text(
+        actors[7].read_text(encoding="utf-8").replace("acteur-000007", "acteur-copie"),
+        encoding="utf-8",
+    )
+    build(data, out)
+    whole = changes(load_dump(old), load_dump(out))
+    assert {c.change for c in whole} == {"ajouté", "retiré", "modifié"}
+    before = tmp_path / "before"
+    assert _IndexedBlocks.of(before / "maillage.nt") is not None
+    assert changes(*changed_dumps(before, out)) == whole  # through both indexes
+    assert changes(*changed_dumps(old, out)) == whole  # a file without index: scanned
+    lines = old.read_text(encoding="utf-8").splitlines(keepends=True)
+    random.Random(1).shuffle(lines)
+    (before / "maillage.nt").write_text("".join(lines), encoding="utf-8")
+    assert _IndexedBlocks.of(before / "maillage.nt") is None  # the index is of another file
+    assert changes(*changed_dumps(before, out)) == whole
+    assert changes(*changed_dumps(out, out)) == []
