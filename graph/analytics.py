@@ -21,6 +21,15 @@ def analytics_tables(
     rows = rows if rows is not None else coverage(network)
     weak = weak_points(network, rows)
     names = {actor: network.name(actor) for actor in network.graph}
+    arrays: dict[tuple[str, ...], str] = {}  # a commune's few providers recur across its cells
+
+    def providers(found: list[str]) -> str:
+        key = tuple(found)
+        text = arrays.get(key)
+        if text is None:
+            text = arrays[key] = json.dumps(found, ensure_ascii=False)
+        return text
+
     coverage_rows = [
         {
             "need": f"needs/{r['need']}",
@@ -30,7 +39,7 @@ def analytics_tables(
             "actors": r["actors"],
             "demand": r["demand"],
             "status": STATUS.get(r["actors"], "couvert"),
-            "providers": json.dumps(r["providers"], ensure_ascii=False),
+            "providers": providers(r["providers"]),
         }
         for r in rows
     ]
@@ -101,7 +110,7 @@ def analytics_tables(
                 f"({needs}), qui n'a aucun service pour ces besoins.",
             )
         )
-    metrics = actor_metrics(network, weak["critical_actors"])
+    metrics = actor_metrics(network, weak["critical_actors"], weak["articulation_points"])
     return {"coverage": coverage_rows, "gaps": gaps, "actor_metrics": metrics}, weak
 
 

@@ -24,7 +24,7 @@ from __future__ import annotations
 import math
 import random
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 import igraph
@@ -418,13 +418,33 @@ def covered_needs(network: ReferralNetwork, service: Service) -> set[str]:
     return {n for n in network.needs if service.needs & wanted_needs(network, n)}
 
 
+def _covered(network: ReferralNetwork) -> Callable[[frozenset[str]], frozenset[str]]:
+    """:func:`covered_needs` of a service's needs, once per distinct set of needs (a national
+    network's services share a few hundred)."""
+    found: dict[frozenset[str], frozenset[str]] = {}
+
+    def covered(needs: frozenset[str]) -> frozenset[str]:
+        answer = found.get(needs)
+        if answer is None:
+            answer = found[needs] = frozenset(
+                n for n in network.needs if needs & wanted_needs(network, n)
+            )
+        return answer
+
+    return covered
+
+
 def coverage(network: ReferralNetwork) -> list[dict]:
     """For every need x public (None = all publics) x commune: distinct actors covering it."""
     actors: dict[tuple[str, str | None, str], set[str]] = defaultdict(set)
+    covered = _covered(network)
+    publics_of: dict[frozenset[str], list[str | None]] = {}  # few distinct sets of publics
     for service in network.services.values():
-        needs = covered_needs(network, service)
-        publics: list[str | None] = [None]
-        publics += [p for p in network.publics if fits_public(service, p)]
+        needs = covered(service.needs)
+        publics = publics_of.get(service.publics)
+        if publics is None:
+            publics = publics_of[service.publics] = [None]
+            publics += [p for p in network.publics if fits_public(service, p)]
         communes = {network.sites[s].insee for s in service.sites}
         for need in needs:
             for public in publics:
@@ -465,11 +485,18 @@ def weak_points(network: ReferralNetwork, rows: list[dict] | None = None) -> dic
         if r["actors"] == 1
     ]
     dead_ends = []
+    covered = _covered(network)
+    answered: dict[str, frozenset[str]] = {}  # actor -> every need its services answer
     for source, target, data in sorted(graph.edges(data=True)):
-        offered = [network.services[s] for s in network.services_of.get(target, [])]
+        offered = network.services_of.get(target, [])
         needs = data["needs"]
         if needs:
-            ok = any(s.needs & wanted_needs(network, n) for s in offered for n in needs)
+            mine = answered.get(target)
+            if mine is None:
+                mine = answered[target] = frozenset().union(
+                    *(covered(network.services[s].needs) for s in offered)
+                )
+            ok = bool(needs & mine)
         else:
             ok = bool(offered)
         if not ok:
@@ -531,11 +558,15 @@ def betweenness(graph: nx.DiGraph) -> dict[str, float]:
 def actor_metrics(
     network: ReferralNetwork,
     critical: list[dict] | None = None,
+    articulation_points: Iterable[str] | None = None,
 ) -> list[dict]:
-    """Degree, betweenness and articulation flag of each actor in the referral network."""
+    """Degree, betweenness and articulation flag of each actor in the referral network
+    (``articulation_points`` when the caller has them already, from :func:`weak_points`)."""
     graph = network.graph
     centrality = betweenness(graph)
-    articulation = set(nx.articulation_points(graph.to_undirected(as_view=True)))
+    if articulation_points is None:
+        articulation_points = nx.articulation_points(graph.to_undirected(as_view=True))
+    articulation = set(articulation_points)
     critical_count: dict[str, int] = defaultdict(int)
     for row in critical or []:
         critical_count[row["actor"]] += 1
