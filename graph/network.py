@@ -413,14 +413,10 @@ def _closest(
     return found
 
 
-def covered_needs(network: ReferralNetwork, service: Service) -> set[str]:
-    """Every need a service answers: its needs and all the narrower needs below them."""
-    return {n for n in network.needs if service.needs & wanted_needs(network, n)}
-
-
 def _covered(network: ReferralNetwork) -> Callable[[frozenset[str]], frozenset[str]]:
-    """:func:`covered_needs` of a service's needs, once per distinct set of needs (a national
-    network's services share a few hundred)."""
+    """Every need a service with these needs answers: its needs and all the narrower needs
+    below them; worked out once per distinct set of needs (a national network's services
+    share a few hundred)."""
     found: dict[frozenset[str], frozenset[str]] = {}
 
     def covered(needs: frozenset[str]) -> frozenset[str]:

@@ -13,60 +13,38 @@ from benchmarks.generate import generate
 from publish.cli import StageProgress, cli
 
 
-def test_the_refer_benchmark_runs_and_prints_figures():
+def run_benchmark(script: str, *args: str, timeout: int = 300) -> str:
+    """Run ``benchmarks/<script>`` as a user would; its output once it exited with 0."""
     result = subprocess.run(
-        [
-            sys.executable,
-            str(ROOT / "benchmarks" / "refer.py"),
-            "--actors",
-            "300",
-            "--queries",
-            "5",
-        ],
+        [sys.executable, str(ROOT / "benchmarks" / script), *args],
         capture_output=True,
         text=True,
-        timeout=300,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    assert "refer (networkx)" in result.stdout and "orienter (SQL, Datasette)" in result.stdout
-    assert "p95" in result.stdout
-
-
-def test_the_load_benchmark_runs_with_no_error(default_dist):
-    result = subprocess.run(
-        [
-            sys.executable,
-            str(ROOT / "benchmarks" / "load.py"),
-            "--clients",
-            "3",
-            "--seconds",
-            "2",
-            "--dist",
-            str(default_dist),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
+        timeout=timeout,
         check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "requests per second" in result.stdout and "p99" in result.stdout
-    assert "errors: 0" in result.stdout
+    return result.stdout
+
+
+def test_the_refer_benchmark_runs_and_prints_figures():
+    out = run_benchmark("refer.py", "--actors", "300", "--queries", "5")
+    assert "refer (networkx)" in out and "orienter (SQL, Datasette)" in out
+    assert "p95" in out
+
+
+def test_the_load_benchmark_runs_with_no_error(default_dist):
+    out = run_benchmark(
+        "load.py", "--clients", "3", "--seconds", "2", "--dist", str(default_dist), timeout=120
+    )
+    assert "requests per second" in out and "p99" in out
+    assert "errors: 0" in out
 
 
 def test_the_generator_writes_a_network_that_builds(tmp_path):
     data = tmp_path / "national"
-    result = subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / "generate.py"), "--actors", "40"]
-        + ["--out", str(data)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
+    summary = json.loads(
+        run_benchmark("generate.py", "--actors", "40", "--out", str(data), timeout=120)
     )
-    assert result.returncode == 0, result.stderr
-    summary = json.loads(result.stdout)
     assert summary["actors"] == 40 and len(list((data / "actors").glob("*.yaml"))) == 40
     # the realistic shape the issue asks for: 1-3 sites and 3-10 services per actor
     assert 40 <= summary["sites"] <= 120 and 120 <= summary["services"] <= 400
@@ -92,17 +70,13 @@ def test_injected_defects_make_the_build_fail_with_located_errors(tmp_path):
 
 
 def test_the_stage_benchmark_prints_every_stage_and_the_plain_ratios(tmp_path):
-    result = subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / "stages.py"), "--actors", "12"]
-        + ["--plain-max", "12", "--work", str(tmp_path), "--results", str(tmp_path / "R.md")],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
+    out = run_benchmark(
+        "stages.py",
+        *("--actors", "12", "--plain-max", "12"),
+        *("--work", str(tmp_path), "--results", str(tmp_path / "R.md")),
     )
-    assert result.returncode == 0, result.stderr
     table = (tmp_path / "R.md").read_text()
-    assert table.strip() == result.stdout.strip()
+    assert table.strip() == out.strip()
     for stage in ("load", "build", "validate", "network", "sqlite", "rdf"):
         assert f"| {stage} |" in table
     ratios = [line for line in table.splitlines() if line.endswith("x |")]
@@ -142,20 +116,12 @@ def test_progress_is_a_bar_on_a_terminal():
 
 
 def test_the_rebuild_benchmark_runs_and_agrees_with_a_whole_check(tmp_path):
-    result = subprocess.run(
-        [
-            sys.executable,
-            str(ROOT / "benchmarks" / "rebuild.py"),
-            *("--actors", "40", "--edits", "6", "--verify"),
-            *("--work", str(tmp_path), "--publish", str(tmp_path / "dist")),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
+    out = run_benchmark(
+        "rebuild.py",
+        *("--actors", "40", "--edits", "6", "--verify"),
+        *("--work", str(tmp_path), "--publish", str(tmp_path / "dist")),
     )
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "check after one file changed: mean" in result.stdout and "p95" in result.stdout
-    assert "whole check of the edited folder: same result" in result.stdout
-    assert "publication from memory" in result.stdout
+    assert "check after one file changed: mean" in out and "p95" in out
+    assert "whole check of the edited folder: same result" in out
+    assert "publication from memory" in out
     assert (tmp_path / "dist" / "maillage.db").exists()
