@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import json
-
 from graph.network import ReferralNetwork, actor_metrics, coverage, weak_points
-from graph.tables import Tables
+from graph.tables import Tables, json_arrays
 
 STATUS = {0: "lacune", 1: "fragile"}
 
@@ -21,15 +19,7 @@ def analytics_tables(
     rows = rows if rows is not None else coverage(network)
     weak = weak_points(network, rows)
     names = {actor: network.name(actor) for actor in network.graph}
-    arrays: dict[tuple[str, ...], str] = {}  # a commune's few providers recur across its cells
-
-    def providers(found: list[str]) -> str:
-        key = tuple(found)
-        text = arrays.get(key)
-        if text is None:
-            text = arrays[key] = json.dumps(found, ensure_ascii=False)
-        return text
-
+    providers = json_arrays()  # a commune's few providers recur across its cells
     coverage_rows = [
         {
             "need": f"needs/{r['need']}",

@@ -7,7 +7,7 @@ The same rows feed SQLite (``publish/sqlite.py``) and the referral analytics
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from rdflib import Literal, URIRef
@@ -74,15 +74,26 @@ def add_service_facets(tables: Tables) -> None:
         add(row["service_id"], "modalities", labels.get(row["concept_id"]))
     for row in tables["service_sites"]:
         add(row["service_id"], "communes", communes.get(row["site_id"]))
-    arrays: dict[tuple[str, ...], str] = {}  # the same few combinations come back again and again
+    array = json_arrays()
     for row in tables["services"]:
         mine = values.get(row["id"], {})
         for key in SERVICE_FACETS:
-            found = tuple(sorted(mine.get(key, ())))
-            text = arrays.get(found)
-            if text is None:
-                text = arrays[found] = json.dumps(list(found), ensure_ascii=False)
-            row[key] = text
+            row[key] = array(sorted(mine.get(key, ())))
+
+
+def json_arrays() -> Callable[[Iterable[str]], str]:
+    """``json.dumps`` of a list of strings, made once per distinct list: the same few lists
+    come back again and again across a national network's rows."""
+    made: dict[tuple[str, ...], str] = {}
+
+    def array(values: Iterable[str]) -> str:
+        key = tuple(values)
+        text = made.get(key)
+        if text is None:
+            text = made[key] = json.dumps(list(key), ensure_ascii=False)
+        return text
+
+    return array
 
 
 def _concept_row(graph: Index, concept: URIRef, by_iri: dict) -> Row:
