@@ -6,10 +6,12 @@ graph, flattened) and ``graph.network`` (referral analytics).
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import sqlite_utils
+from sqlite_utils.db import Table
 
 from graph.model import CLASSES
 from graph.tables import SERVICE_FACETS, Tables, link_fields, link_table
@@ -178,6 +180,36 @@ def offer_rows(tables: Tables) -> list[dict[str, Any]]:
     ]
 
 
+def insert_rows(table: Table, rows: Sequence[Mapping[str, Any]]) -> int:
+    """Append ``rows`` to the existing ``table``; returns how many were inserted.
+
+    sqlite-utils inserts the first row, and the INSERT statement it prepared for it is then
+    given the other rows through sqlite3's ``executemany``, which binds them in C. ``insert_all``
+    prepares every value of every row in Python (a JSON test per value, a statement per batch
+    of 999 values): three times slower at 10,000 actors, where the database holds 900,000 rows.
+    A row's missing keys are NULL; its values must be SQLite's (text, numbers, None).
+    """
+    if not rows:
+        return 0
+    columns = list(table.columns_dict)
+    statements: list[str] = []
+
+    def keep_insert(sql: str, parameters: Any) -> None:
+        if sql.lstrip().upper().startswith("INSERT"):
+            statements.append(sql)
+
+    first = [rows[0].get(column) for column in columns]
+    with table.db.tracer(keep_insert):
+        table.insert_all([columns, first])
+    if len(statements) != 1 or statements[0].count("?") != len(columns):
+        raise RuntimeError(f"sqlite-utils did not insert one row into {table.name}: {statements}")
+    with table.db.conn:
+        table.db.conn.executemany(
+            statements[0], ([row.get(column) for column in columns] for row in rows[1:])
+        )
+    return len(rows)
+
+
 def write_database(tables: Tables, path: Path, analytics: Tables | None = None) -> dict[str, int]:
     """Write a fresh database at ``path``; returns the number of rows per table."""
     db = sqlite_utils.Database(path, recreate=True)
@@ -190,8 +222,7 @@ def write_database(tables: Tables, path: Path, analytics: Tables | None = None) 
         pk="id",
         foreign_keys=[("broader", "concepts", "id"), ("pole", "concepts", "id")],
     )
-    db["concepts"].insert_all(tables["concepts"], batch_size=1000)
-    counts = {"concepts": len(tables["concepts"])}
+    counts = {"concepts": insert_rows(db["concepts"], tables["concepts"])}
     for cls in CLASSES:
         columns: dict[str, Any] = {"id": str, "iri": str}
         columns.update({f.name: PYTHON_TYPES.get(f.kind, str) for f in cls.columns})
@@ -203,9 +234,8 @@ def write_database(tables: Tables, path: Path, analytics: Tables | None = None) 
             if f.kind in ("concept", "ref")
         ]
         db[cls.table].create(columns, pk="id", foreign_keys=keys)
-        rows = tables.get(cls.table, [])  # a class with no record still gets its table
-        db[cls.table].insert_all(rows, batch_size=1000)
-        counts[cls.table] = len(rows)
+        # a class with no record still gets its table
+        counts[cls.table] = insert_rows(db[cls.table], tables.get(cls.table, []))
         for f in link_fields(cls):
             name, own, other_col, other = link_table(cls, f)
             db[name].create(
@@ -213,8 +243,7 @@ def write_database(tables: Tables, path: Path, analytics: Tables | None = None) 
                 pk=(own, other_col),
                 foreign_keys=[(own, cls.table, "id"), (other_col, other, "id")],
             )
-            db[name].insert_all(tables.get(name, []), batch_size=1000)
-            counts[name] = len(tables.get(name, []))
+            counts[name] = insert_rows(db[name], tables.get(name, []))
     for name, rows in (analytics or {}).items():
         columns, keys = ANALYTICS[name]
         db[name].create(
@@ -222,8 +251,7 @@ def write_database(tables: Tables, path: Path, analytics: Tables | None = None) 
             pk={"actor_metrics": "actor", "releases": "version"}.get(name),
             foreign_keys=keys,
         )
-        db[name].insert_all(rows, batch_size=1000)
-        counts[name] = len(rows)
+        counts[name] = insert_rows(db[name], rows)
     for table in ("actors", "services"):
         db[table].enable_fts(
             ["name", "description"], create_triggers=False, tokenize="unicode61 remove_diacritics 2"
@@ -234,8 +262,7 @@ def write_database(tables: Tables, path: Path, analytics: Tables | None = None) 
     db["sites"].create_index(["insee"])
     offers = offer_rows(tables)
     db["offers"].create(OFFER_COLUMNS)
-    db["offers"].insert_all(offers, batch_size=1000)
-    counts["offers"] = len(offers)
+    counts["offers"] = insert_rows(db["offers"], offers)
     for columns in OFFER_INDEXES:
         db["offers"].create_index(columns)
     db.create_view("qui_fait_quoi_ou", QUI_FAIT_QUOI_OU, replace=True)
