@@ -58,7 +58,8 @@ import json, sys
 from publish.build import build
 report = build(sys.argv[1], sys.argv[2])
 print(json.dumps({"seconds": report.seconds, "peak_mb": report.peak_mb, "triples": report.triples,
-                  "rows": report.rows, "counts": report.counts, "beside": report.beside}))
+                  "rows": report.rows, "counts": report.counts, "beside": report.beside,
+                  "beside_peak_mb": report.beside_peak_mb}))
 """
 
 _PLAIN = """
@@ -151,6 +152,22 @@ def network_for(actors: int, work: Path) -> tuple[Path, dict]:
     return data, summary
 
 
+def both_processes(result: dict) -> str | None:
+    """The memory the build and the converter held together, when the converter ran beside.
+
+    It runs from the rdf stage until rdf-wait: the two processes together never held more than
+    the build's peak over those stages plus the converter's own peak."""
+    converter = result.get("beside_peak_mb", {}).get("rdf")
+    if converter is None:
+        return None
+    overlap = STAGES[STAGES.index("rdf") : STAGES.index("rdf-wait") + 1]
+    during = max(result["peak_mb"].get(stage, 0.0) for stage in overlap)
+    return (
+        f"Both processes together: at most {during + converter:.1f} MB (the build's peak while"
+        f" the converter runs, {during:.1f} MB, plus the converter's, {converter:.1f} MB)."
+    )
+
+
 def measure(actors: int, work: Path, plain: bool) -> str:
     data, summary = network_for(actors, work)
     out = work / f"dist-{actors}"
@@ -189,10 +206,16 @@ def measure(actors: int, work: Path, plain: bool) -> str:
             plain_cells = "- | -"
         lines.append(f"| {stage} | {seconds:.2f} | {peak} | {rate} | {plain_cells} |")
         if beside:
-            lines.append(f"| ({stage}: other process, meanwhile) | ({beside:.2f}) | | | | |")
+            beside_peak = result.get("beside_peak_mb", {}).get(stage, "")
+            lines.append(
+                f"| ({stage}: other process, meanwhile) | ({beside:.2f}) | ({beside_peak}) | | | |"
+            )
     total = sum(result["seconds"].values())
     peak = max(result["peak_mb"].values()) if result["peak_mb"] else "-"
     lines.append(f"| **whole build** | **{total:.2f}** | **{peak}** | | | |")
+    both = both_processes(result)
+    if both:
+        lines += ["", both]
     lines.append("")
     return "\n".join(lines)
 

@@ -35,6 +35,7 @@ from graph.ns import MAI
 from graph.progress import NO_PROGRESS, Progress
 from graph.tables import Tables, graph_tables
 from graph.vocab import load_vocabulary
+from publish.beside import peak_memory_mb
 from publish.catalog import write_catalog
 from publish.history import changed_dumps, changes, next_release
 from publish.plot import coverage_matrix
@@ -61,8 +62,10 @@ class BuildReport:
     seconds: dict[str, float] = field(default_factory=dict)
     peak_mb: dict[str, float] = field(default_factory=dict)  # peak resident memory per stage
     rows: int = 0  # rows written to SQLite
-    # work done by another process meanwhile (seconds; not part of the stages' sum)
+    # work done by another process meanwhile (seconds; not part of the stages' sum), and that
+    # process's peak resident memory (MB; to add to the build's own while they overlap)
     beside: dict[str, float] = field(default_factory=dict)
+    beside_peak_mb: dict[str, float] = field(default_factory=dict)
     progress: Progress = NO_PROGRESS
 
 
@@ -85,17 +88,6 @@ def _reset_peak_memory() -> None:
         Path("/proc/self/clear_refs").write_text("5")
     except OSError:
         pass
-
-
-def peak_memory_mb() -> float | None:
-    """Peak resident memory of this process since the last reset, in MB (Linux only)."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return round(int(line.split()[1]) / 1024, 1)
-    except OSError:
-        pass
-    return None
 
 
 @contextmanager
@@ -248,7 +240,9 @@ def _publish(built: BuiltGraph, report: BuildReport, metadata: Path | str) -> Bu
             write_indicators_csv(tables, tmp / "indicateurs.csv")
         with _stage(report, "rdf-wait"):
             dumps.wait()
-            report.beside["rdf"] = round(dumps.seconds, 3)
+            if dumps.peak_mb is not None:  # converted in another process, meanwhile
+                report.beside["rdf"] = round(dumps.seconds, 3)
+                report.beside_peak_mb["rdf"] = dumps.peak_mb
         with _stage(report, "catalog"):
             site_url = str(built.network.meta.get("site") or "http://127.0.0.1:8001")
             write_catalog(built, tmp, site_url)

@@ -171,7 +171,11 @@ def build(data_dir: Path, out_dir: Path) -> None:
     stages = ", ".join(f"{name} {seconds:.2f} s" for name, seconds in report.seconds.items())
     click.echo(f"Durée : {stages} (total {sum(report.seconds.values()):.2f} s)")
     if report.beside:
-        beside = ", ".join(f"{name} {seconds:.2f} s" for name, seconds in report.beside.items())
+        beside = ", ".join(
+            f"{name} {seconds:.2f} s"
+            + (f" ({report.beside_peak_mb[name]:.0f} Mo)" if name in report.beside_peak_mb else "")
+            for name, seconds in report.beside.items()
+        )
         click.echo(f"En parallèle, dans un autre processus : {beside}")
     if report.peak_mb:
         click.echo(f"Mémoire maximale : {max(report.peak_mb.values()):.0f} Mo")

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import time
 from collections.abc import Iterable
 from itertools import groupby
 from pathlib import Path
@@ -219,13 +218,22 @@ class PendingDumps:
 
     def __init__(self, folder: Path, context: dict, beside: bool = True) -> None:
         self.folder = folder
-        self.seconds = 0.0  # the converter's own time, once done
         self._job = Beside(convert_dumps, (str(folder), context), here=not beside)
+
+    @property
+    def seconds(self) -> float:
+        """The converter's own time, once done."""
+        return self._job.seconds
+
+    @property
+    def peak_mb(self) -> float | None:
+        """The converter process's peak memory, once done (None when it ran in this one)."""
+        return self._job.peak_mb
 
     def wait(self) -> list[Path]:
         """The files, once written (the converter's error is raised here)."""
         try:
-            self.seconds = self._job.result()
+            self._job.result()
         finally:
             (self.folder / ".maillage.nq").unlink(missing_ok=True)
         return [self.folder / name for name in DUMPS]
@@ -235,10 +243,8 @@ class PendingDumps:
         self._job.close()
 
 
-def convert_dumps(folder: str, context: dict) -> float:
-    """maillage.nt -> maillage.ttl and maillage.jsonld; .maillage.nq -> maillage.trig.
-    Returns the seconds it took."""
-    start = time.perf_counter()
+def convert_dumps(folder: str, context: dict) -> None:
+    """maillage.nt -> maillage.ttl and maillage.jsonld; .maillage.nq -> maillage.trig."""
     root = Path(folder)
     nt = ox.RdfFormat.N_TRIPLES
     ox.serialize(
@@ -254,7 +260,6 @@ def convert_dumps(folder: str, context: dict) -> float:
         prefixes=_prefixes(),
     )
     write_jsonld(ox.parse(path=root / "maillage.nt", format=nt), root / "maillage.jsonld", context)
-    return time.perf_counter() - start
 
 
 def write_jsonld(triples: Iterable[ox.Triple], path: Path, context: dict) -> None:

@@ -35,6 +35,8 @@ def test_dumps_written_by_another_process_are_the_same_bytes(tmp_path, monkeypat
     monkeypatch.setattr(rdf, "BESIDE_FROM", 0)
     beside = build(DATA, tmp_path / "beside")
     assert beside.beside["rdf"] > 0
+    assert beside.beside_peak_mb["rdf"] > 0  # the converter process's own peak
+    assert inline.beside == inline.beside_peak_mb == {}  # converted in the build's process
     for name in ("maillage.nt", "maillage.ttl", "maillage.trig", "maillage.jsonld"):
         assert (tmp_path / "beside" / name).read_bytes() == (
             tmp_path / "inline" / name
