@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from rdflib import Graph, Literal, Namespace, URIRef
@@ -175,10 +176,15 @@ def catalog_graph(built: BuiltGraph, folder: Path, site_url: str) -> Graph:
             g.add((place, DCAT.centroid, Literal(centre, datatype=GEO.wktLiteral)))
             g.add((place, DCAT.bbox, Literal(box, datatype=GEO.wktLiteral)))
 
-    for file_name, (title, media, eu_type) in sorted(file_types().items()):
+    # The files' SHA-256 (gigabytes on a national network) are computed by a thread while this
+    # one counts the VoID statistics: hashlib and file reads let go of the GIL.
+    published = {n: t for n, t in sorted(file_types().items()) if (folder / n).exists()}
+    with ThreadPoolExecutor(1) as pool:
+        digests = pool.map(_sha256, [folder / file_name for file_name in published])
+        void = void_description(built.index, dataset)
+        checksums = dict(zip(published, digests, strict=True))
+    for file_name, (title, media, eu_type) in published.items():
         path = folder / file_name
-        if not path.exists():
-            continue
         dist = URIRef(f"{base}/distribution/{file_name}")
         url = URIRef(f"{site_url.rstrip('/')}/telechargements/{file_name}")
         g.add((dataset, DCAT.distribution, dist))
@@ -202,10 +208,10 @@ def catalog_graph(built: BuiltGraph, folder: Path, site_url: str) -> Graph:
         g.add((dist, SPDX.checksum, checksum))
         g.add((checksum, RDF.type, SPDX.Checksum))
         g.add((checksum, SPDX.algorithm, SPDX.checksumAlgorithm_sha256))
-        g.add((checksum, SPDX.checksumValue, Literal(_sha256(path), datatype=XSD.hexBinary)))
+        g.add((checksum, SPDX.checksumValue, Literal(checksums[file_name], datatype=XSD.hexBinary)))
         g.add((dist, DCTERMS.modified, now))
 
-    g += void_description(built.index, dataset)
+    g += void
     g.add((dataset, VOID.dataDump, URIRef(f"{site_url.rstrip('/')}/telechargements/maillage.nt")))
     return g
 
