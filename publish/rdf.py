@@ -95,25 +95,28 @@ class NTriplesText:
 
     def __init__(self, index: Index) -> None:
         texts: dict[int, str] = {}  # id(term) -> text: the terms live in the index meanwhile
+        known = texts.get
 
         def text(term: Node) -> str:
-            found = texts.get(id(term))
-            if found is None:
-                found = _quoteLiteral(term) if isinstance(term, Literal) else term.n3()
-                texts[id(term)] = found
+            found = _quoteLiteral(term) if isinstance(term, Literal) else term.n3()
+            texts[id(term)] = found
             return found
 
+        # the loop below runs once per triple: lookups inline, no call unless a term is new
         lines: dict[Node, list[str]] = {}
         for p in sorted(index.predicates(), key=str):
             middle = f" {text(p)} "
             for s, objects in index.forward(p).items():
-                head = text(s) + middle
+                head = (known(id(s)) or text(s)) + middle
                 mine = lines.get(s)
                 if mine is None:
                     mine = lines[s] = []
-                if len(objects) > 1:
-                    objects = sorted(objects, key=_object_key)
-                mine.extend([f"{head}{text(o)} .\n" for o in objects])
+                if len(objects) == 1:
+                    o = objects[0]
+                    mine.append(f"{head}{known(id(o)) or text(o)} .\n")
+                else:
+                    for o in sorted(objects, key=_object_key):
+                        mine.append(f"{head}{known(id(o)) or text(o)} .\n")
         self.subjects = sorted(lines, key=str)
         self.text = {s: "".join(lines.pop(s)) for s in self.subjects}
 
