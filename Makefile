@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: serve test build install browser clean
+.PHONY: serve test build install browser screenshots clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -32,6 +32,10 @@ test: $(STAMP) browser
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/python -m pytest -q -rs
+
+# The README's screenshots, taken again by the browser tests (a plain `make test` leaves them).
+screenshots: $(STAMP) browser
+	MAILLAGE_SCREENSHOTS=docs/screenshots $(VENV)/bin/python -m pytest -q tests/test_site_browser.py
 
 clean:
 	rm -rf dist $(VENV)

@@ -1,24 +1,32 @@
 """The site partners use, in a real browser (Debian's Chromium driven by Playwright).
 
-Screenshots of the home page, a search, a referral answer and the map are saved under
-docs/screenshots/, which the README shows.
+Screenshots of the home page, a search, a referral answer and the map are taken; with
+MAILLAGE_SCREENSHOTS=docs/screenshots (``make screenshots``) they replace the README's images,
+otherwise they go to a temporary folder: a test run changes no tracked file.
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 from browser import browser_page, served
 from conftest import ROOT
 
-SCREENSHOTS = ROOT / "docs" / "screenshots"
-
 
 @pytest.fixture(scope="module")
 def site(default_dist: Path):
     with served(default_dist) as url:
         yield url
+
+
+@pytest.fixture(scope="module")
+def screenshots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    chosen = os.environ.get("MAILLAGE_SCREENSHOTS")
+    folder = ROOT / chosen if chosen else tmp_path_factory.mktemp("screenshots")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
 
 
 @pytest.fixture
@@ -28,12 +36,12 @@ def page(site: str):
         yield page
 
 
-def _shot(page, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / name), full_page=False)
+def _shot(page, folder: Path, name: str) -> None:
+    page.screenshot(path=str(folder / name), full_page=False)
+    assert (folder / name).stat().st_size > 0
 
 
-def test_the_home_page_is_french_and_leads_everywhere(site: str, page):
+def test_the_home_page_is_french_and_leads_everywhere(site: str, page, screenshots: Path):
     page.goto(site + "/")
     assert page.locator("h1").inner_text().startswith("Qui ? fait Quoi ? et Où ?")
     text = page.inner_text("body")
@@ -52,10 +60,12 @@ def test_the_home_page_is_french_and_leads_everywhere(site: str, page):
         "/maillage/qui_fait_quoi_ou",
     ):
         assert page.locator(f"a[href^='{href}']").count() >= 1, href
-    _shot(page, "accueil.png")
+    _shot(page, screenshots, "accueil.png")
 
 
-def test_seniors_help_with_online_procedures_in_miramas_in_three_clicks(site: str, page):
+def test_seniors_help_with_online_procedures_in_miramas_in_three_clicks(
+    site: str, page, screenshots: Path
+):
     page.goto(site + "/")
     page.get_by_role("link", name="Aide aux démarches administratives", exact=True).click()
     page.get_by_role("link", name="Séniors", exact=True).click()
@@ -67,10 +77,10 @@ def test_seniors_help_with_online_procedures_in_miramas_in_three_clicks(site: st
     assert "Voisins solidaires" in text
     assert "Martigues" not in text
     assert "public=seniors" in page.url and "commune=13063" in page.url
-    _shot(page, "recherche.png")
+    _shot(page, screenshots, "recherche.png")
 
 
-def test_the_referral_form_returns_a_path(site: str, page):
+def test_the_referral_form_returns_a_path(site: str, page, screenshots: Path):
     page.goto(site + "/maillage/orienter")
     page.select_option("#actor", label="Résidence seniors Croizat")
     page.select_option("#need", label="Maîtrise des outils numériques du quotidien")
@@ -80,16 +90,15 @@ def test_the_referral_form_returns_a_path(site: str, page):
     text = page.inner_text("ol.reponses")
     assert "Orientez vers Résidence seniors Hestia (via Unis-Cité Miramas)" in text
     assert "Chemin : residence-croizat → unis-cite-miramas → residence-hestia" in text
-    _shot(page, "orientation.png")
+    _shot(page, screenshots, "orientation.png")
 
 
-def test_the_map_shows_markers(site: str, page):
+def test_the_map_shows_markers(site: str, page, screenshots: Path):
     page.goto(site + "/maillage/carte_des_lieux?_size=100")
     page.wait_for_selector(".leaflet-marker-icon, .marker-cluster", timeout=15000)
     assert page.locator(".leaflet-marker-icon, .marker-cluster").count() >= 1
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     # the map itself (its tiles come from OpenStreetMap, out of reach of the test machine)
-    page.locator(".leaflet-container").first.screenshot(path=str(SCREENSHOTS / "carte.png"))
+    page.locator(".leaflet-container").first.screenshot(path=str(screenshots / "carte.png"))
 
 
 def test_the_map_follows_the_pole_filter(site: str, page):
