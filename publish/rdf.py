@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+import mmap
+from collections.abc import Iterable, Iterator
 from itertools import groupby
 from pathlib import Path
 from urllib.parse import quote
@@ -163,18 +164,15 @@ def write_dumps(built: BuiltGraph, folder: Path) -> PendingDumps:
     here."""
     context = jsonld_context()
     text = NTriplesText(built.index)
-    write_nt(text, folder)
-    # One named graph per source file, files in name order, for the TriG dump.
-    by_file: dict[str, list[Node]] = {}
-    for s in text.subjects:
-        by_file.setdefault(source_file(built, s), []).append(s)
-    quads = folder / ".maillage.nq"
-    with quads.open("w", encoding="utf-8") as nq:
-        for file in sorted(by_file):
-            graph = f" <{source_graph_name(built, file)}> .\n"
-            nq.writelines(text.text[s].replace(" .\n", graph) for s in by_file[file])
-    del text
-    pending = PendingDumps(folder, context, beside=len(built.index) >= BESIDE_FROM)
+    places = write_nt(text, folder)
+    # One named graph per source file, files in name order, for the TriG dump: which lines of
+    # maillage.nt each graph holds (the converter reads them there and names their graph).
+    by_file: dict[str, list[tuple[int, int]]] = {}
+    for s, place in zip(text.subjects, places, strict=True):
+        by_file.setdefault(source_file(built, s), []).append(place)
+    graphs = [(str(source_graph_name(built, file)), by_file[file]) for file in sorted(by_file)]
+    del text, places, by_file
+    pending = PendingDumps(folder, context, graphs, beside=len(built.index) >= BESIDE_FROM)
     (folder / "context.jsonld").write_text(
         json.dumps({"@context": context}, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
     )
@@ -196,10 +194,11 @@ def subjects_header(nt: Path) -> str:
     return f"# maillage.nt subjects 1 size={stat.st_size} mtime_ns={stat.st_mtime_ns}\n"
 
 
-def write_nt(text: NTriplesText, folder: Path) -> None:
+def write_nt(text: NTriplesText, folder: Path) -> list[tuple[int, int]]:
     """maillage.nt, and its subjects' index (SUBJECTS_FILE): blake2b-64 digest, offset and
-    length in bytes, subject."""
+    length in bytes, subject. Returns each subject's offset and length, in subject order."""
     entries = []
+    places = []
     offset = 0
     path = folder / "maillage.nt"
     with path.open("wb") as nt:
@@ -209,19 +208,26 @@ def write_nt(text: NTriplesText, folder: Path) -> None:
             nt.write(block)
             digest = hashlib.blake2b(block, digest_size=8).hexdigest()
             entries.append(f"{digest}\t{offset}\t{len(block)}\t{lines[: lines.index(' ')]}\n")
+            places.append((offset, len(block)))
             offset += len(block)
     with (folder / SUBJECTS_FILE).open("w", encoding="utf-8") as index:
         index.write(subjects_header(path))
         index.writelines(entries)
+    return places
+
+
+# The TriG dump's named graphs: each graph's IRI and its subjects' lines in maillage.nt
+# (offset and length in bytes).
+Graphs = list[tuple[str, list[tuple[int, int]]]]
 
 
 class PendingDumps:
     """Turtle, TriG and JSON-LD being written from the N-Triples by a process of their own
     (Oxigraph's parser and serialisers; the JSON-LD compacted against our context)."""
 
-    def __init__(self, folder: Path, context: dict, beside: bool = True) -> None:
+    def __init__(self, folder: Path, context: dict, graphs: Graphs, beside: bool = True) -> None:
         self.folder = folder
-        self._job = Beside(convert_dumps, (str(folder), context), here=not beside)
+        self._job = Beside(convert_dumps, (str(folder), context, graphs), here=not beside)
 
     @property
     def seconds(self) -> float:
@@ -235,10 +241,7 @@ class PendingDumps:
 
     def wait(self) -> list[Path]:
         """The files, once written (the converter's error is raised here)."""
-        try:
-            self._job.result()
-        finally:
-            (self.folder / ".maillage.nq").unlink(missing_ok=True)
+        self._job.result()
         return [self.folder / name for name in DUMPS]
 
     def close(self) -> None:
@@ -246,8 +249,9 @@ class PendingDumps:
         self._job.close()
 
 
-def convert_dumps(folder: str, context: dict) -> None:
-    """maillage.nt -> maillage.ttl and maillage.jsonld; .maillage.nq -> maillage.trig."""
+def convert_dumps(folder: str, context: dict, graphs: Graphs) -> None:
+    """maillage.nt -> maillage.ttl, maillage.jsonld, and maillage.trig (its lines in
+    ``graphs``)."""
     root = Path(folder)
     nt = ox.RdfFormat.N_TRIPLES
     ox.serialize(
@@ -257,12 +261,24 @@ def convert_dumps(folder: str, context: dict) -> None:
         prefixes=_prefixes(),
     )
     ox.serialize(
-        ox.parse(path=root / ".maillage.nq", format=ox.RdfFormat.N_QUADS),
+        _quads(root / "maillage.nt", graphs),
         root / "maillage.trig",
         format=ox.RdfFormat.TRIG,
         prefixes=_prefixes(),
     )
     write_jsonld(ox.parse(path=root / "maillage.nt", format=nt), root / "maillage.jsonld", context)
+
+
+def _quads(nt: Path, graphs: Graphs) -> Iterator[ox.Quad]:
+    """The lines of each graph, read in the N-Triples file, as N-Quads in that graph."""
+    if not nt.stat().st_size:
+        return
+    with nt.open("rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as lines:
+        for graph, places in graphs:
+            block = b"".join([lines[offset : offset + size] for offset, size in places])
+            # " .\n" ends a line only: a literal's line breaks are escaped in N-Triples
+            block = block.replace(b" .\n", f" <{graph}> .\n".encode())
+            yield from ox.parse(block, format=ox.RdfFormat.N_QUADS)
 
 
 def write_jsonld(triples: Iterable[ox.Triple], path: Path, context: dict) -> None:
