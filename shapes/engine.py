@@ -559,13 +559,15 @@ def _per_value(
     engine: CompiledShapes, component: URIRef, ok: Callable[[Index, Node], bool]
 ) -> Check:
     """A check of each value node on its own; IRIs, repeated across the graph, are cached for
-    the whole validation (``engine.memo``)."""
+    the whole validation (``engine.memo``), other nodes for this call, by identity: the build
+    makes one object of a repeated literal, and the index holds it while the call runs."""
     key = object()  # this check's own entry in engine.memo
 
     def check(index: Index, pairs: Pairs) -> list[tuple[Node, Node | None, URIRef]]:
         cache = engine.memo.get(key)
         if cache is None:
             cache = engine.memo[key] = {}
+        seen: dict[int, bool] = {}
         failures = []
         for f, values in pairs:
             for v in values:
@@ -574,7 +576,9 @@ def _per_value(
                     if good is None:
                         good = cache[v] = ok(index, v)
                 else:
-                    good = ok(index, v)
+                    good = seen.get(id(v))
+                    if good is None:
+                        good = seen[id(v)] = ok(index, v)
                 if not good:
                     failures.append((f, v, component))
         return failures
