@@ -23,6 +23,7 @@ import yaml
 from rapidfuzz import fuzz, process
 
 from graph.errors import DataError, DataErrors
+from graph.load_cache import LoadCache, file_digest
 from graph.model import (
     ACTION,
     ACTOR,
@@ -502,13 +503,18 @@ def load_diagnostic(path: Path, display: str, errors: list[DataError]) -> list[R
 
 
 def load_network(
-    data_dir: Path | str, strict: bool = True, progress: Progress = NO_PROGRESS
+    data_dir: Path | str,
+    strict: bool = True,
+    progress: Progress = NO_PROGRESS,
+    cache: Path | None = None,
 ) -> Network:
     """Load ``network.yaml`` and every ``actors/*.yaml`` of a data folder.
 
     Raises :class:`DataErrors` with every problem found, in every file. With ``strict=False``
     the records that did load are returned with the problems (``Network.errors``), so that the
     rest of the data can still be validated; it raises only when ``network.yaml`` is unusable.
+    With ``cache`` (a file, see :mod:`graph.load_cache`), the actor files unchanged since the
+    last load with that cache are not parsed again.
     """
     data_dir = Path(data_dir)
     errors: list[DataError] = []
@@ -518,8 +524,12 @@ def load_network(
     actor_dir = data_dir / "actors"
     files = sorted(actor_dir.glob("*.yaml")) + sorted(actor_dir.glob("*.yml"))
     network = Network(meta, [], data_dir, meta_errors=errors)
-    for path, read in zip(files, _actor_files(files, data_dir, progress), strict=True):
-        network.actor_files[path] = read
+    store = LoadCache.open(cache) if cache is not None else None
+    read = _cached_actor_files(files, data_dir, progress, store)
+    for path, found in zip(files, read, strict=True):
+        network.actor_files[path] = found
+    if store is not None:
+        store.save()
     others: list[Record] = []
     other_errors: list[DataError] = []
     for path in sorted((data_dir / "actions").glob("*.yaml")):
@@ -672,6 +682,35 @@ def _collect(network: Network) -> None:
 
 PARALLEL_FROM = 2000  # actor files: below, a second process costs more than it saves
 _CHUNK = 250
+
+
+def _cached_actor_files(
+    files: list[Path], data_dir: Path, progress: Progress, cache: LoadCache | None
+) -> list[tuple[str, list[Record], list[DataError]]]:
+    """What each actor file gives, in file order: from the cache when the file's bytes are
+    those cached, read (in parallel when many) otherwise."""
+    if cache is None:
+        return list(_actor_files(files, data_dir, progress))
+    found: list[tuple[str, list[Record], list[DataError]] | None] = []
+    keys: list[tuple[str, bytes] | None] = []
+    for path in files:
+        display = display_path(path, data_dir)
+        try:
+            digest = file_digest(path.read_bytes())
+        except OSError:  # reading it again reports why
+            found.append(None)
+            keys.append(None)
+            continue
+        found.append(cache.get(display, digest))
+        keys.append((display, digest))
+    missing = [i for i, entry in enumerate(found) if entry is None]
+    read = _actor_files([files[i] for i in missing], data_dir, progress)
+    for i, entry in zip(missing, read, strict=True):
+        found[i] = entry
+        key = keys[i]
+        if key is not None:
+            cache.put(*key, entry)
+    return found  # type: ignore[return-value]
 
 
 def _actor_files(

@@ -11,6 +11,7 @@ import ctypes
 import ctypes.util
 import functools
 import gc
+import hashlib
 import json
 import os
 import shutil
@@ -111,17 +112,22 @@ def no_cyclic_gc() -> Iterator[None]:
             gc.enable()
 
 
-def check(data_dir: Path | str, report: BuildReport | None = None) -> BuiltGraph:
-    """Load, build and validate a network; raise :class:`DataErrors` with every problem."""
+def check(
+    data_dir: Path | str, report: BuildReport | None = None, cache: Path | None = None
+) -> BuiltGraph:
+    """Load, build and validate a network; raise :class:`DataErrors` with every problem.
+
+    ``cache``: the file where the actor files' records are kept between loads
+    (:mod:`graph.load_cache`); None reads every file."""
     with no_cyclic_gc():
-        return _check(data_dir, report)
+        return _check(data_dir, report, cache)
 
 
-def _check(data_dir: Path | str, report: BuildReport | None) -> BuiltGraph:
+def _check(data_dir: Path | str, report: BuildReport | None, cache: Path | None) -> BuiltGraph:
     report = report or BuildReport(Path("."))
     data_dir = Path(data_dir)
     with _stage(report, "load"):
-        network = load_network(data_dir, strict=False, progress=report.progress)
+        network = load_network(data_dir, strict=False, progress=report.progress, cache=cache)
         try:
             vocab = load_vocabulary(data_dir / "vocab", network.base)
         except DataErrors as exc:
@@ -161,17 +167,32 @@ def build(
     out_dir: Path | str,
     metadata: Path | str = DEFAULT_METADATA,
     progress: Progress = NO_PROGRESS,
+    cache: bool = True,
 ) -> BuildReport:
-    """Build and publish a network into ``out_dir``, all or nothing."""
+    """Build and publish a network into ``out_dir``, all or nothing.
+
+    With ``cache``, what the actor files gave is kept for the next build, beside the published
+    folder (:func:`cache_file`): the files unchanged are not parsed again."""
     with no_cyclic_gc():
-        return _build(data_dir, out_dir, metadata, progress)
+        return _build(data_dir, out_dir, metadata, progress, cache)
+
+
+CACHE_DIR = ".maillage-cache"
+
+
+def cache_file(data_dir: Path | str, out_dir: Path | str) -> Path:
+    """Where ``build`` keeps the actor files' records: ``.maillage-cache/`` beside ``out_dir``,
+    one file per published folder and data folder."""
+    out = Path(out_dir).resolve()
+    source = hashlib.blake2b(str(Path(data_dir).resolve()).encode(), digest_size=8).hexdigest()
+    return out.parent / CACHE_DIR / f"{out.name}-{source}.pickle"
 
 
 def _build(
-    data_dir: Path | str, out_dir: Path | str, metadata: Path | str, progress: Progress
+    data_dir: Path | str, out_dir: Path | str, metadata: Path | str, progress: Progress, cache: bool
 ) -> BuildReport:
     report = BuildReport(Path(out_dir).resolve(), progress=progress)
-    built = check(data_dir, report)
+    built = check(data_dir, report, cache_file(data_dir, out_dir) if cache else None)
     return _publish(built, report, metadata)
 
 

@@ -156,12 +156,19 @@ def validate(data_dir: Path) -> None:
 @cli.command()
 @DATA_OPTION
 @OUT_OPTION
-def build(data_dir: Path, out_dir: Path) -> None:
+@click.option(
+    "--cache/--no-cache",
+    default=True,
+    show_default=True,
+    help="Garder ce que donne chaque fichier d'acteur (dans .maillage-cache/, à côté du dossier"
+    " publié) : la construction suivante ne relit que les fichiers modifiés.",
+)
+def build(data_dir: Path, out_dir: Path, cache: bool) -> None:
     """Construit et publie le réseau : base SQLite et dumps RDF, tout ou rien."""
     progress = StageProgress()
     with _reported():
         try:
-            report = build_mod.build(data_dir, out_dir, progress=progress)
+            report = build_mod.build(data_dir, out_dir, progress=progress, cache=cache)
         finally:
             progress.close()
     click.echo(f"Publié dans {report.out}")

@@ -1,0 +1,94 @@
+"""Actor files already read, kept between builds: each file's records and problems, by content.
+
+Parsing a national network's 30,000 YAML actor files is most of the load stage, and the next
+build finds nearly all of them unchanged. This cache keeps what reading each file gave, in one
+pickle, and gives it back for a file of the same name and the same bytes (a blake2b digest),
+read by the same code: the cache is ignored whole when the source of the modules that turn YAML
+into records, PyYAML's or rapidfuzz's version changes. A missing, unreadable or foreign cache
+file is an empty cache; it is rewritten, atomically, only when something in it changed.
+
+The pickle is read back as trusted code would be: keep the cache where the published folder is,
+writable by whoever builds.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import rapidfuzz
+import yaml
+
+# the modules whose code decides what a file's records and problems are
+_CODE = ("load.py", "model.py", "errors.py", "ns.py")
+_FORMAT = 1
+
+Entry = tuple[str, list[Any], list[Any]]  # (file stem, records, problems), as load gives them
+
+
+def code_version() -> str:
+    """A digest of what reading a file depends on besides its bytes."""
+    digest = hashlib.blake2b(digest_size=16)
+    for name in _CODE:
+        digest.update((Path(__file__).parent / name).read_bytes())
+    for version in (yaml.__version__, rapidfuzz.__version__, sys.version, str(_FORMAT)):
+        digest.update(version.encode())
+    return digest.hexdigest()
+
+
+def file_digest(content: bytes) -> bytes:
+    return hashlib.blake2b(content, digest_size=16).digest()
+
+
+class LoadCache:
+    """``get``/``put`` entries by display path and content digest; ``save`` keeps the entries
+    used or added since it was opened (a file gone from the folder leaves the cache)."""
+
+    def __init__(self, path: Path, entries: dict[str, tuple[bytes, Entry]] | None = None) -> None:
+        self.path = path
+        self._old = entries or {}
+        self._new: dict[str, tuple[bytes, Entry]] = {}
+        self.hits = self.misses = 0
+
+    @classmethod
+    def open(cls, path: Path) -> LoadCache:
+        try:
+            with path.open("rb") as handle:
+                version, entries = pickle.load(handle)  # noqa: S301 - our own file, see above
+        except Exception:  # noqa: BLE001 - no cache, a truncated or foreign one: start afresh
+            return cls(path)
+        if version != code_version() or not isinstance(entries, dict):
+            return cls(path)
+        return cls(path, entries)
+
+    def get(self, display: str, digest: bytes) -> Entry | None:
+        found = self._old.get(display)
+        if found is None or found[0] != digest:
+            self.misses += 1
+            return None
+        self.hits += 1
+        self._new[display] = found
+        return found[1]
+
+    def put(self, display: str, digest: bytes, entry: Entry) -> None:
+        self._new[display] = (digest, entry)
+
+    def save(self) -> None:
+        """Write the entries of this load, if they differ from those read (atomic rename)."""
+        if self.misses == 0 and len(self._new) == len(self._old):
+            return
+        tmp = None
+        try:  # a cache that cannot be written (full disk, no permission) costs time only
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=".load-", dir=self.path.parent)
+            with os.fdopen(fd, "wb") as handle:
+                pickle.dump((code_version(), self._new), handle, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, self.path)
+        except OSError:
+            if tmp is not None:
+                Path(tmp).unlink(missing_ok=True)
