@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import mmap
+import os
 from collections.abc import Iterable, Iterator
 from itertools import groupby
 from pathlib import Path
@@ -271,11 +271,11 @@ def convert_dumps(folder: str, context: dict, graphs: Graphs) -> None:
 
 def _quads(nt: Path, graphs: Graphs) -> Iterator[ox.Quad]:
     """The lines of each graph, read in the N-Triples file, as N-Quads in that graph."""
-    if not nt.stat().st_size:
-        return
-    with nt.open("rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as lines:
+    with nt.open("rb") as handle:
+        fd = handle.fileno()
         for graph, places in graphs:
-            block = b"".join([lines[offset : offset + size] for offset, size in places])
+            # read, not mapped: a mapping would count the whole dump in this process's memory
+            block = b"".join([os.pread(fd, size, offset) for offset, size in places])
             # " .\n" ends a line only: a literal's line breaks are escaped in N-Triples
             block = block.replace(b" .\n", f" <{graph}> .\n".encode())
             yield from ox.parse(block, format=ox.RdfFormat.N_QUADS)
