@@ -49,29 +49,30 @@ class LoadCache:
     """``get``/``put`` entries by display path and content digest; ``save`` keeps the entries
     used or added since it was opened (a file gone from the folder leaves the cache)."""
 
-    def __init__(self, path: Path, entries: dict[str, tuple[bytes, Entry]] | None = None) -> None:
+    def __init__(self, path: Path) -> None:
         self.path = path
-        self._old = entries or {}
+        self.version = code_version()
+        self._old: dict[str, tuple[bytes, Entry]] = {}
         self._new: dict[str, tuple[bytes, Entry]] = {}
-        self.hits = self.misses = 0
+        self.misses = 0
 
     @classmethod
     def open(cls, path: Path) -> LoadCache:
+        cache = cls(path)
         try:
             with path.open("rb") as handle:
                 version, entries = pickle.load(handle)  # noqa: S301 - our own file, see above
         except Exception:  # noqa: BLE001 - no cache, a truncated or foreign one: start afresh
-            return cls(path)
-        if version != code_version() or not isinstance(entries, dict):
-            return cls(path)
-        return cls(path, entries)
+            return cache
+        if version == cache.version and isinstance(entries, dict):
+            cache._old = entries
+        return cache
 
     def get(self, display: str, digest: bytes) -> Entry | None:
         found = self._old.get(display)
         if found is None or found[0] != digest:
             self.misses += 1
             return None
-        self.hits += 1
         self._new[display] = found
         return found[1]
 
@@ -87,7 +88,7 @@ class LoadCache:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(prefix=".load-", dir=self.path.parent)
             with os.fdopen(fd, "wb") as handle:
-                pickle.dump((code_version(), self._new), handle, protocol=pickle.HIGHEST_PROTOCOL)
+                pickle.dump((self.version, self._new), handle, protocol=pickle.HIGHEST_PROTOCOL)
             os.replace(tmp, self.path)
         except OSError:
             if tmp is not None:

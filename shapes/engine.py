@@ -560,7 +560,8 @@ def _per_value(
 ) -> Check:
     """A check of each value node on its own; IRIs, repeated across the graph, are cached for
     the whole validation (``engine.memo``), other nodes for this call, by identity: the build
-    makes one object of a repeated literal, and the index holds it while the call runs."""
+    makes one object of a repeated literal, and the call's ``pairs`` hold every value while it
+    runs, so no identity is reused meanwhile."""
     key = object()  # this check's own entry in engine.memo
 
     def check(index: Index, pairs: Pairs) -> list[tuple[Node, Node | None, URIRef]]:
