@@ -15,7 +15,7 @@ from rdflib.namespace import DCTERMS, RDF, SDO
 
 from graph.model import ACTOR, REFERRAL, SERVICE, ClassModel
 from graph.ns import MAI
-from publish.rdf import SUBJECTS_FILE, subjects_header
+from publish.rdf import SUBJECTS_FILE, read_blocks, subjects_header
 
 WATCHED: tuple[tuple[ClassModel, str], ...] = (
     (ACTOR, "acteur"),
@@ -174,12 +174,8 @@ class _IndexedBlocks:
         ]
 
     def _blocks(self, subjects: set[bytes]) -> list[bytes]:
-        found = []
         with self.path.open("rb") as handle:
-            for offset, length in sorted(self.places[s] for s in subjects if s in self.places):
-                handle.seek(offset)
-                found.append(handle.read(length))
-        return found
+            return read_blocks(handle, sorted(self.places[s] for s in subjects if s in self.places))
 
 
 class _ScannedBlocks:

@@ -16,6 +16,7 @@ import os
 from collections.abc import Iterable, Iterator
 from itertools import groupby
 from pathlib import Path
+from typing import BinaryIO
 from urllib.parse import quote
 
 import pyoxigraph as ox
@@ -194,6 +195,14 @@ def subjects_header(nt: Path) -> str:
     return f"# maillage.nt subjects 1 size={stat.st_size} mtime_ns={stat.st_mtime_ns}\n"
 
 
+def read_blocks(handle: BinaryIO, places: Iterable[tuple[int, int]]) -> list[bytes]:
+    """The bytes at these (offset, length) places of an open file: subjects' lines of
+    maillage.nt, as ``write_nt`` returns them and SUBJECTS_FILE lists them. Read, not mapped:
+    a mapping would count the whole dump in the reading process's memory."""
+    fd = handle.fileno()
+    return [os.pread(fd, length, offset) for offset, length in places]
+
+
 def write_nt(text: NTriplesText, folder: Path) -> list[tuple[int, int]]:
     """maillage.nt, and its subjects' index (SUBJECTS_FILE): blake2b-64 digest, offset and
     length in bytes, subject. Returns each subject's offset and length, in subject order."""
@@ -272,10 +281,8 @@ def convert_dumps(folder: str, context: dict, graphs: Graphs) -> None:
 def _quads(nt: Path, graphs: Graphs) -> Iterator[ox.Quad]:
     """The lines of each graph, read in the N-Triples file, as N-Quads in that graph."""
     with nt.open("rb") as handle:
-        fd = handle.fileno()
         for graph, places in graphs:
-            # read, not mapped: a mapping would count the whole dump in this process's memory
-            block = b"".join([os.pread(fd, size, offset) for offset, size in places])
+            block = b"".join(read_blocks(handle, places))
             # " .\n" ends a line only: a literal's line breaks are escaped in N-Triples
             block = block.replace(b" .\n", f" <{graph}> .\n".encode())
             yield from ox.parse(block, format=ox.RdfFormat.N_QUADS)
