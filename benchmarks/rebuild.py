@@ -31,7 +31,7 @@ if str(ROOT) not in sys.path:
 import yaml  # noqa: E402
 
 from benchmarks.generate import generate  # noqa: E402
-from publish.build import peak_memory_mb  # noqa: E402
+from publish.beside import peak_memory_mb  # noqa: E402
 from publish.rebuild import LiveNetwork  # noqa: E402
 
 

@@ -68,7 +68,7 @@ _PLAIN = """
 import gc, json, sys, time, tempfile
 from pathlib import Path
 import yaml
-from publish.build import peak_memory_mb, _reset_peak_memory
+from publish.beside import peak_memory_mb, reset_peak_memory
 from graph import load as loader
 from graph.build import build_graph
 from graph.vocab import load_vocabulary
@@ -78,7 +78,7 @@ data = Path(sys.argv[1])
 gc.disable()  # as in maillage build: the ratios compare the engines, not the collector
 out = {}
 def stage(name, fn):
-    _reset_peak_memory()
+    reset_peak_memory()
     start = time.perf_counter()
     value = fn()
     out[name] = {"seconds": time.perf_counter() - start, "peak_mb": peak_memory_mb()}

@@ -3,6 +3,9 @@
 Spawned, not forked: a forked child would share (and copy, page by page, as reference counts
 change) the build's gigabytes of graph. A small job is run right away in the build's own
 process instead, where starting another would cost more than the job.
+
+The peak resident memory of a process is read (and reset) here too: the build reports it per
+stage, and the job's own once done.
 """
 
 from __future__ import annotations
@@ -12,6 +15,14 @@ from collections.abc import Callable
 from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
+
+
+def reset_peak_memory() -> None:
+    """Linux: writing 5 to clear_refs resets the process's peak resident size (VmHWM)."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+    except OSError:
+        pass
 
 
 def peak_memory_mb() -> float | None:

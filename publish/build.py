@@ -36,7 +36,7 @@ from graph.ns import MAI
 from graph.progress import NO_PROGRESS, Progress
 from graph.tables import Tables, graph_tables
 from graph.vocab import load_vocabulary
-from publish.beside import peak_memory_mb
+from publish.beside import peak_memory_mb, reset_peak_memory
 from publish.catalog import write_catalog
 from publish.history import changed_dumps, changes, next_release
 from publish.plot import coverage_matrix
@@ -72,7 +72,7 @@ class BuildReport:
 
 @contextmanager
 def _stage(report: BuildReport, name: str) -> Iterator[None]:
-    _reset_peak_memory()
+    reset_peak_memory()
     report.progress(name, 0, 1)
     start = time.perf_counter()
     yield
@@ -81,14 +81,6 @@ def _stage(report: BuildReport, name: str) -> Iterator[None]:
     if peak is not None:
         report.peak_mb[name] = peak
     report.progress(name, 1, 1)
-
-
-def _reset_peak_memory() -> None:
-    """Linux: writing 5 to clear_refs resets the process's peak resident size (VmHWM)."""
-    try:
-        Path("/proc/self/clear_refs").write_text("5")
-    except OSError:
-        pass
 
 
 @contextmanager
