@@ -9,6 +9,9 @@ the order of their class or property IRI, so that the catalogue is the same at e
 
 from __future__ import annotations
 
+from collections import Counter
+from itertools import chain
+
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, VOID
 from rdflib.term import Node
@@ -20,7 +23,11 @@ def void_description(index: Index, dataset: URIRef) -> Graph:
     """``dataset`` described in VoID: its triples, classes and properties, and one partition
     per class and per property (distinct subjects and objects counted in each)."""
     members = index.backward(RDF.type)  # class -> its entities
-    types: dict[Node, list[Node]] = dict(index.forward(RDF.type))  # entity -> its classes
+    # entity -> its classes, one tuple object per distinct set of classes
+    kinds: dict[tuple[Node, ...], tuple[Node, ...]] = {}
+    group_of = {
+        s: kinds.setdefault(tuple(cs), tuple(cs)) for s, cs in index.forward(RDF.type).items()
+    }
     class_triples = dict.fromkeys(members, 0)
     class_props: dict[Node, set[Node]] = {c: set() for c in members}
     class_objects: dict[Node, set[Node]] = {c: set() for c in members}
@@ -30,29 +37,31 @@ def void_description(index: Index, dataset: URIRef) -> Graph:
     for p in index.predicates():
         by_subject = index.forward(p)
         subjects.update(by_subject)
-        p_objects: set[Node] = set()
-        # the subjects' value lists, by the subjects' classes: a predicate of the model is used
-        # by one class, whose distinct objects are then the predicate's, with no second pass
-        groups: dict[tuple[Node, ...], list[list[Node]]] = {}
-        for s, values in by_subject.items():
-            p_objects.update(values)
-            classes = types.get(s)
-            if classes:
-                groups.setdefault(tuple(classes), []).append(values)
-        entities, p_classes = 0, set()
-        for classes, lists in groups.items():
-            entities += len(lists)
-            p_classes.update(classes)
-            count = sum(map(len, lists))
-            every = len(groups) == 1 and len(lists) == len(by_subject)
-            group_objects = p_objects if every else set().union(*lists)
-            for c in classes:
+        # the subjects' value lists, by the subjects' classes (counted in C: a predicate of the
+        # model is used by one class, whose distinct objects are then the predicate's)
+        sizes = Counter(map(group_of.get, by_subject))
+        if len(sizes) == 1:
+            p_objects = set(chain.from_iterable(by_subject.values()))
+            groups = {next(iter(sizes)): (p_objects, sum(map(len, by_subject.values())))}
+        else:
+            lists: dict[tuple[Node, ...] | None, list[list[Node]]] = {}
+            for s, values in by_subject.items():
+                lists.setdefault(group_of.get(s), []).append(values)
+            groups = {
+                classes: (set(chain.from_iterable(values)), sum(map(len, values)))
+                for classes, values in lists.items()
+            }
+            p_objects = set().union(*(found for found, _ in groups.values()))
+        entities = sum(n for classes, n in sizes.items() if classes)
+        p_classes = set(chain.from_iterable(classes for classes in sizes if classes))
+        for classes, (group_objects, count) in groups.items():
+            for c in classes or ():
                 class_triples[c] += count
                 class_props[c].add(p)
                 class_objects[c] |= group_objects
         objects |= p_objects
-        count = sum(map(len, by_subject.values()))
-        by_property.append((p, count, entities, len(p_classes), len(by_subject), len(p_objects)))
+        triples = sum(count for _, count in groups.values())
+        by_property.append((p, triples, entities, len(p_classes), len(by_subject), len(p_objects)))
 
     void = Graph()
     void.add((dataset, RDF.type, VOID.Dataset))
