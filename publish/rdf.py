@@ -85,42 +85,48 @@ def _prefixes() -> dict[str, str]:
     return {prefix: str(ns) for prefix, ns in sorted(PREFIXES.items())}
 
 
-class NTriplesText:
-    """Each subject's triples as N-Triples lines (rdflib's own term syntax), written once.
+def subject_lines(index: Index) -> Iterator[tuple[Node, str]]:
+    """Each subject with its triples as N-Triples lines (rdflib's own term syntax), subject
+    after subject, made as they are written: the text of a national network (a gigabyte) is
+    never held whole.
 
     Subjects, predicates and objects are sorted by their text, which Python compares fast (not
-    as rdflib terms): the same data gives the same bytes, in any process. The lines are made
-    predicate by predicate, in the predicates' order, so that each subject's lines come out
-    sorted with no sort per subject; each term's text is made once per term object (the build
-    makes one object for a repeated IRI or literal).
+    as rdflib terms): the same data gives the same bytes, in any process. Each subject's
+    predicates are listed first, in the predicates' order, so that its lines come out sorted
+    with no sort per subject; each term's text is made once per term object (the build makes
+    one object for a repeated IRI or literal).
     """
+    texts: dict[int, str] = {}  # id(term) -> text: the terms live in the index meanwhile
+    known = texts.get
 
-    def __init__(self, index: Index) -> None:
-        texts: dict[int, str] = {}  # id(term) -> text: the terms live in the index meanwhile
-        known = texts.get
+    def text(term: Node) -> str:
+        found = _quoteLiteral(term) if isinstance(term, Literal) else term.n3()
+        texts[id(term)] = found
+        return found
 
-        def text(term: Node) -> str:
-            found = _quoteLiteral(term) if isinstance(term, Literal) else term.n3()
-            texts[id(term)] = found
-            return found
-
-        # the loop below runs once per triple: lookups inline, no call unless a term is new
-        lines: dict[Node, list[str]] = {}
-        for p in sorted(index.predicates(), key=str):
-            middle = f" {text(p)} "
-            for s, objects in index.forward(p).items():
-                head = (known(id(s)) or text(s)) + middle
-                mine = lines.get(s)
-                if mine is None:
-                    mine = lines[s] = []
-                if len(objects) == 1:
-                    o = objects[0]
-                    mine.append(f"{head}{known(id(o)) or text(o)} .\n")
-                else:
-                    for o in sorted(objects, key=_object_key):
-                        mine.append(f"{head}{known(id(o)) or text(o)} .\n")
-        self.subjects = sorted(lines, key=str)
-        self.text = {s: "".join(lines.pop(s)) for s in self.subjects}
+    predicates: dict[Node, list[tuple[str, dict[Node, list[Node]]]]] = {}
+    for p in sorted(index.predicates(), key=str):
+        entry = (f" {text(p)} ", index.forward(p))
+        for s in entry[1]:
+            mine = predicates.get(s)
+            if mine is None:
+                predicates[s] = [entry]
+            else:
+                mine.append(entry)
+    # the loop below runs once per triple: lookups inline, no call unless a term is new
+    for s in sorted(predicates, key=str):
+        subject = known(id(s)) or text(s)
+        lines = []
+        for middle, by_subject in predicates.pop(s):
+            head = subject + middle
+            objects = by_subject[s]
+            if len(objects) == 1:
+                o = objects[0]
+                lines.append(f"{head}{known(id(o)) or text(o)} .\n")
+            else:
+                for o in sorted(objects, key=_object_key):
+                    lines.append(f"{head}{known(id(o)) or text(o)} .\n")
+        yield s, "".join(lines)
 
 
 def _object_key(o: Node) -> tuple[str, str]:
@@ -164,15 +170,13 @@ def write_dumps(built: BuiltGraph, folder: Path) -> PendingDumps:
     on (``wait()`` for them). The vocabularies, shapes and JSON-LD context are small: written
     here."""
     context = jsonld_context()
-    text = NTriplesText(built.index)
-    places = write_nt(text, folder)
     # One named graph per source file, files in name order, for the TriG dump: which lines of
     # maillage.nt each graph holds (the converter reads them there and names their graph).
     by_file: dict[str, list[tuple[int, int]]] = {}
-    for s, place in zip(text.subjects, places, strict=True):
+    for s, place in write_nt(subject_lines(built.index), folder):
         by_file.setdefault(source_file(built, s), []).append(place)
     graphs = [(str(source_graph_name(built, file)), by_file[file]) for file in sorted(by_file)]
-    del text, places, by_file
+    del by_file
     pending = PendingDumps(folder, context, graphs, beside=len(built.index) >= BESIDE_FROM)
     (folder / "context.jsonld").write_text(
         json.dumps({"@context": context}, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
@@ -203,21 +207,23 @@ def read_blocks(handle: BinaryIO, places: Iterable[tuple[int, int]]) -> list[byt
     return [os.pread(fd, length, offset) for offset, length in places]
 
 
-def write_nt(text: NTriplesText, folder: Path) -> list[tuple[int, int]]:
-    """maillage.nt, and its subjects' index (SUBJECTS_FILE): blake2b-64 digest, offset and
-    length in bytes, subject. Returns each subject's offset and length, in subject order."""
+def write_nt(
+    subjects: Iterable[tuple[Node, str]], folder: Path
+) -> list[tuple[Node, tuple[int, int]]]:
+    """maillage.nt from each subject's lines, and its subjects' index (SUBJECTS_FILE):
+    blake2b-64 digest, offset and length in bytes, subject. Returns each subject with the
+    offset and length of its lines, in the file's order."""
     entries = []
     places = []
     offset = 0
     path = folder / "maillage.nt"
     with path.open("wb") as nt:
-        for s in text.subjects:
-            lines = text.text[s]
+        for s, lines in subjects:
             block = lines.encode("utf-8")
             nt.write(block)
             digest = hashlib.blake2b(block, digest_size=8).hexdigest()
             entries.append(f"{digest}\t{offset}\t{len(block)}\t{lines[: lines.index(' ')]}\n")
-            places.append((offset, len(block)))
+            places.append((s, (offset, len(block))))
             offset += len(block)
     with (folder / SUBJECTS_FILE).open("w", encoding="utf-8") as index:
         index.write(subjects_header(path))
