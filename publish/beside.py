@@ -1,7 +1,9 @@
 """A job run in another process while the build goes on: the machine's second core.
 
-Spawned, not forked: a forked child would share (and copy, page by page, as reference counts
-change) the build's gigabytes of graph. A small job is run right away in the build's own
+:class:`Beside` spawns its process: a job that reads files (the dumps' converter) needs none of
+the build's gigabytes of graph. :class:`Forked` forks it, for a job that reads the graph itself
+(the validation): the copy shares the build's memory, and copies only the pages whose objects
+it touches (their reference counts change). A small job is run right away in the build's own
 process instead, where starting another would cost more than the job.
 
 The peak resident memory of a process is read (and reset) here too: the build reports it per
@@ -34,6 +36,27 @@ def peak_memory_mb() -> float | None:
     except OSError:
         pass
     return None
+
+
+def own_memory_mb() -> float | None:
+    """The most memory this process held that no other process shares, in MB (Linux only):
+    its private pages now, plus how far its resident size rose since the last reset above what
+    it is now (memory it held and freed is its own). For a forked process, whose resident size
+    counts the pages it still shares with its parent."""
+    try:
+        rollup = Path("/proc/self/smaps_rollup").read_text().splitlines()
+        status = Path("/proc/self/status").read_text().splitlines()
+    except OSError:
+        return None
+    kb = {}
+    for line in rollup + status:
+        name, _, value = line.partition(":")
+        if value.strip().endswith("kB"):
+            kb[name] = int(value.split()[0])
+    if not {"Private_Clean", "Private_Dirty", "Rss", "VmHWM"} <= kb.keys():
+        return None
+    private = kb["Private_Clean"] + kb["Private_Dirty"]
+    return round((private + max(0, kb["VmHWM"] - kb["Rss"])) / 1024, 1)
 
 
 def _measured(function: Callable[..., Any], args: tuple) -> tuple[Any, float, float | None]:
@@ -74,3 +97,67 @@ class Beside:
             self._pool.terminate()
             self._pool.join()
             self._pool = None
+
+
+class Forked:
+    """``function(*args)`` in a forked copy of this process; :meth:`result` waits for it.
+
+    The copy reads what this process held when it was made (a built graph) without it being
+    sent; only the value comes back (pickled). Once done, ``seconds`` is the time the function
+    took and ``peak_mb`` the most memory the copy held of its own (:func:`own_memory_mb`).
+    Fork while this process runs no other thread, with the cyclic garbage collector off (it
+    would write to every object, and the copy would copy them all).
+    """
+
+    def __init__(self, function: Callable[..., Any], args: tuple) -> None:
+        self.seconds = 0.0
+        self.peak_mb: float | None = None
+        context = get_context("fork")
+        self._receive, send = context.Pipe(duplex=False)
+        self._process: Any = context.Process(
+            target=_forked, args=(function, args, send), daemon=True
+        )
+        self._process.start()
+        send.close()
+
+    def result(self) -> Any:
+        """The function's value (its exception is raised here); the copy is then gone."""
+        try:
+            try:
+                done, value, self.seconds, self.peak_mb = self._receive.recv()
+            except EOFError:
+                self._process.join()
+                raise RuntimeError(
+                    f"le processus {self._process.pid} s'est arrêté sans répondre"
+                    f" (code {self._process.exitcode})"
+                ) from None
+            if not done:
+                raise value
+            return value
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        """Stop the copy (done, or no longer wanted because the build failed)."""
+        if self._process is not None:
+            if self._process.is_alive():
+                self._process.terminate()
+            self._process.join()
+            self._receive.close()
+            self._process = None
+
+
+def _forked(function: Callable[..., Any], args: tuple, send: Any) -> None:
+    """In the forked copy: send (done, value or exception, seconds, own peak memory)."""
+    reset_peak_memory()
+    start = time.perf_counter()
+    try:
+        message = (True, function(*args), time.perf_counter() - start, own_memory_mb())
+    except BaseException as exc:  # noqa: BLE001 - raised again in the parent
+        message = (False, exc, time.perf_counter() - start, None)
+    try:
+        send.send(message)
+    except Exception as exc:  # the value or the exception cannot be pickled
+        send.send((False, RuntimeError(f"{type(exc).__name__}: {exc}"), 0.0, None))
+    finally:
+        send.close()

@@ -36,7 +36,7 @@ from graph.ns import MAI
 from graph.progress import NO_PROGRESS, Progress
 from graph.tables import Tables, graph_tables
 from graph.vocab import load_vocabulary
-from publish.beside import peak_memory_mb, reset_peak_memory
+from publish.beside import Forked, peak_memory_mb, reset_peak_memory
 from publish.catalog import write_catalog
 from publish.history import changed_dumps, changes, next_release
 from publish.plot import coverage_matrix
@@ -117,6 +117,12 @@ def check(
 
 def _check(data_dir: Path | str, report: BuildReport | None, cache: Path | None) -> BuiltGraph:
     report = report or BuildReport(Path("."))
+    built = _load_and_build(data_dir, report, cache)
+    _validate(built, report)
+    return built
+
+
+def _load_and_build(data_dir: Path | str, report: BuildReport, cache: Path | None) -> BuiltGraph:
     data_dir = Path(data_dir)
     with _stage(report, "load"):
         network = load_network(data_dir, strict=False, progress=report.progress, cache=cache)
@@ -126,13 +132,19 @@ def _check(data_dir: Path | str, report: BuildReport | None, cache: Path | None)
             raise DataErrors(network.errors + exc.errors) from None
     with _stage(report, "build"):
         built = build_graph(network, vocab, report.progress)
-    with _stage(report, "validate"):
-        found = validate(built, progress=report.progress)
-        errors = network.errors + new_findings(found, network)
-    if errors:
-        raise DataErrors(errors)
     _describe(built, report)
     return built
+
+
+def _validate(built: BuiltGraph, report: BuildReport) -> None:
+    with _stage(report, "validate"):
+        _raise_errors(built, validate(built, progress=report.progress))
+
+
+def _raise_errors(built: BuiltGraph, found: list[DataError]) -> None:
+    errors = built.network.errors + new_findings(found, built.network)
+    if errors:
+        raise DataErrors(errors)
 
 
 def _describe(built: BuiltGraph, report: BuildReport) -> None:
@@ -180,12 +192,20 @@ def cache_file(data_dir: Path | str, out_dir: Path | str) -> Path:
     return out.parent / CACHE_DIR / f"{out.name}-{source}.pickle"
 
 
+# From this many triples (about 600 actors) the build validates in a forked copy of its own
+# process, on the machine's second core, while it writes the N-Triples (publish.beside.Forked).
+VALIDATE_BESIDE_FROM = 100_000
+
+
 def _build(
     data_dir: Path | str, out_dir: Path | str, metadata: Path | str, progress: Progress, cache: bool
 ) -> BuildReport:
     report = BuildReport(Path(out_dir).resolve(), progress=progress)
-    built = check(data_dir, report, cache_file(data_dir, out_dir) if cache else None)
-    return _publish(built, report, metadata)
+    built = _load_and_build(data_dir, report, cache_file(data_dir, out_dir) if cache else None)
+    if built.network.errors or len(built.index) < VALIDATE_BESIDE_FROM:
+        _validate(built, report)  # nothing is written for data that cannot be published
+        return _publish(built, report, metadata)
+    return _publish(built, report, metadata, validate_beside=True)
 
 
 def publish(
@@ -202,7 +222,12 @@ def publish(
         return _publish(built, report, metadata)
 
 
-def _publish(built: BuiltGraph, report: BuildReport, metadata: Path | str) -> BuildReport:
+def _publish(
+    built: BuiltGraph, report: BuildReport, metadata: Path | str, validate_beside: bool = False
+) -> BuildReport:
+    """Publish into ``report.out``. With ``validate_beside``, the graph is validated meanwhile
+    in a forked copy of this process: its answer is awaited once the N-Triples are written,
+    before anything else is, and its errors raised (nothing is then published)."""
     out = report.out
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
@@ -211,11 +236,20 @@ def _publish(built: BuiltGraph, report: BuildReport, metadata: Path | str) -> Bu
         tmp.chmod(0o755)  # mkdtemp makes it private; the published folder is public
     except OSError as exc:
         raise PublishError(f"impossible d'écrire dans {out.parent} : {exc.strerror}") from exc
-    dumps = None
+    dumps = validation = None
     try:
+        if validate_beside:
+            validation = Forked(validate, (built,))
         with _stage(report, "rdf"):
             dumps = write_dumps(built, tmp)  # Turtle, TriG, JSON-LD go on in another process
             release_free_memory()  # the dumps' text (a gigabyte on a national network) is freed
+        if validation is not None:
+            with _stage(report, "validate-wait"):
+                found = validation.result()
+                report.beside["validate"] = round(validation.seconds, 3)
+                if validation.peak_mb is not None:
+                    report.beside_peak_mb["validate"] = validation.peak_mb
+            _raise_errors(built, found)
         with _stage(report, "tables"):
             tables = graph_tables(built)
         with _stage(report, "network"):
@@ -271,6 +305,8 @@ def _publish(built: BuiltGraph, report: BuildReport, metadata: Path | str) -> Bu
             f"publication impossible dans {out} : {reason} ; le dossier publié précédent est intact"
         ) from exc
     finally:
+        if validation is not None:
+            validation.close()
         if dumps is not None:
             dumps.close()
         shutil.rmtree(tmp, ignore_errors=True)

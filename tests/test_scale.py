@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
-from conftest import DATA
+import os
+
+import pytest
+from conftest import DATA, tree_bytes
 
 from benchmarks.generate import generate
 from graph import load
+from graph.errors import DataErrors
+from publish import build as build_module
 from publish import rdf
-from publish.build import build
+from publish.beside import Forked
+from publish.build import build, check
 
 
 def test_parallel_loading_reads_the_same_records_and_errors_as_serial(tmp_path, monkeypatch):
@@ -33,13 +39,57 @@ def test_dumps_written_by_another_process_are_the_same_bytes(tmp_path, monkeypat
     the build goes on; they are byte for byte those written in the build's own process."""
     inline = build(DATA, tmp_path / "inline")
     monkeypatch.setattr(rdf, "BESIDE_FROM", 0)
+    monkeypatch.setattr(build_module, "VALIDATE_BESIDE_FROM", 0)
     beside = build(DATA, tmp_path / "beside")
     assert beside.beside["rdf"] > 0
     assert beside.beside_peak_mb["rdf"] > 0  # the converter process's own peak
+    assert beside.beside["validate"] > 0 and beside.beside_peak_mb["validate"] > 0
+    assert "validate" not in beside.seconds and "validate-wait" in beside.seconds
     assert inline.beside == inline.beside_peak_mb == {}  # converted in the build's process
+    assert "validate" in inline.seconds
     for name in ("maillage.nt", "maillage.ttl", "maillage.trig", "maillage.jsonld"):
         assert (tmp_path / "beside" / name).read_bytes() == (
             tmp_path / "inline" / name
         ).read_bytes()
     assert not list((tmp_path / "beside").glob(".*"))  # the converter's input is not published
     assert inline.counts == beside.counts
+
+
+def test_a_network_validated_in_a_forked_process_fails_with_the_same_errors(tmp_path, monkeypatch):
+    """From VALIDATE_BESIDE_FROM triples the build validates in a forked copy of its process
+    while it writes the N-Triples: the same errors as a validation in the build's own process,
+    and nothing published (the previous folder stays whole, no temporary folder is left)."""
+    data = tmp_path / "national"
+    generate(40, data, defects=0.3, seed=3)
+    with pytest.raises(DataErrors) as here:
+        check(data)
+    out = tmp_path / "dist"
+    build(DATA, out)
+    before = tree_bytes(out)
+    monkeypatch.setattr(build_module, "VALIDATE_BESIDE_FROM", 0)
+    forks = []
+    monkeypatch.setattr(
+        build_module, "Forked", lambda *job: forks.append(Forked(*job)) or forks[-1]
+    )
+    with pytest.raises(DataErrors) as forked:
+        build(data, out, cache=False)
+    assert len(forks) == 1 and forks[0].seconds > 0  # validated in the forked copy
+    assert forked.value.errors == here.value.errors and len(here.value.errors) >= 5
+    assert tree_bytes(out) == before
+    assert list(tmp_path.glob(".dist-new-*")) == []
+
+
+def _fails() -> None:
+    raise ValueError("écrit dans la copie")
+
+
+def test_a_forked_job_gives_its_value_its_exception_or_a_clear_error():
+    job = Forked(sorted, ({3, 1, 2},))
+    assert job.result() == [1, 2, 3]
+    assert job.seconds >= 0 and job.peak_mb is not None and job.peak_mb > 0
+    with pytest.raises(ValueError, match="écrit dans la copie"):
+        Forked(_fails, ()).result()
+    with pytest.raises(RuntimeError, match="s'est arrêté sans répondre"):
+        Forked(os._exit, (3,)).result()
+    with pytest.raises(RuntimeError, match="pickle"):
+        Forked(lambda: lambda: None, ()).result()  # a value that cannot be sent back
