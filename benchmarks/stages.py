@@ -44,6 +44,7 @@ STAGES = (
     "build",
     "validate",
     "rdf",
+    "validate-wait",
     "tables",
     "network",
     "history",
@@ -155,18 +156,34 @@ def network_for(actors: int, work: Path) -> tuple[Path, dict]:
 
 
 def both_processes(result: dict) -> str | None:
-    """The memory the build and the converter held together, when the converter ran beside.
+    """The most memory the build and the processes beside it held together.
 
-    It runs from the rdf stage until rdf-wait: the two processes together never held more than
-    the build's peak over those stages plus the converter's own peak."""
-    converter = result.get("beside_peak_mb", {}).get("rdf")
-    if converter is None:
+    From 100,000 triples the validation runs in a forked copy of the build's process from the
+    start of rdf until validate-wait (its own peak: the memory it does not share with the
+    build), and the converter from the end of rdf until rdf-wait. Over each span, together they
+    never held more than the build's peak plus the own peaks of the processes running then."""
+    own = result.get("beside_peak_mb", {})
+    converter, validation = own.get("rdf"), own.get("validate")
+    if converter is None and validation is None:
         return None
-    overlap = STAGES[STAGES.index("rdf") : STAGES.index("rdf-wait") + 1]
-    during = max(result["peak_mb"].get(stage, 0.0) for stage in overlap)
+    peaks = result["peak_mb"]
+
+    def during(first: str, last: str) -> float:
+        return max(peaks.get(s, 0.0) for s in STAGES[STAGES.index(first) : STAGES.index(last) + 1])
+
+    spans = []
+    if validation is not None:  # the converter may start before the validation is done
+        build = during("rdf", "validate-wait")
+        spans.append((build + validation + (converter or 0.0), build))
+    if converter is not None:
+        build = during("rdf", "rdf-wait")
+        spans.append((build + converter, build))
+    total, build = max(spans)
+    parts = [f"the validation's, {validation:.1f} MB"] if validation is not None else []
+    parts += [f"the converter's, {converter:.1f} MB"] if converter is not None else []
     return (
-        f"Both processes together: at most {during + converter:.1f} MB (the build's peak while"
-        f" the converter runs, {during:.1f} MB, plus the converter's, {converter:.1f} MB)."
+        f"All processes together: at most {total:.1f} MB (the build's peak while another runs,"
+        f" {build:.1f} MB, plus {' and '.join(parts)})."
     )
 
 
@@ -194,22 +211,29 @@ def measure(actors: int, work: Path, plain: bool) -> str:
     ]
     for stage in STAGES:
         seconds = result["seconds"].get(stage)
-        if seconds is None:
+        beside = result.get("beside", {}).get(stage, 0.0)
+        if seconds is None and not beside:
+            continue
+        other = plain_result.get(stage)
+        if other:
+            ratio = other["seconds"] / max((seconds or 0.0) + beside, 1e-9)
+            plain_cells = f"{other['seconds']:.2f} | {ratio:.1f}x"
+        else:
+            plain_cells = "- | -"
+        beside_peak = result.get("beside_peak_mb", {}).get(stage, "")
+        if seconds is None:  # wholly in another process: the validation, while rdf is written
+            rate = f"{triples / beside:,.0f}".replace(",", " ") if beside > 0.01 else "-"
+            lines.append(
+                f"| {stage} (other process, during rdf) | ({beside:.2f}) | ({beside_peak}) |"
+                f" {rate} | {plain_cells} |"
+            )
             continue
         rate = f"{triples / seconds:,.0f}".replace(",", " ") if seconds > 0.01 else "-"
         if stage == "sqlite":
             rate += f" ({result['rows'] / seconds:,.0f} rows/s)".replace(",", " ")
         peak = result["peak_mb"].get(stage, "-")
-        beside = result.get("beside", {}).get(stage, 0.0)
-        other = plain_result.get(stage)
-        if other:
-            ratio = other["seconds"] / max(seconds + beside, 1e-9)
-            plain_cells = f"{other['seconds']:.2f} | {ratio:.1f}x"
-        else:
-            plain_cells = "- | -"
         lines.append(f"| {stage} | {seconds:.2f} | {peak} | {rate} | {plain_cells} |")
         if beside:
-            beside_peak = result.get("beside_peak_mb", {}).get(stage, "")
             lines.append(
                 f"| ({stage}: other process, meanwhile) | ({beside:.2f}) | ({beside_peak}) | | | |"
             )
