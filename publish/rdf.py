@@ -14,9 +14,8 @@ import hashlib
 import json
 import os
 from collections.abc import Iterable, Iterator
-from itertools import groupby
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, TextIO
 from urllib.parse import quote
 
 import pyoxigraph as ox
@@ -265,23 +264,23 @@ class PendingDumps:
 
 
 def convert_dumps(folder: str, context: dict, graphs: Graphs) -> None:
-    """maillage.nt -> maillage.ttl, maillage.jsonld, and maillage.trig (its lines in
-    ``graphs``)."""
+    """maillage.nt -> maillage.ttl and maillage.jsonld (from one reading), and maillage.trig
+    (its lines in ``graphs``)."""
     root = Path(folder)
-    nt = ox.RdfFormat.N_TRIPLES
-    ox.serialize(
-        ox.parse(path=root / "maillage.nt", format=nt),
-        root / "maillage.ttl",
-        format=ox.RdfFormat.TURTLE,
-        prefixes=_prefixes(),
-    )
+    triples = ox.parse(path=root / "maillage.nt", format=ox.RdfFormat.N_TRIPLES)
+    with (root / "maillage.jsonld").open("w", encoding="utf-8") as jsonld:
+        ox.serialize(
+            write_jsonld(triples, jsonld, context),
+            root / "maillage.ttl",
+            format=ox.RdfFormat.TURTLE,
+            prefixes=_prefixes(),
+        )
     ox.serialize(
         _quads(root / "maillage.nt", graphs),
         root / "maillage.trig",
         format=ox.RdfFormat.TRIG,
         prefixes=_prefixes(),
     )
-    write_jsonld(ox.parse(path=root / "maillage.nt", format=nt), root / "maillage.jsonld", context)
 
 
 def _quads(nt: Path, graphs: Graphs) -> Iterator[ox.Quad]:
@@ -294,8 +293,11 @@ def _quads(nt: Path, graphs: Graphs) -> Iterator[ox.Quad]:
             yield from ox.parse(block, format=ox.RdfFormat.N_QUADS)
 
 
-def write_jsonld(triples: Iterable[ox.Triple], path: Path, context: dict) -> None:
-    """A JSON-LD document of triples grouped by subject, compacted against ``context``.
+def write_jsonld(triples: Iterable[ox.Triple], out: TextIO, context: dict) -> Iterator[ox.Triple]:
+    """Write a JSON-LD document of ``triples`` grouped by subject (they come sorted by subject),
+    compacted against ``context``, into ``out``, as they pass: each triple is yielded on, so
+    that the Turtle serialiser reads the same parse. The document is complete once they all
+    have.
 
     rdflib's JSON-LD compaction costs about 20 µs a triple (over a minute and a half on a
     national network) and Oxigraph writes expanded JSON-LD only. Our context is generated from
@@ -305,17 +307,25 @@ def write_jsonld(triples: Iterable[ox.Triple], path: Path, context: dict) -> Non
     with rdflib and compare it with the built graph.
     """
     compact = _Compactor(context)
-    with path.open("w", encoding="utf-8") as out:
-        out.write('{\n "@context": ')
-        out.write(json.dumps(context, ensure_ascii=False, indent=1).replace("\n", "\n "))
-        out.write(',\n "@graph": [')
-        first = True
-        for subject, pairs in groupby(triples, key=lambda t: t.subject):
-            out.write("\n  " if first else ",\n  ")
-            first = False
-            node = compact.node(subject, [(t.predicate, t.object) for t in pairs])
-            out.write(json.dumps(node, ensure_ascii=False))
-        out.write("\n ]\n}\n")
+    out.write('{\n "@context": ')
+    out.write(json.dumps(context, ensure_ascii=False, indent=1).replace("\n", "\n "))
+    out.write(',\n "@graph": [')
+    separator = "\n  "
+    subject = None
+    pairs: list[tuple[ox.NamedNode, object]] = []
+    for triple in triples:
+        yield triple
+        if triple.subject != subject:
+            if pairs:
+                out.write(separator)
+                separator = ",\n  "
+                out.write(json.dumps(compact.node(subject, pairs), ensure_ascii=False))
+            subject, pairs = triple.subject, []
+        pairs.append((triple.predicate, triple.object))
+    if pairs:
+        out.write(separator)
+        out.write(json.dumps(compact.node(subject, pairs), ensure_ascii=False))
+    out.write("\n ]\n}\n")
 
 
 _RDF_TYPE = str(RDF.type)
