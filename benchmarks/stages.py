@@ -54,6 +54,7 @@ STAGES = (
     "catalog",
     "fsync",
     "publish",
+    "cleanup",
 )
 
 _BUILD = """

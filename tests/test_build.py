@@ -79,8 +79,11 @@ def test_a_successful_build_replaces_the_previous_folder_whole(tmp_path: Path, t
     out = tmp_path / "dist"
     build(DATA, out)
     (out / "stale-file.txt").write_text("from an older build")
-    build(tiny, out)
+    report = build(tiny, out)
     files = tree_bytes(out)
     assert "stale-file.txt" not in files
+    # the replaced folder is gone once build returns, its removal timed as a stage
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".dist")] == []
+    assert "cleanup" in report.seconds
     assert _count(out / "maillage.db", "select count(*) from actors") == 2
     assert (out.stat().st_mode & 0o777) == 0o755
