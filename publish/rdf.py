@@ -307,6 +307,7 @@ def write_jsonld(triples: Iterable[ox.Triple], out: TextIO, context: dict) -> It
     with rdflib and compare it with the built graph.
     """
     compact = _Compactor(context)
+    encode = json.JSONEncoder(ensure_ascii=False).encode  # json.dumps makes one per call
     out.write('{\n "@context": ')
     out.write(json.dumps(context, ensure_ascii=False, indent=1).replace("\n", "\n "))
     out.write(',\n "@graph": [')
@@ -319,20 +320,25 @@ def write_jsonld(triples: Iterable[ox.Triple], out: TextIO, context: dict) -> It
             if pairs:
                 out.write(separator)
                 separator = ",\n  "
-                out.write(json.dumps(compact.node(subject, pairs), ensure_ascii=False))
+                out.write(encode(compact.node(subject, pairs)))
             subject, pairs = triple.subject, []
         pairs.append((triple.predicate, triple.object))
     if pairs:
         out.write(separator)
-        out.write(json.dumps(compact.node(subject, pairs), ensure_ascii=False))
+        out.write(encode(compact.node(subject, pairs)))
     out.write("\n ]\n}\n")
 
 
-_RDF_TYPE = str(RDF.type)
+_RDF_TYPE = ox.NamedNode(str(RDF.type))
 _XSD_STRING = str(XSD.string)
 
 
 class _Compactor:
+    """Each triple's key and value in the compacted node. The choice depends only on the
+    predicate (and, for a literal, its datatype and language): it is made once for each and
+    remembered, as are the compact IRIs of types and datatypes (a national network has a few
+    hundred of each for millions of triples)."""
+
     def __init__(self, context: dict) -> None:
         self.prefixes = sorted(
             ((k, v) for k, v in context.items() if isinstance(v, str)), key=lambda kv: -len(kv[1])
@@ -345,6 +351,11 @@ class _Compactor:
                     coerce = self.expand(coerce)
                 entry = (key, coerce, definition.get("@language"))
                 self.terms.setdefault(self.expand(definition["@id"]), []).append(entry)
+        self._curies: dict[str, str] = {}
+        # predicate -> (key, whether the value is the plain IRI) for an IRI or blank node
+        self._reference_keys: dict[ox.NamedNode, tuple[str, bool]] = {}
+        # (predicate, datatype, language) -> (key, the value's form) for a literal
+        self._literal_keys: dict[tuple, tuple[str, str]] = {}
 
     def expand(self, curie: str) -> str:
         prefix, _, local = curie.partition(":")
@@ -354,6 +365,12 @@ class _Compactor:
         return curie
 
     def curie(self, iri: str) -> str:
+        found = self._curies.get(iri)
+        if found is None:
+            found = self._curies[iri] = self._make_curie(iri)
+        return found
+
+    def _make_curie(self, iri: str) -> str:
         for name, ns in self.prefixes:
             if iri.startswith(ns) and not iri[len(ns) :].startswith("//"):
                 return f"{name}:{iri[len(ns) :]}"
@@ -362,37 +379,68 @@ class _Compactor:
     def node(self, subject: object, pairs: list[tuple[ox.NamedNode, object]]) -> dict:
         node: dict = {"@id": _id(subject)}
         for p, o in pairs:
-            if p.value == _RDF_TYPE and isinstance(o, ox.NamedNode):
+            if isinstance(o, ox.Literal):
+                key, value = self.literal(p, o)
+            elif p == _RDF_TYPE and isinstance(o, ox.NamedNode):
                 key, value = "@type", self.curie(o.value)
             else:
-                key, value = self.entry(p.value, o)
-            node.setdefault(key, []).append(value)
+                key, value = self.reference(p, o)
+            values = node.get(key)
+            if values is None:
+                node[key] = [value]
+            else:
+                values.append(value)
         return {k: v[0] if len(v) == 1 else v for k, v in node.items()}
 
-    def entry(self, predicate: str, o: object) -> tuple[str, object]:
-        literal = isinstance(o, ox.Literal)
-        for key, coerce, language in self.terms.get(predicate, ()):
+    def reference(self, p: ox.NamedNode, o: object) -> tuple[str, object]:
+        choice = self._reference_keys.get(p)
+        if choice is None:
+            choice = self._reference_keys[p] = self._reference_key(p.value)
+        key, plain = choice
+        return (key, _id(o)) if plain else (key, {"@id": _id(o)})
+
+    def _reference_key(self, predicate: str) -> tuple[str, bool]:
+        for key, coerce, _ in self.terms.get(predicate, ()):
             if coerce == "@id":
-                if not literal:
-                    return key, _id(o)
-            elif literal:
-                datatype = o.datatype.value
-                if language is not None:
-                    if o.language == language:
-                        return key, o.value
-                elif coerce is not None:
-                    if not o.language and datatype == coerce:
-                        return key, o.value
-                elif not o.language and datatype == _XSD_STRING:
-                    return key, o.value
-        key = self.curie(predicate)
-        if not literal:
-            return key, {"@id": _id(o)}
-        if o.language:
-            return key, {"@value": o.value, "@language": o.language}
-        if o.datatype.value == _XSD_STRING:
+                return key, True
+        return self.curie(predicate), False
+
+    def literal(self, p: ox.NamedNode, o: ox.Literal) -> tuple[str, object]:
+        datatype, language = o.datatype, o.language
+        choice = self._literal_keys.get((p, datatype, language))
+        if choice is None:
+            choice = self._literal_keys[(p, datatype, language)] = self._literal_key(
+                p.value, datatype.value, language
+            )
+        key, form = choice
+        if form == "plain":
+            return key, o.value
+        if form == "language":
+            return key, {"@value": o.value, "@language": language}
+        if form == "string":
             return key, {"@value": o.value}
-        return key, {"@value": o.value, "@type": self.curie(o.datatype.value)}
+        return key, {"@value": o.value, "@type": form}
+
+    def _literal_key(self, predicate: str, datatype: str, language: str | None) -> tuple[str, str]:
+        """The key and the form: "plain" (the value alone, the term coerces it), "language",
+        "string", or else the datatype's compact IRI (a typed value object)."""
+        for key, coerce, term_language in self.terms.get(predicate, ()):
+            if coerce == "@id":
+                continue
+            if term_language is not None:
+                if language == term_language:
+                    return key, "plain"
+            elif coerce is not None:
+                if not language and datatype == coerce:
+                    return key, "plain"
+            elif not language and datatype == _XSD_STRING:
+                return key, "plain"
+        key = self.curie(predicate)
+        if language:
+            return key, "language"
+        if datatype == _XSD_STRING:
+            return key, "string"
+        return key, self.curie(datatype)
 
 
 def _id(term: object) -> str:
