@@ -56,6 +56,8 @@ STAGES = (
     "publish",
     "cleanup",
 )
+# waits and housekeeping: their time does not grow with the triples they would be divided by
+NOT_OVER_TRIPLES = {"validate-wait", "rdf-wait", "publish", "cleanup"}
 
 _BUILD = """
 import json, sys
@@ -229,7 +231,11 @@ def measure(actors: int, work: Path, plain: bool) -> str:
                 f" {rate} | {plain_cells} |"
             )
             continue
-        rate = f"{triples / seconds:,.0f}".replace(",", " ") if seconds > 0.01 else "-"
+        rate = (
+            f"{triples / seconds:,.0f}".replace(",", " ")
+            if seconds > 0.01 and stage not in NOT_OVER_TRIPLES
+            else "-"
+        )
         if stage == "sqlite":
             rate += f" ({result['rows'] / seconds:,.0f} rows/s)".replace(",", " ")
         peak = result["peak_mb"].get(stage, "-")

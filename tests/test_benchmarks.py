@@ -84,6 +84,14 @@ def test_the_stage_benchmark_prints_every_stage_and_the_plain_ratios(tmp_path):
     # 12 actors: the dumps are converted in the build's own process, within the rdf stage
     assert "other process" not in table and "All processes" not in table
     assert "rows/s" in table and "**whole build**" in table and "cores" in table
+    # the whole build is every stage's time, the cleanup after the publication included
+    rows = [line.split(" | ") for line in table.splitlines() if line.startswith("| ")]
+    seconds = {row[0][2:]: row[1] for row in rows if row[1][:1].isdigit()}
+    whole = float(next(row[1] for row in rows if "whole build" in row[0]).strip("*"))
+    assert "cleanup" in seconds and "publish" in seconds
+    assert abs(sum(map(float, seconds.values())) - whole) <= 0.01 * len(seconds)
+    cleanup = next(row for row in rows if row[0] == "| cleanup")
+    assert cleanup[3] == "-"  # no triples per second for housekeeping
 
 
 def test_the_memory_of_all_processes_is_the_build_s_peak_meanwhile_plus_their_own():
