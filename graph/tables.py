@@ -85,12 +85,13 @@ def json_arrays() -> Callable[[Iterable[str]], str]:
     """``json.dumps`` of a list of strings, made once per distinct list: the same few lists
     come back again and again across a national network's rows."""
     made: dict[tuple[str, ...], str] = {}
+    encode = json.JSONEncoder(ensure_ascii=False).encode  # json.dumps makes one per call
 
     def array(values: Iterable[str]) -> str:
         key = tuple(values)
         text = made.get(key)
         if text is None:
-            text = made[key] = json.dumps(list(key), ensure_ascii=False)
+            text = made[key] = encode(list(key))
         return text
 
     return array
