@@ -59,13 +59,15 @@ STAGES = (
 # waits and housekeeping: their time does not grow with the triples they would be divided by
 NOT_OVER_TRIPLES = {"validate-wait", "rdf-wait", "publish", "cleanup"}
 
+# As `maillage build` does: the network is not freed, the process ends at once (os._exit).
 _BUILD = """
-import json, sys
+import json, os, sys
 from publish.build import build
-report = build(sys.argv[1], sys.argv[2])
+report = build(sys.argv[1], sys.argv[2], free=False)
 print(json.dumps({"seconds": report.seconds, "peak_mb": report.peak_mb, "triples": report.triples,
                   "rows": report.rows, "counts": report.counts, "beside": report.beside,
-                  "beside_peak_mb": report.beside_peak_mb}))
+                  "beside_peak_mb": report.beside_peak_mb}), flush=True)
+os._exit(0)
 """
 
 _PLAIN = """
@@ -158,34 +160,44 @@ def network_for(actors: int, work: Path) -> tuple[Path, dict]:
     return data, summary
 
 
-def both_processes(result: dict) -> str | None:
-    """The most memory the build and the processes beside it held together.
+# The processes beside the build, and the stages of the build during which each may run: the
+# validation in a forked copy from the start of rdf until validate-wait, the converter and the
+# release diff from the end of rdf until rdf-wait and history.
+BESIDE_SPANS = {
+    "validate": ("rdf", "validate-wait"),
+    "rdf": ("rdf", "rdf-wait"),
+    "history": ("rdf", "history"),
+}
+BESIDE_NAMES = {"validate": "the validation", "rdf": "the converter", "history": "the release diff"}
 
-    From 100,000 triples the validation runs in a forked copy of the build's process from the
-    start of rdf until validate-wait (its own peak: the memory it does not share with the
-    build), and the converter from the end of rdf until rdf-wait. Over each span, together they
-    never held more than the build's peak plus the own peaks of the processes running then."""
+
+def both_processes(result: dict) -> str | None:
+    """The most memory the build and the processes beside it held together: over each stage,
+    the build's peak then plus the own peaks of the processes that may run then (for the
+    forked validation, the memory it does not share with the build)."""
     own = result.get("beside_peak_mb", {})
-    converter, validation = own.get("rdf"), own.get("validate")
-    if converter is None and validation is None:
+    if not own:
         return None
     peaks = result["peak_mb"]
-
-    def during(first: str, last: str) -> float:
-        return max(peaks.get(s, 0.0) for s in STAGES[STAGES.index(first) : STAGES.index(last) + 1])
-
-    spans = []
-    if validation is not None:  # the converter may start before the validation is done
-        build = during("rdf", "validate-wait")
-        spans.append((build + validation + (converter or 0.0), build))
-    if converter is not None:
-        build = during("rdf", "rdf-wait")
-        spans.append((build + converter, build))
-    total, build = max(spans)
-    parts = [f"the validation's, {validation:.1f} MB"] if validation is not None else []
-    parts += [f"the converter's, {converter:.1f} MB"] if converter is not None else []
+    worst: tuple[float, float, list[str]] | None = None
+    for i, stage in enumerate(STAGES):
+        if stage not in peaks:
+            continue
+        running = [
+            name
+            for name, (first, last) in BESIDE_SPANS.items()
+            if name in own and STAGES.index(first) <= i <= STAGES.index(last)
+        ]
+        if running:
+            total = peaks[stage] + sum(own[name] for name in running)
+            if worst is None or total > worst[0]:
+                worst = (total, peaks[stage], running)
+    if worst is None:
+        return None
+    total, build, running = worst
+    parts = [f"{BESIDE_NAMES[name]}'s, {own[name]:.1f} MB" for name in running]
     return (
-        f"All processes together: at most {total:.1f} MB (the build's peak while another runs,"
+        f"All processes together: at most {total:.1f} MB (the build's peak while others run,"
         f" {build:.1f} MB, plus {' and '.join(parts)})."
     )
 

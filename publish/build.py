@@ -36,9 +36,9 @@ from graph.ns import MAI
 from graph.progress import NO_PROGRESS, Progress
 from graph.tables import Tables, graph_tables
 from graph.vocab import load_vocabulary
-from publish.beside import Forked, peak_memory_mb, reset_peak_memory
+from publish.beside import Beside, Forked, peak_memory_mb, reset_peak_memory
 from publish.catalog import write_catalog
-from publish.history import changed_dumps, changes, next_release
+from publish.history import release_history
 from publish.plot import coverage_matrix
 from publish.rdf import write_dumps
 from publish.report import write_indicators_csv
@@ -68,6 +68,8 @@ class BuildReport:
     beside: dict[str, float] = field(default_factory=dict)
     beside_peak_mb: dict[str, float] = field(default_factory=dict)
     progress: Progress = NO_PROGRESS
+    # what the build held, when it was asked not to free it (``build(free=False)``)
+    kept: list = field(default_factory=list, repr=False, compare=False)
 
 
 @contextmanager
@@ -172,12 +174,18 @@ def build(
     metadata: Path | str = DEFAULT_METADATA,
     progress: Progress = NO_PROGRESS,
     cache: bool = True,
+    free: bool = True,
 ) -> BuildReport:
     """Build and publish a network into ``out_dir``, all or nothing.
 
     With ``cache``, what the actor files gave is kept for the next build, beside the published
-    folder (:func:`cache_file`): the files unchanged are not parsed again."""
-    cleanup = Cleanup()
+    folder (:func:`cache_file`): the files unchanged are not parsed again.
+
+    With ``free`` False, the graph, tables and network the build made are not freed when it
+    returns: ``report.kept`` holds them, for a process that ends right after (``maillage
+    build`` ends with ``os._exit``). Freeing a national network's millions of objects one by
+    one takes seconds; the system takes a process's memory back at once."""
+    cleanup = Cleanup(keep=None if free else [])
     with no_cyclic_gc():
         report = _build(data_dir, out_dir, metadata, progress, cache, cleanup)
     cleanup.end(report)  # _build has returned: its graph, tables and network are freed
@@ -189,10 +197,19 @@ class Cleanup:
     removed, then the build's graph, tables and network are freed, as the functions that held
     them return (on a national network, a second and a half each). Removing the folder in a
     thread while the memory was freed took longer than one after the other: both are the
-    kernel's work on memory (3.3 -> 4.0 s at 30,000 actors)."""
+    kernel's work on memory (3.3 -> 4.0 s at 30,000 actors).
 
-    def __init__(self) -> None:
+    With ``keep`` (a list), what the build held is put there instead of being freed, and
+    given to the report (``BuildReport.kept``)."""
+
+    def __init__(self, keep: list | None = None) -> None:
         self._started: float | None = None
+        self._keep = keep
+
+    def hold(self, *objects: object) -> None:
+        """What the publication made: freed as it returns, unless kept."""
+        if self._keep is not None:
+            self._keep.extend(objects)
 
     @property
     def started(self) -> bool:
@@ -203,6 +220,8 @@ class Cleanup:
         shutil.rmtree(replaced, ignore_errors=True)
 
     def end(self, report: BuildReport) -> None:
+        if self._keep is not None:
+            report.kept = self._keep
         if self._started is not None:
             report.seconds["cleanup"] = round(time.perf_counter() - self._started, 3)
 
@@ -266,7 +285,10 @@ def _publish(
     """Publish into ``report.out``; ``cleanup`` removes the folder it replaces.
     With ``validate_beside``, the graph is validated meanwhile in a forked copy of this
     process: its answer is awaited once the N-Triples are written, before anything else is,
-    and its errors raised (nothing is then published)."""
+    and its errors raised (nothing is then published). When the dumps are converted by
+    another process, the release diff (which reads the previous and the new N-Triples and
+    their indexes) is made by one more, while the tables and network analytics are made here;
+    it is awaited by the stage ``history``."""
     out = report.out
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
@@ -275,12 +297,16 @@ def _publish(
         tmp.chmod(0o755)  # mkdtemp makes it private; the published folder is public
     except OSError as exc:
         raise PublishError(f"impossible d'écrire dans {out.parent} : {exc.strerror}") from exc
-    dumps = validation = None
+    dumps = validation = history = None
+    previous = str(out) if (out / "maillage.nt").exists() else None
+    history_args = (previous, str(tmp), dict(report.counts))
     try:
         if validate_beside:
             validation = Forked(validate, (built,))
         with _stage(report, "rdf"):
             dumps = write_dumps(built, tmp)  # Turtle, TriG, JSON-LD go on in another process
+            if dumps.beside:  # the release diff reads files only: another process, meanwhile
+                history = Beside(release_history, history_args)
             release_free_memory()  # the dumps' text (a gigabyte on a national network) is freed
         if validation is not None:
             with _stage(report, "validate-wait"):
@@ -308,17 +334,16 @@ def _publish(
             }
         ]
         with _stage(report, "history"):
-            previous = out if (out / "maillage.nt").exists() else None
-            releases = next_release(previous, tmp / "maillage.nt", report.counts)
+            if history is None:
+                history = Beside(release_history, history_args, here=True)
+            releases, analytics["changes"] = history.result()
+            if history.peak_mb is not None:  # made in another process, meanwhile
+                report.beside["history"] = round(history.seconds, 3)
+                report.beside_peak_mb["history"] = history.peak_mb
             (tmp / "releases.json").write_text(
                 json.dumps(releases, ensure_ascii=False, indent=1), encoding="utf-8"
             )
             analytics["releases"] = releases
-            analytics["changes"] = (
-                [c.as_row() for c in changes(*changed_dumps(previous, tmp))]
-                if previous is not None
-                else []
-            )
         with _stage(report, "sqlite"):
             report.rows = sum(write_database(tables, tmp / "maillage.db", analytics).values())
         with _stage(report, "exports"):
@@ -338,6 +363,7 @@ def _publish(
             _fsync_tree(tmp)
         with _stage(report, "publish"):
             _swap_into_place(tmp, out)
+        cleanup.hold(built, tables, network, rows, analytics)
         cleanup.start(tmp)  # what tmp now holds: the previous folder, if any
     except (OSError, sqlite3.Error) as exc:
         reason = getattr(exc, "strerror", None) or str(exc)
@@ -347,6 +373,8 @@ def _publish(
     finally:
         if validation is not None:
             validation.close()
+        if history is not None:
+            history.close()
         if dumps is not None:
             dumps.close()
         if not cleanup.started:  # the new folder, not published

@@ -295,3 +295,17 @@ def next_release(previous: Path | None, new_nt: Path, counts: dict[str, int]) ->
         }
     )
     return history
+
+
+def release_history(
+    previous: str | None, folder: str, counts: dict[str, int]
+) -> tuple[list[dict], list[dict]]:
+    """The release history with this build's release, and the rows of what changed since the
+    ``previous`` folder (none for a first publication), for the N-Triples and their index
+    written in ``folder``. Reads files only: the build runs it in another process, beside its
+    tables and network analytics (publish.build)."""
+    before = Path(previous) if previous is not None else None
+    releases = next_release(before, Path(folder) / "maillage.nt", counts)
+    if before is None:
+        return releases, []
+    return releases, [c.as_row() for c in changes(*changed_dumps(before, Path(folder)))]

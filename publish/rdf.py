@@ -241,6 +241,7 @@ class PendingDumps:
 
     def __init__(self, folder: Path, context: dict, graphs: Graphs, beside: bool = True) -> None:
         self.folder = folder
+        self.beside = beside  # converted by another process
         self._job = Beside(convert_dumps, (str(folder), context, graphs), here=not beside)
 
     @property

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 from click.testing import CliRunner
+from conftest import ROOT
 
+from graph.build import BuiltGraph
+from publish.build import build
 from publish.cli import cli
 from publish.site import datasette_argv
 
@@ -27,6 +33,33 @@ def test_build_prints_counts_and_stage_times(tiny: Path, tmp_path: Path):
     assert "services" in result.output and "triplets" in result.output
     assert "validate" in result.output and "total" in result.output
     assert (tmp_path / "o" / "maillage.db").exists()
+
+
+def test_the_console_script_ends_once_published_without_freeing_the_network(
+    tiny: Path, tmp_path: Path
+):
+    """``maillage build`` ends with os._exit once the summary is printed (the system takes the
+    network's memory back at once): everything is printed, published and in place."""
+    out = tmp_path / "dist"
+    script = (
+        "import atexit, sys; from publish.cli import main; sys.argv[0] = 'maillage';"
+        " atexit.register(print, 'exited the slow way'); main()"
+    )
+    argv = [sys.executable, "-c", script, "build", "--data", str(tiny), "--out", str(out)]
+    for _ in range(2):  # the second replaces the first publication
+        result = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, check=False)
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.startswith("Publié dans") and "Mémoire maximale" in result.stdout
+    assert "cleanup" in result.stdout and "exited the slow way" not in result.stdout
+    with sqlite3.connect(out / "maillage.db") as db:
+        assert db.execute("select count(*) from releases").fetchone() == (2,)
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".dist")] == []
+
+
+def test_build_keeps_the_network_only_when_asked(tiny: Path, tmp_path: Path):
+    assert build(tiny, tmp_path / "a").kept == []
+    kept = build(tiny, tmp_path / "b", free=False).kept
+    assert any(isinstance(o, BuiltGraph) and len(o.index) > 100 for o in kept)
 
 
 def test_an_unwritable_output_is_a_clear_error(tiny: Path, tmp_path: Path):

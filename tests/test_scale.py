@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
+import sqlite3
 
 import pytest
 from conftest import DATA, tree_bytes
@@ -93,3 +95,27 @@ def test_a_forked_job_gives_its_value_its_exception_or_a_clear_error():
         Forked(os._exit, (3,)).result()
     with pytest.raises(RuntimeError, match="pickle"):
         Forked(lambda: lambda: None, ()).result()  # a value that cannot be sent back
+
+
+def test_the_release_diff_made_by_another_process_is_the_one_made_here(tmp_path, monkeypatch, tiny):
+    """With the converter in another process, the release diff is made by one more, meanwhile:
+    the same releases and the same changes as in the build's own process."""
+    here, there = tmp_path / "here", tmp_path / "there"
+    for out in (here, there):
+        build(DATA, out)
+    inline = build(tiny, here)
+    monkeypatch.setattr(rdf, "BESIDE_FROM", 0)
+    beside = build(tiny, there)
+    assert "history" not in inline.beside and inline.seconds["history"] > 0
+    assert beside.beside["history"] > 0 and beside.beside_peak_mb["history"] > 0
+
+    def published(out):
+        with sqlite3.connect(out / "maillage.db") as db:
+            changes = db.execute("select * from changes order by kind, id, change").fetchall()
+            releases = db.execute("select version, sha256, actors from releases").fetchall()
+        return changes, releases
+
+    assert published(there) == published(here)
+    changes, releases = published(here)
+    assert len(changes) > 30 and [r[0] for r in releases] == [1, 2]  # the actors gone, ...
+    assert releases[-1][1] == hashlib.sha256((here / "maillage.nt").read_bytes()).hexdigest()
