@@ -1,10 +1,11 @@
 """A job run in another process while the build goes on: the machine's second core.
 
-:class:`Beside` spawns its process: a job that reads files (the dumps' converter) needs none of
-the build's gigabytes of graph. :class:`Forked` forks it, for a job that reads the graph itself
-(the validation): the copy shares the build's memory, and copies only the pages whose objects
-it touches (their reference counts change). A small job is run right away in the build's own
-process instead, where starting another would cost more than the job.
+:class:`Beside` starts a new Python for it: a job that reads files (the dumps' converter, the
+release diff) or small data (the coverage matrix) needs none of the build's gigabytes of graph.
+:class:`Forked` forks it, for a job that reads the graph itself (the validation): the copy
+shares the build's memory, and copies only the pages whose objects it touches (their reference
+counts change). A small job is run right away in the build's own process instead, where
+starting another would cost more than the job.
 
 The peak resident memory of a process is read (and reset) here too: the build reports it per
 stage, and the job's own once done.
@@ -12,6 +13,11 @@ stage, and the job's own once done.
 
 from __future__ import annotations
 
+import os
+import pickle
+import subprocess
+import sys
+import threading
 import time
 from collections.abc import Callable
 from multiprocessing import get_context
@@ -66,37 +72,102 @@ def _measured(function: Callable[..., Any], args: tuple) -> tuple[Any, float, fl
     return value, time.perf_counter() - start, peak_memory_mb()
 
 
+# The job's scheduling priority, below the build's (0): the build takes a core when it needs one.
+NICENESS = 10
+
+# The other process starts with this: Python's own start-up, this module, then the function's
+# module, unpickled. multiprocessing's "spawn" would import the build's main module too (the
+# console script: every module of maillage, 0.9 s of CPU per process, on the core the build
+# does not use).
+_BOOT = "import pickle, sys; sys.path[:0] = pickle.load(sys.stdin.buffer)\n" + (
+    "from publish.beside import _serve; _serve()"
+)
+
+
 class Beside:
     """``function(*args)``, in another process unless ``here``; :meth:`result` waits for it.
 
+    The other process is a new Python (``sys.executable``) given the pickled function and
+    arguments on its standard input; its answer comes back pickled on its standard output.
     Once done, ``seconds`` is the time the function took, and ``peak_mb`` the other process's
     peak resident memory (None when run here, in the build's own process)."""
 
     def __init__(self, function: Callable[..., Any], args: tuple, here: bool = False) -> None:
-        self._pool = None
+        self._process: subprocess.Popen | None = None
         self.seconds = 0.0
         self.peak_mb: float | None = None
         if here:
             self._value, self.seconds, _ = _measured(function, args)
             return
-        self._pool = get_context("spawn").Pool(1)
-        self._pending = self._pool.apply_async(_measured, (function, args))
+        job = pickle.dumps((function, args), protocol=pickle.HIGHEST_PROTOCOL)
+        self._process = subprocess.Popen(
+            [sys.executable, "-c", _BOOT], stdin=subprocess.PIPE, stdout=subprocess.PIPE
+        )
+        # sent by a thread: the pipe holds 64 kB, and the process reads once Python has started
+        self._sender = threading.Thread(target=self._send, args=(job,), daemon=True)
+        self._sender.start()
+
+    def _send(self, job: bytes) -> None:
+        assert self._process is not None and self._process.stdin is not None
+        try:
+            with self._process.stdin as stdin:
+                pickle.dump([p for p in sys.path if p], stdin)
+                stdin.write(job)
+        except (BrokenPipeError, ValueError):  # the process ended (or was stopped) early
+            pass
 
     def result(self) -> Any:
         """The function's value (its exception is raised here); the process is then stopped."""
         try:
-            if self._pool is not None:
-                self._value, self.seconds, self.peak_mb = self._pending.get()
+            if self._process is not None:
+                assert self._process.stdout is not None
+                answer = self._process.stdout.read()
+                code = self._process.wait()
+                try:
+                    done, value, self.seconds, self.peak_mb = pickle.loads(answer)
+                except Exception:
+                    raise RuntimeError(
+                        f"le processus {self._process.pid} s'est arrêté sans répondre (code {code})"
+                    ) from None
+                if not done:
+                    raise value
+                self._value = value
         finally:
             self.close()
         return self._value
 
     def close(self) -> None:
         """Stop the process (done, or no longer wanted because the build failed)."""
-        if self._pool is not None:
-            self._pool.terminate()
-            self._pool.join()
-            self._pool = None
+        if self._process is not None:
+            if self._process.poll() is None:
+                self._process.kill()
+            self._process.wait()
+            self._sender.join()
+            if self._process.stdout is not None:
+                self._process.stdout.close()
+            self._process = None
+
+
+def _serve() -> None:
+    """In the other process: read the job, answer (done, value or exception, seconds, peak
+    memory) on the standard output, which the job itself cannot write to (it is the standard
+    error meanwhile)."""
+    answer = os.fdopen(os.dup(1), "wb")
+    os.dup2(2, 1)
+    # Second to the build on a busy machine: the build waits for nothing of this job until
+    # later stages, and would otherwise share its core with it (three processes, two cores).
+    os.nice(NICENESS)
+    function, args = pickle.load(sys.stdin.buffer)
+    try:
+        message: tuple = (True, *_measured(function, args))
+    except BaseException as exc:  # noqa: BLE001 - raised again in the build
+        message = (False, exc, 0.0, None)
+    try:
+        data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+    except Exception as exc:  # the value or the exception cannot be pickled
+        data = pickle.dumps((False, RuntimeError(f"{type(exc).__name__}: {exc}"), 0.0, None))
+    with answer:
+        answer.write(data)
 
 
 class Forked:
