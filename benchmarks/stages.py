@@ -44,6 +44,7 @@ STAGES = (
     "build",
     "validate",
     "rdf",
+    "void",
     "validate-wait",
     "tables",
     "network",

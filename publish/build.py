@@ -20,6 +20,7 @@ import tempfile
 import time
 from collections import Counter
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,10 +38,10 @@ from graph.progress import NO_PROGRESS, Progress
 from graph.tables import Tables, graph_tables
 from graph.vocab import load_vocabulary
 from publish.beside import Beside, Forked, peak_memory_mb, reset_peak_memory
-from publish.catalog import write_catalog
+from publish.catalog import dataset_void, write_catalog
 from publish.history import release_history
-from publish.plot import coverage_matrix
-from publish.rdf import write_dumps
+from publish.plot import draw_matrix, matrix_figure
+from publish.rdf import sha256_of, write_dumps
 from publish.report import write_indicators_csv
 from publish.site import write_metadata
 from publish.sqlite import write_database
@@ -297,7 +298,7 @@ def _publish(
         tmp.chmod(0o755)  # mkdtemp makes it private; the published folder is public
     except OSError as exc:
         raise PublishError(f"impossible d'écrire dans {out.parent} : {exc.strerror}") from exc
-    dumps = validation = history = None
+    dumps = validation = history = plot = None
     previous = str(out) if (out / "maillage.nt").exists() else None
     history_args = (previous, str(tmp), dict(report.counts))
     try:
@@ -308,6 +309,8 @@ def _publish(
             if dumps.beside:  # the release diff reads files only: another process, meanwhile
                 history = Beside(release_history, history_args)
             release_free_memory()  # the dumps' text (a gigabyte on a national network) is freed
+        with _stage(report, "void"):  # while the validation may still run: it was waited for
+            void = dataset_void(built)
         if validation is not None:
             with _stage(report, "validate-wait"):
                 found = validation.result()
@@ -320,7 +323,12 @@ def _publish(
         with _stage(report, "network"):
             network = ReferralNetwork.from_tables(tables)
             rows = coverage(network)
-            coverage_matrix(network, tmp / "couverture.png", rows)
+            # drawn by another process (matplotlib, a second), meanwhile, with the dumps'
+            plot = Beside(
+                draw_matrix,
+                (matrix_figure(network, rows), str(tmp / "couverture.png")),
+                here=not dumps.beside,
+            )
             analytics, _ = analytics_tables(network, rows)
         analytics["publication"] = [
             {
@@ -346,17 +354,26 @@ def _publish(
             analytics["releases"] = releases
         with _stage(report, "sqlite"):
             report.rows = sum(write_database(tables, tmp / "maillage.db", analytics).values())
+        hashing = ThreadPoolExecutor(1)  # the database's SHA-256, read while the CSV are written
+        database_digest = hashing.submit(sha256_of, tmp / "maillage.db")
+        hashing.shutdown(wait=False)
         with _stage(report, "exports"):
             write_lieux_csv(built, tables, tmp / LIEUX_FILE)
             write_indicators_csv(tables, tmp / "indicateurs.csv")
         with _stage(report, "rdf-wait"):
-            dumps.wait()
+            checksums = dumps.wait()
+            checksums["maillage.nt"] = releases[-1]["sha256"]  # this build's release
+            plot.result()
+            if plot.peak_mb is not None:
+                report.beside["plot"] = round(plot.seconds, 3)
+                report.beside_peak_mb["plot"] = plot.peak_mb
             if dumps.peak_mb is not None:  # converted in another process, meanwhile
                 report.beside["rdf"] = round(dumps.seconds, 3)
                 report.beside_peak_mb["rdf"] = dumps.peak_mb
         with _stage(report, "catalog"):
             site_url = str(built.network.meta.get("site") or "http://127.0.0.1:8001")
-            write_catalog(built, tmp, site_url)
+            checksums["maillage.db"] = database_digest.result()
+            write_catalog(built, tmp, site_url, checksums, void)
             write_metadata(Path(metadata), tmp)
             _write_build_info(built, report, tmp)
         with _stage(report, "fsync"):
@@ -373,8 +390,9 @@ def _publish(
     finally:
         if validation is not None:
             validation.close()
-        if history is not None:
-            history.close()
+        for job in (history, plot):
+            if job is not None:
+                job.close()
         if dumps is not None:
             dumps.close()
         if not cleanup.started:  # the new folder, not published

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -12,7 +11,7 @@ from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, SKOS, VOID, XSD
 
 from graph.build import BuiltGraph
 from graph.ns import bind_prefixes, iri
-from publish.rdf import DUMPS
+from publish.rdf import DUMPS, sha256_of
 from publish.void import void_description
 
 SPDX = Namespace("http://spdx.org/rdf/terms#")
@@ -73,8 +72,25 @@ def file_types() -> dict[str, tuple[str, str, str | None]]:
     return types
 
 
-def catalog_graph(built: BuiltGraph, folder: Path, site_url: str) -> Graph:
-    """The catalogue of the files already written in ``folder``."""
+def dataset_iri(built: BuiltGraph) -> URIRef:
+    return URIRef(f"{built.network.base}/jeu-de-donnees")
+
+
+def dataset_void(built: BuiltGraph) -> Graph:
+    """The VoID statistics of the dataset the catalogue describes (the whole graph)."""
+    return void_description(built.index, dataset_iri(built))
+
+
+def catalog_graph(
+    built: BuiltGraph,
+    folder: Path,
+    site_url: str,
+    checksums: dict[str, str] | None = None,
+    void: Graph | None = None,
+) -> Graph:
+    """The catalogue of the files already written in ``folder``. ``checksums``: the SHA-256
+    of files already known (computed by the process that wrote them, or meanwhile); the
+    others are read. ``void``: :func:`dataset_void`, when the caller has already counted it."""
     meta = built.network.meta
     base = built.network.base
     g = bind_prefixes(Graph())
@@ -86,7 +102,7 @@ def catalog_graph(built: BuiltGraph, folder: Path, site_url: str) -> Graph:
         ("void", VOID),
     ):
         g.bind(prefix, ns)
-    catalog, dataset = URIRef(f"{base}/catalogue"), URIRef(f"{base}/jeu-de-donnees")
+    catalog, dataset = URIRef(f"{base}/catalogue"), dataset_iri(built)
     publisher, contact = URIRef(f"{base}/editeur"), URIRef(f"{base}/contact")
     name = str(meta["name"])
     description = str(meta.get("description") or name)
@@ -179,10 +195,13 @@ def catalog_graph(built: BuiltGraph, folder: Path, site_url: str) -> Graph:
     # The files' SHA-256 (gigabytes on a national network) are computed by a thread while this
     # one counts the VoID statistics: hashlib and file reads let go of the GIL.
     published = {n: t for n, t in sorted(file_types().items()) if (folder / n).exists()}
+    known = checksums or {}
+    unknown = [n for n in published if n not in known]
     with ThreadPoolExecutor(1) as pool:
-        digests = pool.map(_sha256, [folder / file_name for file_name in published])
-        void = void_description(built.index, dataset)
-        checksums = dict(zip(published, digests, strict=True))
+        digests = pool.map(sha256_of, [folder / file_name for file_name in unknown])
+        if void is None:
+            void = dataset_void(built)
+        checksums = {**known, **dict(zip(unknown, digests, strict=True))}
     for file_name, (title, media, eu_type) in published.items():
         path = folder / file_name
         dist = URIRef(f"{base}/distribution/{file_name}")
@@ -228,13 +247,14 @@ def _site_positions(built: BuiltGraph) -> dict[str, list[tuple[float, float]]]:
     return positions
 
 
-def _sha256(path: Path) -> str:
-    with path.open("rb") as handle:
-        return hashlib.file_digest(handle, "sha256").hexdigest()
-
-
-def write_catalog(built: BuiltGraph, folder: Path, site_url: str) -> list[Path]:
-    g = catalog_graph(built, folder, site_url)
+def write_catalog(
+    built: BuiltGraph,
+    folder: Path,
+    site_url: str,
+    checksums: dict[str, str] | None = None,
+    void: Graph | None = None,
+) -> list[Path]:
+    g = catalog_graph(built, folder, site_url, checksums, void)
     g.serialize(destination=folder / "catalog.ttl", format="turtle", encoding="utf-8")
     g.serialize(destination=folder / "catalog.jsonld", format="json-ld", encoding="utf-8", indent=1)
     return [folder / name for name in CATALOG_FILES]

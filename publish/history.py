@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import time
 from collections.abc import Iterable, Iterator
@@ -15,7 +14,7 @@ from rdflib.namespace import DCTERMS, RDF, SDO
 
 from graph.model import ACTOR, REFERRAL, SERVICE, ClassModel
 from graph.ns import MAI
-from publish.rdf import SUBJECTS_FILE, read_blocks, subjects_header
+from publish.rdf import SUBJECTS_FILE, read_blocks, sha256_of, subjects_header
 
 WATCHED: tuple[tuple[ClassModel, str], ...] = (
     (ACTOR, "acteur"),
@@ -283,8 +282,7 @@ def next_release(previous: Path | None, new_nt: Path, counts: dict[str, int]) ->
             history = json.loads((previous / "releases.json").read_text(encoding="utf-8"))
         except (OSError, ValueError):
             history = []
-    with new_nt.open("rb") as handle:  # read by blocks: hundreds of MB on a national network
-        digest = hashlib.file_digest(handle, "sha256").hexdigest()
+    digest = sha256_of(new_nt)
     version = (history[-1]["version"] + 1) if history else 1
     history.append(
         {

@@ -254,19 +254,19 @@ class PendingDumps:
         """The converter process's peak memory, once done (None when it ran in this one)."""
         return self._job.peak_mb
 
-    def wait(self) -> list[Path]:
-        """The files, once written (the converter's error is raised here)."""
-        self._job.result()
-        return [self.folder / name for name in DUMPS]
+    def wait(self) -> dict[str, str]:
+        """The SHA-256 of the files the converter wrote, once written (its error is raised
+        here): it read them back while the build went on."""
+        return self._job.result()
 
     def close(self) -> None:
         """Stop the converter (done, or no longer wanted because the build failed)."""
         self._job.close()
 
 
-def convert_dumps(folder: str, context: dict, graphs: Graphs) -> None:
+def convert_dumps(folder: str, context: dict, graphs: Graphs) -> dict[str, str]:
     """maillage.nt -> maillage.ttl and maillage.jsonld (from one reading), and maillage.trig
-    (its lines in ``graphs``)."""
+    (its lines in ``graphs``); returns their SHA-256, for the catalogue."""
     root = Path(folder)
     triples = ox.parse(path=root / "maillage.nt", format=ox.RdfFormat.N_TRIPLES)
     with (root / "maillage.jsonld").open("w", encoding="utf-8") as jsonld:
@@ -282,6 +282,15 @@ def convert_dumps(folder: str, context: dict, graphs: Graphs) -> None:
         format=ox.RdfFormat.TRIG,
         prefixes=_prefixes(),
     )
+    return {name: sha256_of(root / name) for name in CONVERTED}
+
+
+CONVERTED = ("maillage.ttl", "maillage.jsonld", "maillage.trig")
+
+
+def sha256_of(path: Path) -> str:
+    with path.open("rb") as handle:  # read by blocks: hundreds of MB on a national network
+        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 def _quads(nt: Path, graphs: Graphs) -> Iterator[ox.Quad]:

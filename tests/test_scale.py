@@ -5,17 +5,20 @@ from __future__ import annotations
 import hashlib
 import os
 import sqlite3
+import time
 
 import pytest
 from conftest import DATA, tree_bytes
+from rdflib import Graph
 
 from benchmarks.generate import generate
 from graph import load
 from graph.errors import DataErrors
 from publish import build as build_module
 from publish import rdf
-from publish.beside import Forked
+from publish.beside import Beside, Forked
 from publish.build import build, check
+from publish.catalog import SPDX
 
 
 def test_parallel_loading_reads_the_same_records_and_errors_as_serial(tmp_path, monkeypatch):
@@ -49,12 +52,29 @@ def test_dumps_written_by_another_process_are_the_same_bytes(tmp_path, monkeypat
     assert "validate" not in beside.seconds and "validate-wait" in beside.seconds
     assert inline.beside == inline.beside_peak_mb == {}  # converted in the build's process
     assert "validate" in inline.seconds
-    for name in ("maillage.nt", "maillage.ttl", "maillage.trig", "maillage.jsonld"):
+    assert beside.beside["plot"] > 0  # the coverage matrix, drawn by another process
+    for name in (
+        "maillage.nt",
+        "maillage.ttl",
+        "maillage.trig",
+        "maillage.jsonld",
+        "couverture.png",
+    ):
         assert (tmp_path / "beside" / name).read_bytes() == (
             tmp_path / "inline" / name
         ).read_bytes()
     assert not list((tmp_path / "beside").glob(".*"))  # the converter's input is not published
     assert inline.counts == beside.counts
+    # the converter's and the release diff's SHA-256 of the dumps are the files' own
+    catalog = Graph().parse(tmp_path / "beside" / "catalog.ttl")
+    checksums = {
+        str(dist).rsplit("/", 1)[-1]: str(value)
+        for dist, checksum in catalog.subject_objects(SPDX.checksum)
+        for value in catalog.objects(checksum, SPDX.checksumValue)
+    }
+    assert len(checksums) >= 12
+    for name, value in checksums.items():
+        assert hashlib.sha256((tmp_path / "beside" / name).read_bytes()).hexdigest() == value
 
 
 def test_a_network_validated_in_a_forked_process_fails_with_the_same_errors(tmp_path, monkeypatch):
@@ -95,6 +115,29 @@ def test_a_forked_job_gives_its_value_its_exception_or_a_clear_error():
         Forked(os._exit, (3,)).result()
     with pytest.raises(RuntimeError, match="pickle"):
         Forked(lambda: lambda: None, ()).result()  # a value that cannot be sent back
+
+
+def _unpicklable():
+    return lambda: None
+
+
+def test_a_job_beside_gives_its_value_its_exception_or_a_clear_error():
+    """A job run by a new Python (the converter, the release diff, the matrix's drawing)."""
+    job = Beside(sorted, ({3, 1, 2},))
+    assert job.result() == [1, 2, 3]
+    assert job.seconds >= 0 and job.peak_mb is not None and job.peak_mb > 0
+    with pytest.raises(ValueError, match="écrit dans la copie"):
+        Beside(_fails, ()).result()
+    with pytest.raises(RuntimeError, match="s'est arrêté sans répondre"):
+        Beside(os._exit, (3,)).result()
+    with pytest.raises(RuntimeError, match="pickle"):
+        Beside(_unpicklable, ()).result()  # a value that cannot be sent back
+    # it imports what its job needs, not the build's whole program (nor the CLI)
+    modules = Beside(eval, ("sorted(__import__('sys').modules)",)).result()
+    assert "publish.beside" in modules and "publish.cli" not in modules and "click" not in modules
+    stopped = Beside(time.sleep, (30,))
+    stopped.close()  # no longer wanted: stopped at once
+    assert Beside(sorted, ([2, 1],), here=True).result() == [1, 2]
 
 
 def test_the_release_diff_made_by_another_process_is_the_one_made_here(tmp_path, monkeypatch, tiny):
