@@ -166,6 +166,7 @@ class _RecordWriter:
         self.built = built
         self.base = built.network.base
         self.terms: dict[tuple, URIRef | Literal] = {}
+        self._plans: dict[str, _Plan] = {}
 
     def __call__(self, record: Record) -> None:
         self.write(record, self.built.index.add, self.built.origin)
@@ -185,42 +186,59 @@ class _RecordWriter:
         origin: dict[URIRef, Record],
     ) -> None:
         rdf_type_of = _RDF_TYPE
-        cls = BY_NAME[record.kind]
+        plan = self._plans.get(record.kind) or self._plan(record.kind)
         subject = iri(self.base, record.kind, record.id)
         origin[subject] = record
-        for rdf_type in cls.types:
+        for rdf_type in plan.types:
             add(subject, rdf_type_of, rdf_type)
+        values, terms = record.values, self.terms
         ends: dict[Node, Node] | None = {} if record.kind == "referral" else None
-        for f in cls.fields:
-            value = record.values.get(f.name)
+        address: URIRef | None = None
+        for f, name, predicate, many, prefix, by_text, is_end in plan.fields:
+            value = values.get(name)
             if value is None:
                 continue
             node = subject
             if f.via is not None:
-                node = address_iri(subject)
-                if node not in origin:
-                    origin[node] = record
-                    add(subject, f.via, node)
-                    add(node, rdf_type_of, _POSTAL_ADDRESS)
-            for item in value if f.many else [value]:
-                found = self.term(f, item)
-                add(node, f.predicate, found)
-                if ends is not None and f.predicate in (_FROM, _TO):
-                    ends[f.predicate] = min(found, ends.get(f.predicate, found))
+                if address is None:
+                    address = address_iri(subject)
+                    if address not in origin:
+                        origin[address] = record
+                        add(subject, f.via, address)
+                        add(address, rdf_type_of, _POSTAL_ADDRESS)
+                node = address
+            for item in value if many else (value,):
+                # half the literals repeat (communes, postcodes, hours, flags), and every
+                # concept and reference does: each is made once
+                key = (prefix, str(item)) if by_text else (prefix, item.__class__, str(item))
+                found = terms.get(key)
+                if found is None:
+                    found = terms[key] = term(f, item, self.base, self.built.vocab)
+                add(node, predicate, found)
+                if is_end:
+                    ends[predicate] = min(found, ends.get(predicate, found))  # type: ignore[index]
         if record.kind == "actor" and self.built.network_iri is not None:
             add(self.built.network_iri, _HAS_MEMBER, subject)
         elif ends is not None and _FROM in ends and _TO in ends:
             add(ends[_FROM], MAI.refersTo, ends[_TO])
 
-    def term(self, f: Field, value: Any) -> URIRef | Literal:
-        if f.kind in ("concept", "ref"):
-            key: tuple = (f.kind, f.scheme or f.target or "", str(value))
-        else:  # half the literals repeat (communes, postcodes, hours, flags)
-            key = (f.kind, f.datatype, value.__class__, str(value))
-        found = self.terms.get(key)
-        if found is None:
-            found = self.terms[key] = term(f, value, self.base, self.built.vocab)
-        return found  # type: ignore[return-value]
+    def _plan(self, kind: str) -> _Plan:
+        """What ``write`` reads of each field of a class, looked up once per class."""
+        cls = BY_NAME[kind]
+        fields = []
+        for f in cls.fields:
+            by_text = f.kind in ("concept", "ref")  # the term is the IRI the text names
+            prefix = (f.kind, f.scheme or f.target or "") if by_text else (f.kind, f.datatype)
+            is_end = kind == "referral" and f.predicate in (_FROM, _TO)
+            fields.append((f, f.name, f.predicate, f.many, prefix, by_text, is_end))
+        plan = self._plans[kind] = _Plan(cls.types, tuple(fields))
+        return plan
+
+
+@dataclass(frozen=True)
+class _Plan:
+    types: tuple[URIRef, ...]
+    fields: tuple[tuple[Field, str, URIRef, bool, tuple, bool, bool], ...]
 
 
 __all__ = ["BuiltGraph", "Changes", "build_graph", "update_graph", "term", "XSD"]

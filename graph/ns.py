@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from urllib.parse import quote
 
 from rdflib import Graph, Namespace, URIRef
@@ -97,7 +98,13 @@ def iri(base: str, kind: str, id_: str) -> URIRef:
     if kind not in KINDS:
         raise ValueError(f"unknown kind of resource: {kind}")
     # ids are checked by SHACL; quoting keeps the IRI valid whatever was written meanwhile
-    return URIRef(f"{base.rstrip('/')}/{kind}/{quote(id_, safe='-._~')}")
+    # (an id of unreserved characters only, as almost all are, is its own quoting: a regular
+    # expression tells it in C, where quote() costs microseconds, half a million times)
+    quoted = id_ if _UNRESERVED(id_) else quote(id_, safe="-._~")
+    return URIRef(f"{base.rstrip('/')}/{kind}/{quoted}")
+
+
+_UNRESERVED = re.compile(r"[A-Za-z0-9._~-]*\Z").match
 
 
 def address_iri(site: URIRef) -> URIRef:
