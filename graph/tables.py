@@ -152,10 +152,22 @@ def _rows(
                         pairs.add((own_id, cell(value)))
             continue
         name = f.name
+        if f.kind not in _CONVERTED:  # the cell is the value's text: no call per cell
+            for row, node in zip(rows, nodes, strict=True):
+                found = objects_of.get(node)
+                if not found:
+                    row[name] = None
+                else:
+                    row[name] = str(found[0] if len(found) == 1 else min(found))
+            continue
         for row, node in zip(rows, nodes, strict=True):
             found = objects_of.get(node)
             row[name] = None if not found else cell(_one(found))
     return rows, links
+
+
+# the kinds whose cell is not the value's text (_cell)
+_CONVERTED = frozenset({"concept", "ref", "boolean", "decimal", "integer"})
 
 
 def _one(values: list[Node] | None) -> Node | None:

@@ -306,10 +306,10 @@ def _publish(
             validation = Forked(validate, (built,))
         with _stage(report, "rdf"):
             dumps = write_dumps(built, tmp)  # Turtle, TriG, JSON-LD go on in another process
-            if dumps.beside:  # the release diff reads files only: another process, meanwhile
-                history = Beside(release_history, history_args)
             release_free_memory()  # the dumps' text (a gigabyte on a national network) is freed
         with _stage(report, "void"):  # while the validation may still run: it was waited for
+            if dumps.beside:  # the release diff reads files only: another process, meanwhile
+                history = Beside(release_history, history_args)
             void = dataset_void(built)
         if validation is not None:
             with _stage(report, "validate-wait"):

@@ -102,11 +102,17 @@ def changed_dumps(old: Path, new: Path) -> tuple[Dump, Dump]:
     """
     files = (_nt_file(old), _nt_file(new))
     indexed = [_IndexedBlocks.of(path) for path in files]
-    blocks = (
-        indexed if None not in indexed else [_ScannedBlocks(path) for path in files]
-    )  # the same digests on both sides, or none
-    before, after = blocks[0].digests, blocks[1].digests
-    differ = {s for s in before.keys() | after.keys() if before.get(s) != after.get(s)}
+    blocks: list[_IndexedBlocks] | list[_ScannedBlocks] = []
+    if None not in indexed:  # the same digests on both sides, or none
+        try:
+            differ = _differing(*indexed)  # type: ignore[arg-type]
+            blocks = indexed  # type: ignore[assignment]
+        except OSError:  # a damaged index: the dumps are read instead
+            pass
+    if not blocks:
+        blocks = [_ScannedBlocks(path) for path in files]
+        before, after = blocks[0].digests, blocks[1].digests
+        differ = {s for s in before.keys() | after.keys() if before.get(s) != after.get(s)}
     dumps = []
     for side in blocks:
         try:
@@ -138,28 +144,36 @@ def _nt_file(path: Path) -> Path:
 
 
 class _IndexedBlocks:
-    """A published dump's subjects, read through its index (``publish.rdf.SUBJECTS_FILE``)."""
+    """A published dump's subjects, read through its index (``publish.rdf.SUBJECTS_FILE``).
 
-    def __init__(self, path: Path, places: dict[bytes, tuple[int, int]], digests: dict) -> None:
-        self.path, self.places, self.digests = path, places, digests
+    The index is read as it is needed, not held: a national dump's is half a million lines,
+    which as dictionaries cost the release diff hundreds of MB while the build needs its memory.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path, self.index = path, path.with_name(SUBJECTS_FILE)
 
     @classmethod
     def of(cls, path: Path) -> _IndexedBlocks | None:
         """The index beside ``path``, if there is one and it describes this very file."""
-        index = path.with_name(SUBJECTS_FILE)
-        places: dict[bytes, tuple[int, int]] = {}
-        digests: dict[bytes, str] = {}
         try:
-            with index.open("rb") as handle:
+            with path.with_name(SUBJECTS_FILE).open("rb") as handle:
                 if handle.readline().decode("utf-8", "replace") != subjects_header(path):
                     return None  # not this file's index (the file was changed or copied)
+        except OSError:
+            return None
+        return cls(path)
+
+    def entries(self) -> Iterator[tuple[bytes, bytes, bytes, bytes]]:
+        """(subject, digest, offset, length) of each subject, as written."""
+        try:
+            with self.index.open("rb") as handle:
+                handle.readline()
                 for line in handle:
                     digest, offset, length, subject = line.rstrip(b"\n").split(b"\t")
-                    places[subject] = (int(offset), int(length))
-                    digests[subject] = digest.decode()
-        except (OSError, ValueError):
-            return None
-        return cls(path, places, digests)
+                    yield subject, digest, offset, length
+        except ValueError as exc:
+            raise OSError(f"index illisible : {self.index} : {exc}") from None
 
     def lines(self, subjects: set[bytes]) -> list[bytes]:
         return self._blocks(subjects)
@@ -173,8 +187,23 @@ class _IndexedBlocks:
         ]
 
     def _blocks(self, subjects: set[bytes]) -> list[bytes]:
+        if not subjects:
+            return []
+        places = sorted((int(o), int(n)) for s, _, o, n in self.entries() if s in subjects)
         with self.path.open("rb") as handle:
-            return read_blocks(handle, sorted(self.places[s] for s in subjects if s in self.places))
+            return read_blocks(handle, places)
+
+
+def _differing(old: _IndexedBlocks, new: _IndexedBlocks) -> set[bytes]:
+    """The subjects whose digests differ between two indexes (or that one of them lacks),
+    with only the old one's digests held meanwhile."""
+    before = {subject: digest for subject, digest, _, _ in old.entries()}
+    differ = set()
+    for subject, digest, _, _ in new.entries():
+        if before.pop(subject, None) != digest:
+            differ.add(subject)
+    differ.update(before)  # gone from the new dump
+    return differ
 
 
 class _ScannedBlocks:

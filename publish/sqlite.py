@@ -7,6 +7,7 @@ graph, flattened) and ``graph.network`` (referral analytics).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -203,10 +204,15 @@ def insert_rows(table: Table, rows: Sequence[Mapping[str, Any]]) -> int:
         table.insert_all([columns, first])
     if len(statements) != 1 or statements[0].count("?") != len(columns):
         raise RuntimeError(f"sqlite-utils did not insert one row into {table.name}: {statements}")
-    with table.db.conn:
-        table.db.conn.executemany(
-            statements[0], ([row.get(column) for column in columns] for row in rows[1:])
-        )
+    values = itemgetter(*columns) if len(columns) > 1 else lambda row: (row[columns[0]],)
+    try:  # every row has every column, as graph.tables writes them: the values read in C
+        with table.db.conn:
+            table.db.conn.executemany(statements[0], map(values, rows[1:]))
+    except KeyError:  # rolled back: a row lacks a column, NULL there
+        with table.db.conn:
+            table.db.conn.executemany(
+                statements[0], ([row.get(column) for column in columns] for row in rows[1:])
+            )
     return len(rows)
 
 

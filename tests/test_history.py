@@ -84,6 +84,9 @@ def test_the_changes_read_from_the_differing_subjects_only_are_the_whole_dumps_c
     out = tmp_path / "dist"
     build(data, out)
     shutil.copytree(out, tmp_path / "before")  # as published: the index describes its dump
+    shutil.copytree(out, tmp_path / "damaged")
+    with (tmp_path / "damaged" / "maillage.nt.index").open("ab") as index:
+        index.write(b"not\tan index line\n")  # its header still names its dump
     old = tmp_path / "old.nt"
     old.write_bytes((out / "maillage.nt").read_bytes())
     actors = sorted((data / "actors").glob("*.yaml"))
@@ -102,6 +105,7 @@ def test_the_changes_read_from_the_differing_subjects_only_are_the_whole_dumps_c
     assert _IndexedBlocks.of(before / "maillage.nt") is not None
     assert changes(*changed_dumps(before, out)) == whole  # through both indexes
     assert changes(*changed_dumps(old, out)) == whole  # a file without index: scanned
+    assert changes(*changed_dumps(tmp_path / "damaged", out)) == whole  # scanned as well
     lines = old.read_text(encoding="utf-8").splitlines(keepends=True)
     random.Random(1).shuffle(lines)
     (before / "maillage.nt").write_text("".join(lines), encoding="utf-8")

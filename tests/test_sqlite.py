@@ -37,3 +37,18 @@ def test_insert_rows_appends_and_takes_no_row() -> None:
     insert_rows(db["t"], ROWS[:1])
     insert_rows(db["t"], ROWS[1:])
     assert [row[0] for row in _table(db, "t")] == ["a", "b", "c", "d"]
+
+
+def test_insert_rows_with_every_column_or_a_single_one() -> None:
+    """Complete rows (as graph.tables writes them) are read by column name, in any key order,
+    and a missing column after complete rows still rolls back to NULLs: nothing is lost."""
+    full = [{c: row.get(c) for c in reversed(list(COLUMNS))} for row in ROWS]
+    db = sqlite_utils.Database(memory=True)
+    for name in ("full", "late_gap", "by_insert_all", "single"):
+        db[name].create(COLUMNS if name != "single" else {"id": str}, pk="id")
+    db["by_insert_all"].insert_all(ROWS)
+    insert_rows(db["full"], full)
+    insert_rows(db["late_gap"], full[:3] + [{"id": "d"}])
+    assert _table(db, "full") == _table(db, "late_gap") == _table(db, "by_insert_all")
+    insert_rows(db["single"], [{"id": "abc"}, {"id": "de"}])
+    assert _table(db, "single") == [("abc",), ("de",)]
