@@ -175,7 +175,7 @@ BESIDE_NAMES = {
     "validate": "the validation",
     "rdf": "the converter",
     "history": "the release diff",
-    "plot": "the matrix's drawing",
+    "plot": "the matrix drawing",
 }
 
 
@@ -221,6 +221,11 @@ def measure(actors: int, work: Path, plain: bool) -> str:
     first = _run(_BUILD, str(data), str(out))
     result = _run(_BUILD, str(data), str(out))
     plain_result = _run(_PLAIN, str(data)) if plain else {}
+    return section(actors, summary, first, result, plain_result)
+
+
+def section(actors: int, summary: dict, first: dict, result: dict, plain_result: dict) -> str:
+    """The figures of one size: the measured build's stages, beside the plain way's."""
     triples = result["triples"]
     lines = [
         f"### {actors:,} actors".replace(",", " "),
@@ -264,8 +269,8 @@ def measure(actors: int, work: Path, plain: bool) -> str:
             lines.append(
                 f"| ({stage}: other process, meanwhile) | ({beside:.2f}) | ({beside_peak}) | | | |"
             )
-        for job, (first, _) in BESIDE_SPANS.items():  # jobs that are no stage's own
-            if first == stage and job not in STAGES and job in result.get("beside", {}):
+        for job, (starts, _) in BESIDE_SPANS.items():  # jobs that are no stage's own
+            if starts == stage and job not in STAGES and job in result.get("beside", {}):
                 lines.append(
                     f"| ({job}: other process, from here) | ({result['beside'][job]:.2f}) |"
                     f" ({result.get('beside_peak_mb', {}).get(job, '')}) | | | |"

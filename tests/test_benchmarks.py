@@ -160,3 +160,30 @@ def test_the_rebuild_benchmark_runs_and_agrees_with_a_whole_check(tmp_path):
     assert "whole check of the edited folder: same result" in out
     assert "publication from memory" in out
     assert (tmp_path / "dist" / "maillage.db").exists()
+
+
+def test_a_section_shows_every_process_beside_the_build_and_adds_up_the_stages():
+    from benchmarks.stages import section
+
+    seconds = {"load": 1.0, "build": 2.0, "rdf": 3.0, "void": 1.0, "validate-wait": 0.5}
+    seconds |= {"tables": 1.0, "network": 1.0, "history": 0.0, "sqlite": 2.0, "cleanup": 0.25}
+    result = {
+        "seconds": seconds,
+        "peak_mb": {stage: 100.0 for stage in seconds if stage != "cleanup"},
+        "triples": 1_000_000,
+        "rows": 50_000,
+        "beside": {"validate": 2.5, "rdf": 9.0, "history": 1.5, "plot": 0.75},
+        "beside_peak_mb": {"validate": 50.0, "rdf": 20.0, "history": 10.0, "plot": 5.0},
+    }
+    summary = {"sites": 3, "services": 4, "referrals": 5, "communes": 6}
+    first = {"seconds": {"load": 9.5}, "peak_mb": {"load": 120.0}}
+    text = section(1000, summary, first, result, {"load": {"seconds": 19.0}})
+    assert "| validate (other process, during rdf) | (2.50) | (50.0) |" in text
+    assert "| (rdf: other process, meanwhile) | (9.00) | (20.0) |" in text
+    assert "| (history: other process, meanwhile) | (1.50) | (10.0) |" in text
+    assert "| (plot: other process, from here) | (0.75) | (5.0) |" in text
+    assert text.index("(plot:") > text.index("| network |")  # drawn from the network stage on
+    assert "| load | 1.00 | 100.0 | 1 000 000 | 19.00 | 19.0x |" in text
+    assert "| **whole build** | **11.75** |" in text
+    assert "The first build's `load`, every file parsed and the cache written: 9.50 s" in text
+    assert "All processes together: at most 180.0 MB" in text
