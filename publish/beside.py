@@ -79,8 +79,11 @@ NICENESS = 10
 # module, unpickled. multiprocessing's "spawn" would import the build's main module too (the
 # console script: every module of maillage, 0.9 s of CPU per process, on the core the build
 # does not use).
-_BOOT = "import pickle, sys; sys.path[:0] = pickle.load(sys.stdin.buffer)\n" + (
-    "from publish.beside import _serve; _serve()"
+_BOOT = (
+    "import pickle, sys\n"
+    "sys.path[:0] = pickle.load(sys.stdin.buffer)\n"
+    "from publish.beside import _serve\n"
+    "_serve()\n"
 )
 
 

@@ -307,7 +307,7 @@ def _publish(
         with _stage(report, "rdf"):
             dumps = write_dumps(built, tmp)  # Turtle, TriG, JSON-LD go on in another process
             release_free_memory()  # the dumps' text (a gigabyte on a national network) is freed
-        with _stage(report, "void"):  # while the validation may still run: it was waited for
+        with _stage(report, "void"):  # counted while the validation's copy may still run
             if dumps.beside:  # the release diff reads files only: another process, meanwhile
                 history = Beside(release_history, history_args)
             void = dataset_void(built)
@@ -323,7 +323,7 @@ def _publish(
         with _stage(report, "network"):
             network = ReferralNetwork.from_tables(tables)
             rows = coverage(network)
-            # drawn by another process (matplotlib, a second), meanwhile, with the dumps'
+            # drawn meanwhile by another process when the dumps are (matplotlib: a second)
             plot = Beside(
                 draw_matrix,
                 (matrix_figure(network, rows), str(tmp / "couverture.png")),

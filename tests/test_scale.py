@@ -105,33 +105,26 @@ def _fails() -> None:
     raise ValueError("écrit dans la copie")
 
 
-def test_a_forked_job_gives_its_value_its_exception_or_a_clear_error():
-    job = Forked(sorted, ({3, 1, 2},))
-    assert job.result() == [1, 2, 3]
-    assert job.seconds >= 0 and job.peak_mb is not None and job.peak_mb > 0
-    with pytest.raises(ValueError, match="écrit dans la copie"):
-        Forked(_fails, ()).result()
-    with pytest.raises(RuntimeError, match="s'est arrêté sans répondre"):
-        Forked(os._exit, (3,)).result()
-    with pytest.raises(RuntimeError, match="pickle"):
-        Forked(lambda: lambda: None, ()).result()  # a value that cannot be sent back
-
-
 def _unpicklable():
     return lambda: None
 
 
-def test_a_job_beside_gives_its_value_its_exception_or_a_clear_error():
-    """A job run by a new Python (the converter, the release diff, the matrix's drawing)."""
-    job = Beside(sorted, ({3, 1, 2},))
-    assert job.result() == [1, 2, 3]
-    assert job.seconds >= 0 and job.peak_mb is not None and job.peak_mb > 0
+@pytest.mark.parametrize("job", [Forked, Beside])
+def test_a_job_in_another_process_gives_its_value_its_exception_or_a_clear_error(job):
+    """A forked copy of the build (the validation) or a new Python (the converter, the release
+    diff, the matrix drawing): the same answers."""
+    done = job(sorted, ({3, 1, 2},))
+    assert done.result() == [1, 2, 3]
+    assert done.seconds >= 0 and done.peak_mb is not None and done.peak_mb > 0
     with pytest.raises(ValueError, match="écrit dans la copie"):
-        Beside(_fails, ()).result()
+        job(_fails, ()).result()
     with pytest.raises(RuntimeError, match="s'est arrêté sans répondre"):
-        Beside(os._exit, (3,)).result()
+        job(os._exit, (3,)).result()
     with pytest.raises(RuntimeError, match="pickle"):
-        Beside(_unpicklable, ()).result()  # a value that cannot be sent back
+        job(_unpicklable, ()).result()  # a value that cannot be sent back
+
+
+def test_a_job_beside_starts_a_python_of_its_own_and_can_be_stopped():
     # it imports what its job needs, not the build's whole program (nor the CLI)
     modules = Beside(eval, ("sorted(__import__('sys').modules)",)).result()
     assert "publish.beside" in modules and "publish.cli" not in modules and "click" not in modules
