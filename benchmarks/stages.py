@@ -52,13 +52,14 @@ STAGES = (
     "sqlite",
     "exports",
     "rdf-wait",
+    "sqlite-wait",
     "catalog",
     "fsync",
     "publish",
     "cleanup",
 )
 # waits and housekeeping: their time does not grow with the triples they would be divided by
-NOT_OVER_TRIPLES = {"validate-wait", "rdf-wait", "publish", "cleanup"}
+NOT_OVER_TRIPLES = {"validate-wait", "rdf-wait", "sqlite-wait", "publish", "cleanup"}
 
 # As `maillage build` does: the network is not freed, the process ends at once (os._exit).
 _BUILD = """
@@ -261,14 +262,13 @@ def section(actors: int, summary: dict, first: dict, result: dict, plain_result:
             if seconds > 0.01 and stage not in NOT_OVER_TRIPLES
             else "-"
         )
-        if stage == "sqlite":
-            rate += f" ({result['rows'] / seconds:,.0f} rows/s)".replace(",", " ")
+        if stage == "sqlite":  # the rows and their indexes (written by a thread meanwhile)
+            rate += f" ({result['rows'] / (seconds + beside):,.0f} rows/s)".replace(",", " ")
         peak = result["peak_mb"].get(stage, "-")
         lines.append(f"| {stage} | {seconds:.2f} | {peak} | {rate} | {plain_cells} |")
         if beside:
-            lines.append(
-                f"| ({stage}: other process, meanwhile) | ({beside:.2f}) | ({beside_peak}) | | | |"
-            )
+            by = "its indexes, by a thread" if stage == "sqlite" else "other process"
+            lines.append(f"| ({stage}: {by}, meanwhile) | ({beside:.2f}) | ({beside_peak}) | | | |")
         for job, (starts, _) in BESIDE_SPANS.items():  # jobs that are no stage's own
             if starts == stage and job not in STAGES and job in result.get("beside", {}):
                 lines.append(

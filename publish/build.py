@@ -44,7 +44,7 @@ from publish.plot import draw_matrix, matrix_figure
 from publish.rdf import sha256_of, write_dumps
 from publish.report import write_indicators_csv
 from publish.site import write_metadata
-from publish.sqlite import write_database
+from publish.sqlite import index_database, write_rows
 from publish.standards_out import LIEUX_FILE, write_lieux_csv
 from shapes import validate
 
@@ -65,7 +65,8 @@ class BuildReport:
     peak_mb: dict[str, float] = field(default_factory=dict)  # peak resident memory per stage
     rows: int = 0  # rows written to SQLite
     # work done by another process meanwhile (seconds; not part of the stages' sum), and that
-    # process's peak resident memory (MB; to add to the build's own while they overlap)
+    # process's peak resident memory (MB; to add to the build's own while they overlap); and
+    # "sqlite": the database's indexing, by a thread of this process (no memory of its own)
     beside: dict[str, float] = field(default_factory=dict)
     beside_peak_mb: dict[str, float] = field(default_factory=dict)
     progress: Progress = NO_PROGRESS
@@ -352,11 +353,16 @@ def _publish(
                 json.dumps(releases, ensure_ascii=False, indent=1), encoding="utf-8"
             )
             analytics["releases"] = releases
+        database = tmp / "maillage.db"
         with _stage(report, "sqlite"):
-            report.rows = sum(write_database(tables, tmp / "maillage.db", analytics).values())
-        hashing = ThreadPoolExecutor(1)  # the database's SHA-256, read while the CSV are written
-        database_digest = hashing.submit(sha256_of, tmp / "maillage.db")
-        hashing.shutdown(wait=False)
+            report.rows = sum(write_rows(tables, database, analytics).values())
+            if not dumps.beside:  # a small database is indexed right away
+                index_database(database)
+        # A national one is indexed by a thread (SQLite lets go of the GIL), then hashed, while
+        # the CSV are written here and the other processes end
+        finishing = ThreadPoolExecutor(1)
+        database_digest = finishing.submit(_index_and_hash, database, dumps.beside)
+        finishing.shutdown(wait=False)
         with _stage(report, "exports"):
             write_lieux_csv(built, tables, tmp / LIEUX_FILE)
             write_indicators_csv(tables, tmp / "indicateurs.csv")
@@ -370,9 +376,12 @@ def _publish(
             if dumps.peak_mb is not None:  # converted in another process, meanwhile
                 report.beside["rdf"] = round(dumps.seconds, 3)
                 report.beside_peak_mb["rdf"] = dumps.peak_mb
+        with _stage(report, "sqlite-wait"):
+            checksums["maillage.db"], seconds = database_digest.result()
+            if dumps.beside:  # indexed by a thread, meanwhile
+                report.beside["sqlite"] = round(seconds, 3)
         with _stage(report, "catalog"):
             site_url = str(built.network.meta.get("site") or "http://127.0.0.1:8001")
-            checksums["maillage.db"] = database_digest.result()
             write_catalog(built, tmp, site_url, checksums, void)
             write_metadata(Path(metadata), tmp)
             _write_build_info(built, report, tmp)
@@ -398,6 +407,16 @@ def _publish(
         if not cleanup.started:  # the new folder, not published
             shutil.rmtree(tmp, ignore_errors=True)
     return report
+
+
+def _index_and_hash(database: Path, index: bool) -> tuple[str, float]:
+    """The database indexed (unless it is already), then its SHA-256; and the seconds the
+    indexing took."""
+    start = time.perf_counter()
+    if index:
+        index_database(database)
+    seconds = time.perf_counter() - start
+    return sha256_of(database), seconds
 
 
 def _remove_leftovers(out: Path) -> None:

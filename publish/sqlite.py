@@ -218,11 +218,24 @@ def insert_rows(table: Table, rows: Sequence[Mapping[str, Any]]) -> int:
 
 def write_database(tables: Tables, path: Path, analytics: Tables | None = None) -> dict[str, int]:
     """Write a fresh database at ``path``; returns the number of rows per table."""
-    db = sqlite_utils.Database(path, recreate=True)
+    counts = write_rows(tables, path, analytics)
+    index_database(path)
+    return counts
+
+
+def _open(path: Path, recreate: bool = False) -> sqlite_utils.Database:
+    db = sqlite_utils.Database(path, recreate=recreate)
     # a fresh file, swapped in only when complete and fsynced by the build: no journal, no
     # fsync per inserted batch
     db.execute("PRAGMA journal_mode = OFF")
     db.execute("PRAGMA synchronous = OFF")
+    return db
+
+
+def write_rows(tables: Tables, path: Path, analytics: Tables | None = None) -> dict[str, int]:
+    """The tables and their rows, in a fresh database at ``path`` (then :func:`index_database`);
+    returns the number of rows per table."""
+    db = _open(path, recreate=True)
     db["concepts"].create(
         CONCEPT_COLUMNS,
         pk="id",
@@ -258,6 +271,17 @@ def write_database(tables: Tables, path: Path, analytics: Tables | None = None) 
             foreign_keys=keys,
         )
         counts[name] = insert_rows(db[name], rows)
+    db["offers"].create(OFFER_COLUMNS)
+    counts["offers"] = insert_rows(db["offers"], offer_rows(tables))
+    db.close()
+    return counts
+
+
+def index_database(path: Path) -> None:
+    """The full-text search, indexes, views and statistics of a database :func:`write_rows`
+    wrote. SQLite's own work, which lets go of the GIL: the build runs it in a thread while it
+    writes the CSV files."""
+    db = _open(path)
     for table in ("actors", "services"):
         db[table].enable_fts(
             ["name", "description"], create_triggers=False, tokenize="unicode61 remove_diacritics 2"
@@ -266,9 +290,6 @@ def write_database(tables: Tables, path: Path, analytics: Tables | None = None) 
     # and position, commune, actor or service (covering indexes: no row is read beside them)
     db["sites"].create_index(["latitude", "longitude"])
     db["sites"].create_index(["insee"])
-    offers = offer_rows(tables)
-    db["offers"].create(OFFER_COLUMNS)
-    counts["offers"] = insert_rows(db["offers"], offers)
     for columns in OFFER_INDEXES:
         db["offers"].create_index(columns)
     db.create_view("qui_fait_quoi_ou", QUI_FAIT_QUOI_OU, replace=True)
@@ -276,4 +297,3 @@ def write_database(tables: Tables, path: Path, analytics: Tables | None = None) 
     db.index_foreign_keys()
     db.analyze()
     db.close()
-    return counts

@@ -8,6 +8,7 @@ import sqlite3
 import time
 
 import pytest
+import sqlite_utils
 from conftest import DATA, tree_bytes
 from rdflib import Graph
 
@@ -53,6 +54,18 @@ def test_dumps_written_by_another_process_are_the_same_bytes(tmp_path, monkeypat
     assert inline.beside == inline.beside_peak_mb == {}  # converted in the build's process
     assert "validate" in inline.seconds
     assert beside.beside["plot"] > 0  # the coverage matrix, drawn by another process
+    assert beside.beside["sqlite"] > 0  # the database indexed by a thread: the same database
+
+    def schema_and_rows(out):
+        db = sqlite_utils.Database(out / "maillage.db")
+        schema = [(t["type"], t["name"], t["sql"]) for t in db["sqlite_master"].rows]
+        counts = {name: db[name].count for name in db.table_names()}
+        found = [row["id"] for row in db["actors"].search("numerique")]
+        db.close()
+        return sorted(schema, key=str), counts, found
+
+    assert schema_and_rows(tmp_path / "beside") == schema_and_rows(tmp_path / "inline")
+    assert len(schema_and_rows(tmp_path / "inline")[2]) > 0
     for name in (
         "maillage.nt",
         "maillage.ttl",
