@@ -268,7 +268,8 @@ def section(actors: int, summary: dict, first: dict, result: dict, plain_result:
         lines.append(f"| {stage} | {seconds:.2f} | {peak} | {rate} | {plain_cells} |")
         if beside:
             by = "its indexes, by a thread" if stage == "sqlite" else "other process"
-            lines.append(f"| ({stage}: {by}, meanwhile) | ({beside:.2f}) | ({beside_peak}) | | | |")
+            peak_cell = f"({beside_peak})" if beside_peak != "" else "-"  # a thread: no own memory
+            lines.append(f"| ({stage}: {by}, meanwhile) | ({beside:.2f}) | {peak_cell} | | | |")
         for job, (starts, _) in BESIDE_SPANS.items():  # jobs that are no stage's own
             if starts == stage and job not in STAGES and job in result.get("beside", {}):
                 lines.append(
