@@ -41,7 +41,7 @@ from publish.beside import Beside, Forked, peak_memory_mb, reset_peak_memory
 from publish.catalog import dataset_void, write_catalog
 from publish.history import release_history
 from publish.plot import draw_matrix, matrix_figure
-from publish.rdf import sha256_of, write_dumps
+from publish.rdf import PendingDumps, sha256_of, write_dumps
 from publish.report import write_indicators_csv
 from publish.site import write_metadata
 from publish.sqlite import index_database, write_rows
@@ -346,9 +346,7 @@ def _publish(
             if history is None:
                 history = Beside(release_history, history_args, here=True)
             releases, analytics["changes"] = history.result()
-            if history.peak_mb is not None:  # made in another process, meanwhile
-                report.beside["history"] = round(history.seconds, 3)
-                report.beside_peak_mb["history"] = history.peak_mb
+            _report_beside(report, "history", history)
             (tmp / "releases.json").write_text(
                 json.dumps(releases, ensure_ascii=False, indent=1), encoding="utf-8"
             )
@@ -370,12 +368,8 @@ def _publish(
             checksums = dumps.wait()
             checksums["maillage.nt"] = releases[-1]["sha256"]  # this build's release
             plot.result()
-            if plot.peak_mb is not None:
-                report.beside["plot"] = round(plot.seconds, 3)
-                report.beside_peak_mb["plot"] = plot.peak_mb
-            if dumps.peak_mb is not None:  # converted in another process, meanwhile
-                report.beside["rdf"] = round(dumps.seconds, 3)
-                report.beside_peak_mb["rdf"] = dumps.peak_mb
+            _report_beside(report, "plot", plot)
+            _report_beside(report, "rdf", dumps)
         with _stage(report, "sqlite-wait"):
             checksums["maillage.db"], seconds = database_digest.result()
             if dumps.beside:  # indexed by a thread, meanwhile
@@ -407,6 +401,14 @@ def _publish(
         if not cleanup.started:  # the new folder, not published
             shutil.rmtree(tmp, ignore_errors=True)
     return report
+
+
+def _report_beside(report: BuildReport, name: str, job: Beside | PendingDumps) -> None:
+    """A finished job's seconds and peak memory, when it ran in another process (a job run in
+    the build's own has no peak of its own, and its time is its stage's)."""
+    if job.peak_mb is not None:
+        report.beside[name] = round(job.seconds, 3)
+        report.beside_peak_mb[name] = job.peak_mb
 
 
 def _index_and_hash(database: Path, index: bool) -> tuple[str, float]:
