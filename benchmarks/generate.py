@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from graph.vocab import load_vocabulary  # noqa: E402
+from maillage.graph.vocab import load_vocabulary  # noqa: E402
 
 BASE = "https://maillage.example.org/reseau/national"
 DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)

@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from browser import served  # noqa: E402
 
-from publish.build import build, is_stale  # noqa: E402
+from maillage.publish.build import build, is_stale  # noqa: E402
 
 SEARCHES = ["demarches", "numerique", "seniors", "emploi", "fablab", "atelier", "France"]
 

@@ -31,8 +31,8 @@ if str(ROOT) not in sys.path:
 import yaml  # noqa: E402
 
 from benchmarks.generate import generate  # noqa: E402
-from publish.beside import peak_memory_mb  # noqa: E402
-from publish.rebuild import LiveNetwork  # noqa: E402
+from maillage.publish.beside import peak_memory_mb  # noqa: E402
+from maillage.publish.rebuild import LiveNetwork  # noqa: E402
 
 
 def _edit(kind: str, path: Path, rng: random.Random, stash: dict[str, str]) -> Path:
@@ -119,11 +119,11 @@ def main(argv: list[str] | None = None) -> None:
     print(f"peak memory so far: {peak_memory_mb()} MB")
 
     if args.verify:
-        from graph.build import build_graph
-        from graph.load import load_network
-        from graph.vocab import load_vocabulary
-        from publish.build import new_findings
-        from shapes import validate
+        from maillage.graph.build import build_graph
+        from maillage.graph.load import load_network
+        from maillage.graph.vocab import load_vocabulary
+        from maillage.publish.build import new_findings
+        from maillage.shapes import validate
 
         network = load_network(data, strict=False)
         built = build_graph(network, load_vocabulary(data / "vocab", network.base))
@@ -134,7 +134,7 @@ def main(argv: list[str] | None = None) -> None:
             sys.exit(1)
 
     if args.publish:
-        from publish.build import publish
+        from maillage.publish.build import publish
 
         if live.errors:  # publish what is valid: undo the edits
             shutil.rmtree(data)

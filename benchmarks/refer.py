@@ -20,10 +20,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from synthetic import synthetic_tables  # noqa: E402
 
-from graph.network import ReferralNetwork, refer  # noqa: E402
-from publish.build import DEFAULT_METADATA  # noqa: E402
-from publish.site import make_datasette, write_metadata  # noqa: E402
-from publish.sqlite import write_database  # noqa: E402
+from maillage.graph.network import ReferralNetwork, refer  # noqa: E402
+from maillage.publish.build import DEFAULT_METADATA  # noqa: E402
+from maillage.publish.site import make_datasette, write_metadata  # noqa: E402
+from maillage.publish.sqlite import write_database  # noqa: E402
 
 
 def figures(name: str, seconds: list[float]) -> str:

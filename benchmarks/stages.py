@@ -37,7 +37,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from publish.build import cache_file  # noqa: E402
+from maillage.publish.build import cache_file  # noqa: E402
 
 STAGES = (
     "load",
@@ -64,7 +64,7 @@ NOT_OVER_TRIPLES = {"validate-wait", "rdf-wait", "sqlite-wait", "publish", "clea
 # As `maillage build` does: the network is not freed, the process ends at once (os._exit).
 _BUILD = """
 import json, os, sys
-from publish.build import build
+from maillage.publish.build import build
 report = build(sys.argv[1], sys.argv[2], free=False)
 print(json.dumps({"seconds": report.seconds, "peak_mb": report.peak_mb, "triples": report.triples,
                   "rows": report.rows, "counts": report.counts, "beside": report.beside,
@@ -76,12 +76,12 @@ _PLAIN = """
 import gc, json, sys, time, tempfile
 from pathlib import Path
 import yaml
-from publish.beside import peak_memory_mb, reset_peak_memory
-from graph import load as loader
-from graph.build import build_graph
-from graph.vocab import load_vocabulary
-from publish.rdf import source_graphs
-from shapes import pyshacl_results
+from maillage.publish.beside import peak_memory_mb, reset_peak_memory
+from maillage.graph import load as loader
+from maillage.graph.build import build_graph
+from maillage.graph.vocab import load_vocabulary
+from maillage.publish.rdf import source_graphs
+from maillage.shapes import pyshacl_results
 data = Path(sys.argv[1])
 gc.disable()  # as in maillage build: the ratios compare the engines, not the collector
 out = {}

@@ -9,8 +9,8 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
-from graph.tables import Tables, add_service_facets
-from graph.vocab import load_vocabulary
+from maillage.graph.tables import Tables, add_service_facets
+from maillage.graph.vocab import load_vocabulary
 
 ROOT = Path(__file__).resolve().parent.parent
 BASE = "https://maillage.example.org/bench"
@@ -20,7 +20,7 @@ def concept_rows() -> list[dict]:
     vocab = load_vocabulary(ROOT / "data" / "vocab", BASE)
     from rdflib.namespace import SKOS
 
-    from graph.ns import MAI
+    from maillage.graph.ns import MAI
 
     rows = []
     for concept, (scheme, notation) in sorted(vocab.by_iri.items()):

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from graph.network import ReferralNetwork, actor_metrics, coverage, weak_points
-from graph.tables import Tables, json_arrays
+from maillage.graph.network import ReferralNetwork, actor_metrics, coverage, weak_points
+from maillage.graph.tables import Tables, json_arrays
 
 STATUS = {0: "lacune", 1: "fragile"}
 

@@ -21,12 +21,12 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, ORG, RDF, RDFS, SDO, SKOS, XSD
 from rdflib.term import Node
 
-from graph.index import Index, Triple
-from graph.load import Network, Record
-from graph.model import BY_NAME, Field
-from graph.ns import MAI, address_iri, iri
-from graph.progress import NO_PROGRESS, Progress, tracked
-from graph.vocab import Vocabulary
+from maillage.graph.index import Index, Triple
+from maillage.graph.load import Network, Record
+from maillage.graph.model import BY_NAME, Field
+from maillage.graph.ns import MAI, address_iri, iri
+from maillage.graph.progress import NO_PROGRESS, Progress, tracked
+from maillage.graph.vocab import Vocabulary
 
 
 @dataclass

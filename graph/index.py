@@ -153,7 +153,7 @@ class Index:
         """The same triples in an rdflib ``Graph``, made once (for rdflib's API, pyshacl, and
         the SPARQL constraints Oxigraph cannot take): a national network takes gigabytes there."""
         if self._graph is None:
-            from graph.ns import bind_prefixes
+            from maillage.graph.ns import bind_prefixes
 
             graph = bind_prefixes(Graph())
             add = graph.add

@@ -22,9 +22,9 @@ from typing import Any
 import yaml
 from rapidfuzz import fuzz, process
 
-from graph.errors import DataError, DataErrors
-from graph.load_cache import LoadCache, file_digest
-from graph.model import (
+from maillage.graph.errors import DataError, DataErrors
+from maillage.graph.load_cache import LoadCache, file_digest
+from maillage.graph.model import (
     ACTION,
     ACTOR,
     BY_NAME,
@@ -35,8 +35,8 @@ from graph.model import (
     SITE,
     ClassModel,
 )
-from graph.ns import referral_id
-from graph.progress import NO_PROGRESS, Progress, tracked
+from maillage.graph.ns import referral_id
+from maillage.graph.progress import NO_PROGRESS, Progress, tracked
 
 MAX_FILE_BYTES = 5 * 1024 * 1024  # an actor file is a few kB; anything this big is a mistake
 NESTED = {"sites": SITE, "services": SERVICE, "referrals": REFERRAL}

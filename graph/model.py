@@ -12,7 +12,7 @@ from typing import Literal
 from rdflib import URIRef
 from rdflib.namespace import DCTERMS, ORG, RDF, SDO, SKOS, XSD
 
-from graph.ns import CPSV, MAI
+from maillage.graph.ns import CPSV, MAI
 
 Kind = Literal[
     "id", "text", "langtext", "decimal", "integer", "boolean", "date", "uri", "concept", "ref"

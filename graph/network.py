@@ -30,8 +30,8 @@ from dataclasses import dataclass, field
 import igraph
 import networkx as nx
 
-from graph.load import did_you_mean
-from graph.tables import Tables
+from maillage.graph.load import did_you_mean
+from maillage.graph.tables import Tables
 
 ALL_PUBLICS = "publics/tous-publics"
 NO_PATH = "pas de chemin d'orientation : contacter directement"

@@ -20,9 +20,9 @@ from typing import Any
 
 from rdflib.namespace import SKOS
 
-from graph.errors import DataError
-from graph.ns import MAI
-from graph.vocab import Vocabulary
+from maillage.graph.errors import DataError
+from maillage.graph.ns import MAI
+from maillage.graph.vocab import Vocabulary
 
 REQUIRED = ("id", "pivot", "nom", "commune", "code_postal", "adresse", "date_maj")
 COLUMNS = (

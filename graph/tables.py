@@ -14,10 +14,10 @@ from rdflib import Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, SKOS
 from rdflib.term import Node
 
-from graph.build import BuiltGraph
-from graph.index import Index
-from graph.model import CLASSES, ClassModel, Field
-from graph.ns import MAI, address_iri
+from maillage.graph.build import BuiltGraph
+from maillage.graph.index import Index
+from maillage.graph.model import CLASSES, ClassModel, Field
+from maillage.graph.ns import MAI, address_iri
 
 Row = dict[str, Any]
 Tables = dict[str, list[Row]]

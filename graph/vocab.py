@@ -15,10 +15,10 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, SKOS
 from rdflib.plugins.parsers.notation3 import BadSyntax
 
-from graph.errors import DataError, DataErrors
-from graph.load import display_path
-from graph.model import SCHEMES
-from graph.ns import bind_prefixes, iri
+from maillage.graph.errors import DataError, DataErrors
+from maillage.graph.load import display_path
+from maillage.graph.model import SCHEMES
+from maillage.graph.ns import bind_prefixes, iri
 
 
 @dataclass

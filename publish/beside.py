@@ -82,7 +82,7 @@ NICENESS = 10
 _BOOT = (
     "import pickle, sys\n"
     "sys.path[:0] = pickle.load(sys.stdin.buffer)\n"
-    "from publish.beside import _serve\n"
+    "from maillage.publish.beside import _serve\n"
     "_serve()\n"
 )
 

@@ -12,6 +12,7 @@ import ctypes.util
 import functools
 import gc
 import hashlib
+import importlib.resources
 import json
 import os
 import shutil
@@ -27,29 +28,37 @@ from pathlib import Path
 
 from rdflib import URIRef
 
-from graph.analytics import analytics_tables
-from graph.build import BuiltGraph, build_graph
-from graph.errors import DataError, DataErrors
-from graph.load import Network, load_network
-from graph.model import CLASSES
-from graph.network import ReferralNetwork, coverage
-from graph.ns import MAI
-from graph.progress import NO_PROGRESS, Progress
-from graph.tables import Tables, graph_tables
-from graph.vocab import load_vocabulary
-from publish.beside import Beside, Forked, peak_memory_mb, reset_peak_memory
-from publish.catalog import dataset_void, write_catalog
-from publish.history import release_history
-from publish.plot import draw_matrix, matrix_figure
-from publish.rdf import PendingDumps, sha256_of, write_dumps
-from publish.report import write_indicators_csv
-from publish.site import write_metadata
-from publish.sqlite import index_database, write_rows
-from publish.standards_out import LIEUX_FILE, write_lieux_csv
-from shapes import validate
+from maillage.graph.analytics import analytics_tables
+from maillage.graph.build import BuiltGraph, build_graph
+from maillage.graph.errors import DataError, DataErrors
+from maillage.graph.load import Network, load_network
+from maillage.graph.model import CLASSES
+from maillage.graph.network import ReferralNetwork, coverage
+from maillage.graph.ns import MAI
+from maillage.graph.progress import NO_PROGRESS, Progress
+from maillage.graph.tables import Tables, graph_tables
+from maillage.graph.vocab import load_vocabulary
+from maillage.publish.beside import Beside, Forked, peak_memory_mb, reset_peak_memory
+from maillage.publish.catalog import dataset_void, write_catalog
+from maillage.publish.history import release_history
+from maillage.publish.plot import draw_matrix, matrix_figure
+from maillage.publish.rdf import PendingDumps, sha256_of, write_dumps
+from maillage.publish.report import write_indicators_csv
+from maillage.publish.site import write_metadata
+from maillage.publish.sqlite import index_database, write_rows
+from maillage.publish.standards_out import LIEUX_FILE, write_lieux_csv
+from maillage.shapes import validate
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_METADATA = PROJECT_ROOT / "metadata.yml"
+# What the commands need ships in the package (the checkout's root in an editable install).
+PACKAGE_ROOT = Path(str(importlib.resources.files("maillage")))
+DEFAULT_METADATA = PACKAGE_ROOT / "metadata.yml"
+DEFAULT_DATA = PACKAGE_ROOT / "data"
+
+
+def default_data_dir() -> Path:
+    """``./data`` when it holds a network, else the default network the package ships."""
+    local = Path("data")
+    return local if (local / "network.yaml").is_file() else DEFAULT_DATA
 
 
 class PublishError(Exception):

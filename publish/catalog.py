@@ -9,10 +9,10 @@ from pathlib import Path
 from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, SKOS, VOID, XSD
 
-from graph.build import BuiltGraph
-from graph.ns import bind_prefixes, iri
-from publish.rdf import DUMPS, sha256_of
-from publish.void import void_description
+from maillage.graph.build import BuiltGraph
+from maillage.graph.ns import bind_prefixes, iri
+from maillage.publish.rdf import DUMPS, sha256_of
+from maillage.publish.void import void_description
 
 SPDX = Namespace("http://spdx.org/rdf/terms#")
 DCATAP = Namespace("http://data.europa.eu/r5r/")

@@ -19,25 +19,25 @@ from pathlib import Path
 
 import click
 
-from graph.analytics import analytics_tables
-from graph.errors import DataError, DataErrors
-from graph.network import NO_PATH, ReferralNetwork, UnknownId, by_demand, coverage
-from graph.network import refer as refer_paths
-from graph.tables import graph_tables
-from publish import build as build_mod
-from publish.history import changed_dumps, changes, french
-from publish.importer import import_lieux
-from publish.plot import coverage_matrix
-from publish.rebuild import LiveNetwork, Published, Publisher, Update
-from publish.rebuild import watch as watch_folder
-from publish.report import TABLES as REPORT_TABLES
-from publish.report import actions_report, csv_text, markdown
-from publish.site import SiteError
-from publish.site import serve as serve_site
-from publish.sparql import PushError, QueryError, load_published, render
-from publish.sparql import push as push_graph
-from publish.sparql import query as run_query
-from publish.standards_out import write_data_inclusion, write_lieux_csv, write_openreferral
+from maillage.graph.analytics import analytics_tables
+from maillage.graph.errors import DataError, DataErrors
+from maillage.graph.network import NO_PATH, ReferralNetwork, UnknownId, by_demand, coverage
+from maillage.graph.network import refer as refer_paths
+from maillage.graph.tables import graph_tables
+from maillage.publish import build as build_mod
+from maillage.publish.history import changed_dumps, changes, french
+from maillage.publish.importer import import_lieux
+from maillage.publish.plot import coverage_matrix
+from maillage.publish.rebuild import LiveNetwork, Published, Publisher, Update
+from maillage.publish.rebuild import watch as watch_folder
+from maillage.publish.report import TABLES as REPORT_TABLES
+from maillage.publish.report import actions_report, csv_text, markdown
+from maillage.publish.site import SiteError
+from maillage.publish.site import serve as serve_site
+from maillage.publish.sparql import PushError, QueryError, load_published, render
+from maillage.publish.sparql import push as push_graph
+from maillage.publish.sparql import query as run_query
+from maillage.publish.standards_out import write_data_inclusion, write_lieux_csv, write_openreferral
 
 GRAPH_IRI = re.compile(r"https?://[^\s<>\"{}|\\^`]+")
 
@@ -45,9 +45,10 @@ DATA_OPTION = click.option(
     "--data",
     "data_dir",
     type=click.Path(exists=True, file_okay=False, path_type=Path),
-    default="data",
-    show_default=True,
-    help="Dossier des données sources (network.yaml, actors/, vocab/).",
+    default=None,
+    callback=lambda _ctx, _param, value: value or build_mod.default_data_dir(),
+    help="Dossier des données sources (network.yaml, actors/, vocab/) ; par défaut ./data, ou"
+    " à défaut le réseau d'exemple fourni avec maillage.",
 )
 OUT_OPTION = click.option(
     "--out",

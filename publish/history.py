@@ -12,9 +12,9 @@ import pyoxigraph as ox
 from rdflib import URIRef
 from rdflib.namespace import DCTERMS, RDF, SDO
 
-from graph.model import ACTOR, REFERRAL, SERVICE, ClassModel
-from graph.ns import MAI
-from publish.rdf import SUBJECTS_FILE, read_blocks, sha256_of, subjects_header
+from maillage.graph.model import ACTOR, REFERRAL, SERVICE, ClassModel
+from maillage.graph.ns import MAI
+from maillage.publish.rdf import SUBJECTS_FILE, read_blocks, sha256_of, subjects_header
 
 WATCHED: tuple[tuple[ClassModel, str], ...] = (
     (ACTOR, "acteur"),

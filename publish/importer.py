@@ -15,12 +15,12 @@ from pathlib import Path
 
 import yaml
 
-from graph.errors import DataError, DataErrors
-from graph.standards_in import actor_documents, locate, read_lieux_csv, slug
-from graph.vocab import load_vocabulary
-from publish.build import PROJECT_ROOT, check
+from maillage.graph.errors import DataError, DataErrors
+from maillage.graph.standards_in import actor_documents, locate, read_lieux_csv, slug
+from maillage.graph.vocab import load_vocabulary
+from maillage.publish.build import DEFAULT_DATA, check
 
-DEFAULT_VOCAB = PROJECT_ROOT / "data" / "vocab"
+DEFAULT_VOCAB = DEFAULT_DATA / "vocab"
 
 
 @dataclass

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from graph.network import ReferralNetwork
+    from maillage.graph.network import ReferralNetwork
 
 COLOURS = ["#d7191c", "#fdae61", "#a6d96a", "#1a9641"]  # 0, 1, 2, 3+ actors
 MAX_COMMUNES = 20  # columns a reader can still read; a larger network shows its least covered
@@ -23,7 +23,7 @@ def matrix_figure(network: ReferralNetwork, rows: list[dict] | None = None) -> d
     """What the matrix shows (title, labels, counts, demand), as plain data: the build has it
     drawn by another process (:func:`draw_matrix`), which needs none of the network."""
     if rows is None:
-        from graph.network import coverage
+        from maillage.graph.network import coverage
 
         rows = coverage(network)
     needs = network.needs

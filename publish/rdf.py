@@ -24,12 +24,12 @@ from rdflib.namespace import RDF, SKOS, XSD
 from rdflib.plugins.serializers.nt import _quoteLiteral
 from rdflib.term import Node
 
-from graph.build import BuiltGraph
-from graph.index import Index
-from graph.model import CLASSES, Field
-from graph.ns import PREFIXES, bind_prefixes
-from publish.beside import Beside
-from shapes import shapes_graph
+from maillage.graph.build import BuiltGraph
+from maillage.graph.index import Index
+from maillage.graph.model import CLASSES, Field
+from maillage.graph.ns import PREFIXES, bind_prefixes
+from maillage.publish.beside import Beside
+from maillage.shapes import shapes_graph
 
 # file name -> (rdflib format, media type, EU file type) of every RDF file of dist/
 DUMPS = {

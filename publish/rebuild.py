@@ -24,14 +24,20 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
 
-from graph.build import BuiltGraph, build_graph, update_graph
-from graph.errors import DataError, DataErrors
-from graph.load import display_path, load_network, reload_actor_files
-from graph.ns import address_iri, iri
-from graph.progress import NO_PROGRESS, Progress
-from graph.vocab import load_vocabulary
-from publish.build import DEFAULT_METADATA, PublishError, new_findings, no_cyclic_gc, publish
-from shapes import LiveValidation
+from maillage.graph.build import BuiltGraph, build_graph, update_graph
+from maillage.graph.errors import DataError, DataErrors
+from maillage.graph.load import display_path, load_network, reload_actor_files
+from maillage.graph.ns import address_iri, iri
+from maillage.graph.progress import NO_PROGRESS, Progress
+from maillage.graph.vocab import load_vocabulary
+from maillage.publish.build import (
+    DEFAULT_METADATA,
+    PublishError,
+    new_findings,
+    no_cyclic_gc,
+    publish,
+)
+from maillage.shapes import LiveValidation
 
 
 @dataclass

@@ -8,7 +8,7 @@ import io
 from collections import defaultdict
 from dataclasses import dataclass
 
-from graph.tables import Tables
+from maillage.graph.tables import Tables
 
 TABLES = ("actions", "action_organisers", "actors", "concepts")
 

@@ -15,8 +15,8 @@ from typing import Any
 
 import yaml
 
-from graph.model import CLASSES, CONCEPT_TABLE_LABELS
-from graph.tables import link_fields, link_table
+from maillage.graph.model import CLASSES, CONCEPT_TABLE_LABELS
+from maillage.graph.tables import link_fields, link_table
 
 TEMPLATES = Path(__file__).parent / "templates"
 

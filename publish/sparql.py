@@ -17,7 +17,7 @@ from rdflib import Graph
 from rdflib.plugins.sparql import prepareQuery
 from rdflib.query import Result
 
-from graph.ns import PREFIXES
+from maillage.graph.ns import PREFIXES
 
 FORMATS = ("table", "csv", "json", "turtle")
 

@@ -14,8 +14,8 @@ from typing import Any
 import sqlite_utils
 from sqlite_utils.db import Table
 
-from graph.model import CLASSES
-from graph.tables import SERVICE_FACETS, Tables, link_fields, link_table
+from maillage.graph.model import CLASSES
+from maillage.graph.tables import SERVICE_FACETS, Tables, link_fields, link_table
 
 PYTHON_TYPES = {"decimal": float, "integer": int, "boolean": int}
 

@@ -17,9 +17,9 @@ from pathlib import Path
 from rdflib import URIRef
 from rdflib.namespace import SKOS
 
-from graph.build import BuiltGraph
-from graph.standards_in import COLUMNS, PUBLICS
-from graph.tables import Tables
+from maillage.graph.build import BuiltGraph
+from maillage.graph.standards_in import COLUMNS, PUBLICS
+from maillage.graph.tables import Tables
 
 # The columns of the standard (schema.json v1.0.2), in its order, and its publics.
 LIEUX_COLUMNS = COLUMNS

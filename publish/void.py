@@ -16,7 +16,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, VOID
 from rdflib.term import Node
 
-from graph.index import Index
+from maillage.graph.index import Index
 
 
 def void_description(index: Index, dataset: URIRef) -> Graph:

@@ -22,13 +22,13 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, SDO, SH
 from rdflib.term import Node
 
-from graph.build import BuiltGraph
-from graph.errors import DataError
-from graph.index import Triple
-from graph.load import did_you_mean
-from graph.model import BY_NAME, Field
-from graph.progress import NO_PROGRESS, Progress
-from shapes.engine import CompiledShapes, Result, UnsupportedShape, Validation
+from maillage.graph.build import BuiltGraph
+from maillage.graph.errors import DataError
+from maillage.graph.index import Triple
+from maillage.graph.load import did_you_mean
+from maillage.graph.model import BY_NAME, Field
+from maillage.graph.progress import NO_PROGRESS, Progress
+from maillage.shapes.engine import CompiledShapes, Result, UnsupportedShape, Validation
 
 SHAPES_DIR = Path(__file__).parent
 SHAPE_FILES = (

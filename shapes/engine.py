@@ -35,9 +35,9 @@ from rdflib.plugins.sparql import prepareQuery
 from rdflib.plugins.sparql.parserutils import CompValue
 from rdflib.term import Node
 
-from graph.index import Index, Triple
-from graph.oxigraph import RdflibToOxigraph, to_rdflib
-from graph.progress import NO_PROGRESS, Progress, tracked
+from maillage.graph.index import Index, Triple
+from maillage.graph.oxigraph import RdflibToOxigraph, to_rdflib
+from maillage.graph.progress import NO_PROGRESS, Progress, tracked
 
 
 class UnsupportedShape(Exception):

@@ -17,7 +17,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from publish.site import datasette_argv
+from maillage.publish.site import datasette_argv
 
 CHROMIUM_ARGS = [
     "--headless",

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from publish.build import build
+from maillage.publish.build import build
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "data"

@@ -11,9 +11,9 @@ from conftest import DATA, make_network
 from rdflib import Graph
 from rdflib.namespace import DCAT
 
-from publish.build import published_tables
-from publish.cli import cli
-from publish.report import TABLES, actions_report
+from maillage.publish.build import published_tables
+from maillage.publish.cli import cli
+from maillage.publish.report import TABLES, actions_report
 
 
 def _report(default_dist: Path, year: int):

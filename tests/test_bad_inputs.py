@@ -13,8 +13,8 @@ import pytest
 from click.testing import CliRunner
 from conftest import BAD_INPUTS, make_network, tree_bytes
 
-from publish.build import build
-from publish.cli import cli
+from maillage.publish.build import build
+from maillage.publish.cli import cli
 
 CASES = sorted(p.name for p in BAD_INPUTS.iterdir() if p.is_dir())
 

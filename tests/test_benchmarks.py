@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from conftest import ROOT
 
 from benchmarks.generate import generate
-from publish.cli import StageProgress, cli
+from maillage.publish.cli import StageProgress, cli
 
 
 def run_benchmark(script: str, *args: str, timeout: int = 300) -> str:

@@ -10,8 +10,8 @@ from rdflib import Graph
 from rdflib.compare import isomorphic
 from rdflib.namespace import ORG, RDF
 
-from graph.ns import MAI
-from publish.build import build, check
+from maillage.graph.ns import MAI
+from maillage.publish.build import build, check
 
 
 def _count(db: Path, sql: str) -> int:

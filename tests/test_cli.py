@@ -10,10 +10,10 @@ from pathlib import Path
 from click.testing import CliRunner
 from conftest import ROOT
 
-from graph.build import BuiltGraph
-from publish.build import build
-from publish.cli import cli
-from publish.site import datasette_argv
+from maillage.graph.build import BuiltGraph
+from maillage.publish.build import build
+from maillage.publish.cli import cli
+from maillage.publish.site import datasette_argv
 
 
 def test_validate_a_valid_network(tiny: Path):

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from publish.site import SiteError, check_database, make_datasette
+from maillage.publish.site import SiteError, check_database, make_datasette
 
 
 @pytest.fixture

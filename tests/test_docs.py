@@ -7,7 +7,7 @@ import re
 from click.testing import CliRunner
 from conftest import BAD_INPUTS, DATA, ROOT
 
-from publish.cli import cli
+from maillage.publish.cli import cli
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 

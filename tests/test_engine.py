@@ -11,11 +11,11 @@ from rdflib import Graph, URIRef
 from rdflib.namespace import RDF, SH
 
 from benchmarks.generate import DEFECTS, generate
-from graph.build import build_graph
-from graph.load import load_network
-from graph.vocab import load_vocabulary
-from shapes import pyshacl_results, shacl_results, validate
-from shapes.engine import CompiledShapes, Result, UnsupportedShape
+from maillage.graph.build import build_graph
+from maillage.graph.load import load_network
+from maillage.graph.vocab import load_vocabulary
+from maillage.shapes import pyshacl_results, shacl_results, validate
+from maillage.shapes.engine import CompiledShapes, Result, UnsupportedShape
 
 
 def _key(result) -> tuple:
@@ -174,7 +174,7 @@ def test_a_shape_using_an_unimplemented_feature_is_refused():
 
 
 def test_sparql_constraints_with_a_variable_predicate_are_answered_by_rdflib_alike():
-    from shapes.engine import _predicates
+    from maillage.shapes.engine import _predicates
 
     query = "SELECT ?this ?value WHERE { ?this ?p ?value . FILTER (isLiteral(?value)) }"
     assert _predicates(query) is None  # no constant predicates to copy: rdflib answers

@@ -17,8 +17,8 @@ import pytest
 from click.testing import CliRunner
 from conftest import DATA, ROOT, make_network, tree_bytes
 
-from publish.build import build
-from publish.cli import cli
+from maillage.publish.build import build
+from maillage.publish.cli import cli
 
 BUILD = "import sys; from publish.build import build; build(sys.argv[1], sys.argv[2])"
 
@@ -78,7 +78,16 @@ def test_a_full_disk_is_a_clear_error_and_keeps_the_previous_folder(tmp_path: Pa
     shutil.copytree(old_dist, out)
     old = tree_bytes(out)
     result = subprocess.run(
-        [sys.executable, "-m", "publish.cli", "build", "--data", str(DATA), "--out", str(out)],
+        [
+            sys.executable,
+            "-m",
+            "maillage.publish.cli",
+            "build",
+            "--data",
+            str(DATA),
+            "--out",
+            str(out),
+        ],
         cwd=ROOT,
         capture_output=True,
         text=True,

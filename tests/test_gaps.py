@@ -12,8 +12,8 @@ import yaml
 from click.testing import CliRunner
 from conftest import DATA, ROOT
 
-from publish.cli import cli
-from publish.site import make_datasette
+from maillage.publish.cli import cli
+from maillage.publish.site import make_datasette
 
 
 def _gaps(default_dist: Path, *args: str):

@@ -9,8 +9,8 @@ from pathlib import Path
 from click.testing import CliRunner
 from conftest import make_network
 
-from publish.build import build
-from publish.cli import cli
+from maillage.publish.build import build
+from maillage.publish.cli import cli
 
 
 def test_each_build_records_a_release_and_the_changes(tmp_path: Path):
@@ -77,7 +77,7 @@ def test_the_changes_read_from_the_differing_subjects_only_are_the_whole_dumps_c
     import shutil
 
     from benchmarks.generate import generate
-    from publish.history import _IndexedBlocks, changed_dumps, changes, load_dump
+    from maillage.publish.history import _IndexedBlocks, changed_dumps, changes, load_dump
 
     data = tmp_path / "national"
     generate(60, data, seed=4)

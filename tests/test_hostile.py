@@ -13,8 +13,8 @@ from conftest import make_network
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import SDO
 
-from publish.build import build
-from publish.site import make_datasette
+from maillage.publish.build import build
+from maillage.publish.site import make_datasette
 
 NETWORKS = Path(__file__).parent / "networks"
 NAME = "<img src=x onerror=alert(1)>"

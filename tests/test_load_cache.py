@@ -10,9 +10,9 @@ from click.testing import CliRunner
 from conftest import DATA
 
 from benchmarks.generate import generate
-from graph import load, load_cache
-from publish.build import CACHE_DIR
-from publish.cli import cli
+from maillage.graph import load, load_cache
+from maillage.publish.build import CACHE_DIR
+from maillage.publish.cli import cli
 
 
 def _loaded(network: load.Network) -> tuple:

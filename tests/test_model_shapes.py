@@ -5,8 +5,8 @@ from __future__ import annotations
 from rdflib import URIRef
 from rdflib.namespace import RDF, SDO, SH
 
-from graph.model import CLASSES
-from shapes import shapes_graph
+from maillage.graph.model import CLASSES
+from maillage.shapes import shapes_graph
 
 
 def _shape_paths(target: URIRef) -> set[URIRef]:

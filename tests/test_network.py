@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from graph.network import ReferralNetwork, UnknownId, coverage, refer, weak_points
+from maillage.graph.network import ReferralNetwork, UnknownId, coverage, refer, weak_points
 
 NEEDS = {"needs/demarches": None, "needs/vehicule": "needs/demarches", "needs/outils": None}
 
@@ -219,7 +219,7 @@ def test_betweenness_is_networkx_s_exact_or_sampled_figure(actors, monkeypatch):
     and from the same sampled sources above EXACT_BETWEENNESS_LIMIT."""
     import networkx as nx
 
-    from graph import network
+    from maillage.graph import network
 
     graph = nx.gnm_random_graph(actors, actors * 5, seed=actors, directed=True)
     graph = nx.relabel_nodes(graph, {i: f"acteur-{i:04d}" for i in graph})

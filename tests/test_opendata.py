@@ -14,9 +14,9 @@ from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import DCAT, DCTERMS, RDF, VOID
 
-from publish.build import check
-from publish.catalog import ETALAB_2, SPDX
-from publish.site import make_datasette
+from maillage.publish.build import check
+from maillage.publish.catalog import ETALAB_2, SPDX
+from maillage.publish.site import make_datasette
 
 DCAT_AP = Path(__file__).parent / "standards" / "dcat-ap-3.0"
 

@@ -9,10 +9,10 @@ import pytest
 from click.testing import CliRunner
 from conftest import DATA
 
-from graph.network import ReferralNetwork, refer
-from publish.build import published_tables
-from publish.cli import cli
-from publish.site import make_datasette
+from maillage.graph.network import ReferralNetwork, refer
+from maillage.publish.build import published_tables
+from maillage.publish.cli import cli
+from maillage.publish.site import make_datasette
 
 
 @pytest.fixture(scope="module")
@@ -145,9 +145,9 @@ async def test_they_agree_on_a_synthetic_network_spread_over_france(tmp_path: Pa
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
     from synthetic import synthetic_tables
 
-    from publish.build import DEFAULT_METADATA
-    from publish.site import write_metadata
-    from publish.sqlite import write_database
+    from maillage.publish.build import DEFAULT_METADATA
+    from maillage.publish.site import write_metadata
+    from maillage.publish.sqlite import write_database
 
     tables = synthetic_tables(600, services_per_actor=3, seed=7)
     write_database(tables, tmp_path / "maillage.db")

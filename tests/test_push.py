@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from conftest import DATA
 from rdflib import Graph
 
-from publish.cli import cli
+from maillage.publish.cli import cli
 
 
 @pytest.fixture(scope="module")

@@ -13,12 +13,12 @@ import pytest
 import yaml
 
 from benchmarks.generate import generate
-from graph.build import build_graph
-from graph.load import load_network
-from graph.vocab import load_vocabulary
-from publish.build import new_findings
-from publish.rebuild import LiveNetwork, Publisher
-from shapes import validate
+from maillage.graph.build import build_graph
+from maillage.graph.load import load_network
+from maillage.graph.vocab import load_vocabulary
+from maillage.publish.build import new_findings
+from maillage.publish.rebuild import LiveNetwork, Publisher
+from maillage.shapes import validate
 
 
 def whole_check(data: Path):
@@ -189,7 +189,16 @@ def test_watch_reports_each_save(tmp_path):
     generate(8, data, seed=4)
     out = tmp_path / "dist"
     process = subprocess.Popen(
-        [sys.executable, "-m", "publish.cli", "watch", "--data", str(data), "--out", str(out)],
+        [
+            sys.executable,
+            "-m",
+            "maillage.publish.cli",
+            "watch",
+            "--data",
+            str(data),
+            "--out",
+            str(out),
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -223,7 +232,7 @@ def test_checks_go_on_while_a_publication_runs(tmp_path, monkeypatch, national):
     itself starts processes of its own (the dumps' converter)."""
     import sqlite_utils
 
-    from publish import rdf
+    from maillage.publish import rdf
 
     if national:
         monkeypatch.setattr(rdf, "BESIDE_FROM", 0)
@@ -267,7 +276,7 @@ def test_the_index_removes_and_adds_like_a_set():
     triples are removed: the index still holds exactly the triples of a set."""
     from rdflib import RDF, URIRef
 
-    from graph.index import Index
+    from maillage.graph.index import Index
 
     rng = random.Random(5)
     kinds = [URIRef(f"http://ex/Class{i}") for i in range(3)]
@@ -299,7 +308,7 @@ def test_the_index_removes_and_adds_like_a_set():
 def test_a_publication_stopped_midway_leaves_nothing_behind(tmp_path, monkeypatch):
     """``maillage watch`` stopped while it publishes a national network: the publication's
     temporary folder is removed and no folder is published half-written."""
-    from publish import rdf
+    from maillage.publish import rdf
 
     monkeypatch.setattr(rdf, "BESIDE_FROM", 0)
     data = tmp_path / "network"

@@ -13,13 +13,13 @@ from conftest import DATA, tree_bytes
 from rdflib import Graph
 
 from benchmarks.generate import generate
-from graph import load
-from graph.errors import DataErrors
-from publish import build as build_module
-from publish import rdf
-from publish.beside import Beside, Forked
-from publish.build import build, check
-from publish.catalog import SPDX
+from maillage.graph import load
+from maillage.graph.errors import DataErrors
+from maillage.publish import build as build_module
+from maillage.publish import rdf
+from maillage.publish.beside import Beside, Forked
+from maillage.publish.build import build, check
+from maillage.publish.catalog import SPDX
 
 
 def test_parallel_loading_reads_the_same_records_and_errors_as_serial(tmp_path, monkeypatch):
@@ -140,7 +140,11 @@ def test_a_job_in_another_process_gives_its_value_its_exception_or_a_clear_error
 def test_a_job_beside_starts_a_python_of_its_own_and_can_be_stopped():
     # it imports what its job needs, not the build's whole program (nor the CLI)
     modules = Beside(eval, ("sorted(__import__('sys').modules)",)).result()
-    assert "publish.beside" in modules and "publish.cli" not in modules and "click" not in modules
+    assert (
+        "maillage.publish.beside" in modules
+        and "maillage.publish.cli" not in modules
+        and "click" not in modules
+    )
     stopped = Beside(time.sleep, (30,))
     stopped.close()  # no longer wanted: stopped at once
     assert Beside(sorted, ([2, 1],), here=True).result() == [1, 2]

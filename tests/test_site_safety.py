@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from publish.site import SETTINGS, make_datasette
+from maillage.publish.site import SETTINGS, make_datasette
 
 
 @pytest.fixture

@@ -13,8 +13,8 @@ from click.testing import CliRunner
 from conftest import DATA, ROOT
 from rdflib import Graph
 
-from graph.ns import MAI
-from publish.cli import cli
+from maillage.graph.ns import MAI
+from maillage.publish.cli import cli
 
 QUERIES = ROOT / "queries"
 

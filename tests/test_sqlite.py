@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite_utils
 
-from publish.sqlite import insert_rows
+from maillage.publish.sqlite import insert_rows
 
 COLUMNS = {"id": str, "name": str, "select": str, "km": float, "n": int}
 ROWS = [

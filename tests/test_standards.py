@@ -15,10 +15,10 @@ from frictionless import Schema, system, validate
 from rdflib import Graph
 from rdflib.namespace import DCAT
 
-from graph.tables import graph_tables
-from publish.build import check
-from publish.cli import cli
-from publish.standards_out import data_inclusion, lieux_rows, write_lieux_csv
+from maillage.graph.tables import graph_tables
+from maillage.publish.build import check
+from maillage.publish.cli import cli
+from maillage.publish.standards_out import data_inclusion, lieux_rows, write_lieux_csv
 
 STANDARDS = Path(__file__).parent / "standards"
 INPUTS = Path(__file__).parent / "standards_inputs"

@@ -9,7 +9,7 @@ import pytest
 from conftest import DATA, ROOT
 from rdflib.namespace import SKOS
 
-from graph.vocab import load_vocabulary
+from maillage.graph.vocab import load_vocabulary
 
 STANDARDS = ROOT / "tests" / "standards"  # the standards' own files, copied unchanged
 BASE = "https://maillage.example.org/test"

@@ -6,8 +6,8 @@ from rdflib import Graph, URIRef
 from rdflib.namespace import RDF, VOID
 from rdflib.void import generateVoID
 
-from publish.build import check
-from publish.void import void_description
+from maillage.publish.build import check
+from maillage.publish.void import void_description
 
 DATASET = URIRef("https://example.org/jeu")
 
