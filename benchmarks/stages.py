@@ -218,7 +218,7 @@ def measure(actors: int, work: Path, plain: bool) -> str:
     # same code: its release diff (stage `history`) is part of every build but the first, and
     # it reads the actor files back from the load cache the first one kept.
     shutil.rmtree(out, ignore_errors=True)
-    cache_file(data, out).unlink(missing_ok=True)
+    cache_file(out).unlink(missing_ok=True)
     first = _run(_BUILD, str(data), str(out))
     result = _run(_BUILD, str(data), str(out))
     plain_result = _run(_PLAIN, str(data)) if plain else {}

@@ -506,7 +506,7 @@ def load_network(
     data_dir: Path | str,
     strict: bool = True,
     progress: Progress = NO_PROGRESS,
-    cache: Path | None = None,
+    cache: Path | LoadCache | None = None,
 ) -> Network:
     """Load ``network.yaml`` and every ``actors/*.yaml`` of a data folder.
 
@@ -514,7 +514,8 @@ def load_network(
     the records that did load are returned with the problems (``Network.errors``), so that the
     rest of the data can still be validated; it raises only when ``network.yaml`` is unusable.
     With ``cache`` (a file, see :mod:`graph.load_cache`), the actor files unchanged since the
-    last load with that cache are not parsed again.
+    last load with that cache are not parsed again; given as an open :class:`LoadCache`, it is
+    the caller's to save (where it chooses).
     """
     data_dir = Path(data_dir)
     errors: list[DataError] = []
@@ -524,11 +525,11 @@ def load_network(
     actor_dir = data_dir / "actors"
     files = sorted(actor_dir.glob("*.yaml")) + sorted(actor_dir.glob("*.yml"))
     network = Network(meta, [], data_dir, meta_errors=errors)
-    store = LoadCache.open(cache) if cache is not None else None
+    store = LoadCache.open(cache) if isinstance(cache, Path) else cache
     read = _cached_actor_files(files, data_dir, progress, store)
     for path, found in zip(files, read, strict=True):
         network.actor_files[path] = found
-    if store is not None:
+    if isinstance(cache, Path):
         store.save()
     others: list[Record] = []
     other_errors: list[DataError] = []

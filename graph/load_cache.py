@@ -79,14 +79,28 @@ class LoadCache:
     def put(self, display: str, digest: bytes, entry: Entry) -> None:
         self._new[display] = (digest, entry)
 
-    def save(self) -> None:
-        """Write the entries of this load, if they differ from those read (atomic rename)."""
-        if self.misses == 0 and len(self._new) == len(self._old):
+    @property
+    def changed(self) -> bool:
+        return self.misses > 0 or len(self._new) != len(self._old)
+
+    def save(self, path: Path | None = None) -> None:
+        """Write the entries of this load (atomic rename), to ``path`` or where they were read
+        from, if they differ from those read or go elsewhere; an unchanged cache that goes
+        elsewhere is linked there."""
+        if path is not None and path != self.path:
+            if not self.changed:
+                try:
+                    os.link(self.path, path)
+                    return
+                except OSError:
+                    pass
+            self.path, self.misses = path, self.misses + 1
+        if not self.changed:
             return
         tmp = None
         try:  # a cache that cannot be written (full disk, no permission) costs time only
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=".load-", dir=self.path.parent)
+            fd, tmp = tempfile.mkstemp(prefix=f"{self.path.name}.", dir=self.path.parent)
             with os.fdopen(fd, "wb") as handle:
                 pickle.dump((self.version, self._new), handle, protocol=pickle.HIGHEST_PROTOCOL)
             os.replace(tmp, self.path)

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import fcntl
 import functools
 import gc
-import hashlib
 import importlib.resources
 import json
 import os
@@ -22,7 +22,7 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,6 +32,7 @@ from maillage.graph.analytics import analytics_tables
 from maillage.graph.build import BuiltGraph, build_graph
 from maillage.graph.errors import DataError, DataErrors
 from maillage.graph.load import Network, load_network
+from maillage.graph.load_cache import LoadCache
 from maillage.graph.model import CLASSES
 from maillage.graph.network import ReferralNetwork, coverage
 from maillage.graph.ns import MAI
@@ -63,6 +64,82 @@ def default_data_dir() -> Path:
 
 class PublishError(Exception):
     """Writing the published folder failed (disk full, no permission...): nothing was replaced."""
+
+
+class FolderRefused(PublishError):
+    """The output folder is not one a build may replace: nothing was touched (exit 2)."""
+
+
+MARKER = "build.json"
+MARKER_KEYS = frozenset({"network", "graph", "built_at", "triples", "counts"})
+
+
+def refusal(out: Path) -> str | None:
+    """Why a build may not replace ``out``, or None: only a missing or empty folder, or a
+    publication of maillage (its ``build.json``, of the shape the build writes), is replaced;
+    anything else may hold someone's work. A publication is maillage's own: it is replaced
+    whole, whatever was put in it since."""
+    if out.is_symlink():
+        return "c'est un lien symbolique"
+    if not out.exists():
+        return None
+    if not out.is_dir():
+        return "ce n'est pas un dossier"
+    try:
+        names = {e.name for e in out.iterdir() if not e.name.startswith(CACHE_FILE)}
+    except OSError as exc:
+        return f"dossier illisible ({exc.strerror})"
+    if not names:
+        return None
+    try:
+        info = json.loads((out / MARKER).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        info = None
+    if not isinstance(info, dict) or not MARKER_KEYS <= info.keys():
+        return "il n'est pas vide et ce n'est pas une publication de maillage (build.json)"
+    return None
+
+
+@contextmanager
+def publication_folder(out_dir: Path | str, progress: Progress = NO_PROGRESS) -> Iterator[Path]:
+    """Hold ``out_dir`` for one publication: refused unless :func:`refusal` allows it, made if
+    missing, and locked (``flock``) so that a second build into it waits for the first instead
+    of losing one of their releases."""
+    out = Path(out_dir).absolute()
+    reason = refusal(out)
+    if reason is None and out.resolve() in (Path.cwd().resolve(), *Path.cwd().resolve().parents):
+        reason = "il contient le dossier courant"
+    if reason is not None:
+        raise FolderRefused(f"{out} ne peut pas être remplacé : {reason} ; rien n'a été touché")
+    created = not out.exists()
+    try:
+        out.mkdir(parents=True, exist_ok=True)  # made to be locked; removed if left empty
+    except OSError as exc:
+        raise PublishError(f"impossible d'écrire dans {out} : {exc.strerror}") from exc
+    while True:
+        fd = os.open(out, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            progress("attente", 0, 1)  # another build publishes there: wait for its end
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        try:
+            same = os.stat(out).st_ino == os.fstat(fd).st_ino
+        except FileNotFoundError:
+            same = False
+        if same:  # not the folder the other build replaced meanwhile
+            break
+        os.close(fd)
+    try:
+        reason = refusal(out)  # as the build before this one left it
+        if reason is not None:
+            raise FolderRefused(f"{out} ne peut pas être remplacé : {reason} ; rien n'a été touché")
+        yield out
+    finally:
+        os.close(fd)
+        if created:
+            with suppress(OSError):  # only while empty: nothing was published
+                out.rmdir()
 
 
 @dataclass
@@ -118,7 +195,7 @@ def no_cyclic_gc() -> Iterator[None]:
 
 
 def check(
-    data_dir: Path | str, report: BuildReport | None = None, cache: Path | None = None
+    data_dir: Path | str, report: BuildReport | None = None, cache: Path | LoadCache | None = None
 ) -> BuiltGraph:
     """Load, build and validate a network; raise :class:`DataErrors` with every problem.
 
@@ -128,14 +205,18 @@ def check(
         return _check(data_dir, report, cache)
 
 
-def _check(data_dir: Path | str, report: BuildReport | None, cache: Path | None) -> BuiltGraph:
+def _check(
+    data_dir: Path | str, report: BuildReport | None, cache: Path | LoadCache | None
+) -> BuiltGraph:
     report = report or BuildReport(Path("."))
     built = _load_and_build(data_dir, report, cache)
     _validate(built, report)
     return built
 
 
-def _load_and_build(data_dir: Path | str, report: BuildReport, cache: Path | None) -> BuiltGraph:
+def _load_and_build(
+    data_dir: Path | str, report: BuildReport, cache: Path | LoadCache | None
+) -> BuiltGraph:
     data_dir = Path(data_dir)
     with _stage(report, "load"):
         network = load_network(data_dir, strict=False, progress=report.progress, cache=cache)
@@ -197,7 +278,7 @@ def build(
     build`` ends with ``os._exit``). Freeing a national network's millions of objects one by
     one takes seconds; the system takes a process's memory back at once."""
     cleanup = Cleanup(keep=None if free else [])
-    with no_cyclic_gc():
+    with publication_folder(out_dir, progress), no_cyclic_gc():
         report = _build(data_dir, out_dir, metadata, progress, cache, cleanup)
     cleanup.end(report)  # _build has returned: its graph, tables and network are freed
     return report
@@ -237,15 +318,14 @@ class Cleanup:
             report.seconds["cleanup"] = round(time.perf_counter() - self._started, 3)
 
 
-CACHE_DIR = ".maillage-cache"
+CACHE_FILE = ".maillage-cache.pickle"
 
 
-def cache_file(data_dir: Path | str, out_dir: Path | str) -> Path:
-    """Where ``build`` keeps the actor files' records: ``.maillage-cache/`` beside ``out_dir``,
-    one file per published folder and data folder."""
-    out = Path(out_dir).resolve()
-    source = hashlib.blake2b(str(Path(data_dir).resolve()).encode(), digest_size=8).hexdigest()
-    return out.parent / CACHE_DIR / f"{out.name}-{source}.pickle"
+def cache_file(out_dir: Path | str) -> Path:
+    """Where ``build`` keeps the actor files' records: inside the published folder, the one
+    folder the user named (nothing is left beside it); moved into each new publication, and
+    never served nor catalogued (only the files ``build.json`` lists are)."""
+    return Path(out_dir) / CACHE_FILE
 
 
 # From this many triples (about 600 actors) the build validates in a forked copy of its own
@@ -262,11 +342,13 @@ def _build(
     cleanup: Cleanup,
 ) -> BuildReport:
     report = BuildReport(Path(out_dir).resolve(), progress=progress)
-    built = _load_and_build(data_dir, report, cache_file(data_dir, out_dir) if cache else None)
+    # read from the previous publication, saved into the new one (the previous stays as it was)
+    store = LoadCache.open(cache_file(report.out)) if cache else None
+    built = _load_and_build(data_dir, report, store)
     if built.network.errors or len(built.index) < VALIDATE_BESIDE_FROM:
         _validate(built, report)  # nothing is written for data that cannot be published
-        return _publish(built, report, metadata, cleanup)
-    return _publish(built, report, metadata, cleanup, validate_beside=True)
+        return _publish(built, report, metadata, cleanup, cache=store)
+    return _publish(built, report, metadata, cleanup, validate_beside=True, cache=store)
 
 
 def publish(
@@ -280,7 +362,7 @@ def publish(
     report = BuildReport(Path(out_dir).resolve(), progress=progress)
     _describe(built, report)
     cleanup = Cleanup()
-    with no_cyclic_gc():
+    with publication_folder(out_dir, progress), no_cyclic_gc():
         _publish(built, report, metadata, cleanup)
     cleanup.end(report)
     return report
@@ -292,6 +374,7 @@ def _publish(
     metadata: Path | str,
     cleanup: Cleanup,
     validate_beside: bool = False,
+    cache: LoadCache | None = None,
 ) -> BuildReport:
     """Publish into ``report.out``; ``cleanup`` removes the folder it replaces.
     With ``validate_beside``, the graph is validated meanwhile in a forked copy of this
@@ -391,6 +474,8 @@ def _publish(
         with _stage(report, "fsync"):
             _fsync_tree(tmp)
         with _stage(report, "publish"):
+            if cache is not None:  # kept in the new folder, after the files build.json lists
+                cache.save(cache_file(tmp))
             _swap_into_place(tmp, out)
         cleanup.hold(built, tables, network, rows, analytics)
         cleanup.start(tmp)  # what tmp now holds: the previous folder, if any
@@ -443,6 +528,8 @@ def _remove_leftovers(out: Path) -> None:
 
 
 def _write_build_info(built: BuiltGraph, report: BuildReport, folder: Path) -> None:
+    """``build.json``: what was published, and the mark that the folder is a publication that
+    the next build may replace (:func:`refusal`)."""
     info = {
         "network": str(built.network_iri or URIRef("")),
         "graph": f"{built.network.base}/graphe",
@@ -450,8 +537,9 @@ def _write_build_info(built: BuiltGraph, report: BuildReport, folder: Path) -> N
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "triples": report.triples,
         "counts": report.counts,
+        "files": sorted({p.name for p in folder.iterdir()} | {MARKER}),
     }
-    (folder / "build.json").write_text(
+    (folder / MARKER).write_text(
         json.dumps(info, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
     )
 

@@ -94,6 +94,9 @@ class StageProgress:
         self._tenth = -1
 
     def __call__(self, stage: str, done: int, total: int) -> None:
+        if stage == "attente":
+            click.echo("Une autre construction publie dans ce dossier : attente…", file=self.stream)
+            return
         label = STAGE_NAMES.get(stage, stage)
         if self.tty and total > 1:
             if self._stage != stage:
@@ -129,6 +132,9 @@ def _reported(prefix: str = "") -> Iterator[None]:
     except DataErrors as exc:
         _print_errors(exc.errors)
         sys.exit(1)
+    except build_mod.FolderRefused as exc:
+        click.echo(f"{prefix}Erreur : {exc}", err=True)
+        sys.exit(2)
     except FAILURES as exc:
         click.echo(f"{prefix}Erreur : {exc}", err=True)
         sys.exit(1)
@@ -162,8 +168,9 @@ def validate(data_dir: Path) -> None:
     "--cache/--no-cache",
     default=True,
     show_default=True,
-    help="Garder ce que donne chaque fichier d'acteur (dans .maillage-cache/, à côté du dossier"
-    " publié) : la construction suivante ne relit que les fichiers modifiés.",
+    help="Garder ce que donne chaque fichier d'acteur (dans le dossier publié, fichier"
+    " .maillage-cache.pickle, jamais servi) : la construction suivante ne relit que les"
+    " fichiers modifiés.",
 )
 def build(data_dir: Path, out_dir: Path, cache: bool) -> None:
     """Construit et publie le réseau : base SQLite et dumps RDF, tout ou rien."""

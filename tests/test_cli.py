@@ -42,7 +42,7 @@ def test_the_console_script_ends_once_published_without_freeing_the_network(
     network's memory back at once): everything is printed, published and in place."""
     out = tmp_path / "dist"
     script = (
-        "import atexit, sys; from publish.cli import main; sys.argv[0] = 'maillage';"
+        "import atexit, sys; from maillage.publish.cli import main; sys.argv[0] = 'maillage';"
         " atexit.register(print, 'exited the slow way'); main()"
     )
     argv = [sys.executable, "-c", script, "build", "--data", str(tiny), "--out", str(out)]

@@ -20,7 +20,7 @@ from conftest import DATA, ROOT, make_network, tree_bytes
 from maillage.publish.build import build
 from maillage.publish.cli import cli
 
-BUILD = "import sys; from publish.build import build; build(sys.argv[1], sys.argv[2])"
+BUILD = "import sys; from maillage.publish.build import build; build(sys.argv[1], sys.argv[2])"
 
 
 @pytest.fixture(scope="module")

@@ -3,6 +3,7 @@ the cache gives exactly what loading every file gives."""
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -11,7 +12,7 @@ from conftest import DATA
 
 from benchmarks.generate import generate
 from maillage.graph import load, load_cache
-from maillage.publish.build import CACHE_DIR
+from maillage.publish.build import CACHE_FILE
 from maillage.publish.cli import cli
 
 
@@ -83,14 +84,19 @@ def test_a_damaged_or_foreign_cache_is_read_as_empty(tmp_path, monkeypatch):
     assert parsed  # written by other code: read again
 
 
-def test_maillage_build_keeps_its_cache_beside_the_published_folder(tmp_path):
+def test_maillage_build_keeps_its_cache_inside_the_folder_it_was_given(tmp_path):
     runner = CliRunner()
-    result = runner.invoke(cli, ["build", "--data", str(DATA), "--out", str(tmp_path / "dist")])
-    assert result.exit_code == 0, result.output
-    assert len(list((tmp_path / CACHE_DIR).glob("dist-*.pickle"))) == 1
-    assert not list((tmp_path / "dist").glob(".*"))  # nothing hidden in what is published
+    out = tmp_path / "dist"
+    for _ in range(2):  # the second build moves the cache into its new folder
+        result = runner.invoke(cli, ["build", "--data", str(DATA), "--out", str(out)])
+        assert result.exit_code == 0, result.output
+        assert (out / CACHE_FILE).is_file()
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["dist"]  # nothing beside it
+    listed = json.loads((out / "build.json").read_text(encoding="utf-8"))["files"]
+    assert CACHE_FILE not in listed  # not part of the publication
+    assert CACHE_FILE not in (out / "catalog.ttl").read_text(encoding="utf-8")
 
     out = tmp_path / "other" / "dist"
     result = runner.invoke(cli, ["build", "--data", str(DATA), "--out", str(out), "--no-cache"])
     assert result.exit_code == 0, result.output
-    assert not (out.parent / CACHE_DIR).exists()
+    assert not (out / CACHE_FILE).exists()
