@@ -86,45 +86,78 @@ def check_database(db: Path) -> None:
         raise SiteError(f"base de données corrompue : {db} ({ok})")
 
 
-def datasette_argv(out: Path, host: str, port: int) -> list[str]:
-    """The ``datasette serve`` command line for a published folder."""
-    argv = [
+def site_argv(out: Path, host: str = "127.0.0.1", port: int = 8001) -> list[str]:
+    """The command line that serves a published folder: ``maillage serve`` runs it, and so do
+    the tests and benchmarks that serve a site (one way to start it)."""
+    return [
         sys.executable,
         "-m",
-        "datasette",
-        "serve",
-        "-i",
-        str(out / "maillage.db"),
-        "--metadata",
-        str(out / "metadata.json"),
+        "maillage.publish.site",
+        str(out),
         "--host",
         host,
         "--port",
         str(port),
     ]
-    argv += ["--template-dir", str(TEMPLATES)]
-    for name, value in SETTINGS.items():
-        argv += ["--setting", name, str(value).lower() if isinstance(value, bool) else str(value)]
-    return argv
 
 
 def serve(out: Path, host: str = "127.0.0.1", port: int = 8001) -> None:
-    """Replace this process with Datasette serving ``out``."""
+    """Replace this process with the server of ``out`` (:func:`site_argv`)."""
     check_database(out / "maillage.db")
-    argv = datasette_argv(out, host, port)
+    argv = site_argv(out, host, port)
     os.execv(argv[0], argv)
 
 
 def make_datasette(out: Path):  # -> datasette.app.Datasette
-    """The same site as ``serve``, as an in-process object (tests, benchmarks)."""
+    """The site of a published folder: Datasette over its immutable database, bounded
+    (:data:`SETTINGS`), with the project's templates and plugin (:mod:`.plugin`)."""
     from datasette.app import Datasette
 
     check_database(out / "maillage.db")
     metadata = json.loads((out / "metadata.json").read_text(encoding="utf-8"))
     return Datasette(
         immutables=[str(out / "maillage.db")],
-        static_mounts=[("telechargements", str(out))],
         metadata=metadata,
         settings=SETTINGS,
         template_dir=str(TEMPLATES),
     )
+
+
+OUT_VARIABLE = "MAILLAGE_OUT"
+
+
+def app_from_environment():  # -> ASGI application
+    """The ASGI application uvicorn makes in each of its processes."""
+    return make_datasette(Path(os.environ[OUT_VARIABLE])).app()
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Serve a published folder with uvicorn (the command line of :func:`site_argv`)."""
+    import argparse
+
+    import uvicorn
+
+    parser = argparse.ArgumentParser(prog="maillage-site")
+    parser.add_argument("out", type=Path)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8001)
+    args = parser.parse_args(argv)
+    out = args.out.resolve()
+    try:
+        check_database(out / "maillage.db")
+    except SiteError as exc:
+        sys.exit(f"Erreur : {exc}")
+    os.environ[OUT_VARIABLE] = str(out)
+    uvicorn.run(
+        "maillage.publish.site:app_from_environment",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        log_level="warning",
+        proxy_headers=False,
+        server_header=False,
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -17,7 +17,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from maillage.publish.site import datasette_argv
+from maillage.publish.site import site_argv
 
 CHROMIUM_ARGS = [
     "--headless",
@@ -53,7 +53,7 @@ def served(out: Path) -> Iterator[str]:
     """Serve a published folder with the real `datasette serve` command line."""
     port = free_port()
     process = subprocess.Popen(
-        datasette_argv(out, "127.0.0.1", port), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        site_argv(out, "127.0.0.1", port), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
     )
     url = f"http://127.0.0.1:{port}"
     try:

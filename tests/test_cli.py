@@ -13,7 +13,7 @@ from conftest import ROOT
 from maillage.graph.build import BuiltGraph
 from maillage.publish.build import build
 from maillage.publish.cli import cli
-from maillage.publish.site import datasette_argv
+from maillage.publish.site import make_datasette, site_argv
 
 
 def test_validate_a_valid_network(tiny: Path):
@@ -88,10 +88,14 @@ def test_serve_refuses_a_corrupt_database(tmp_path: Path, tiny: Path):
     assert "corrompue" in result.stderr
 
 
-def test_datasette_is_immutable_and_bounded(tmp_path: Path):
-    argv = datasette_argv(tmp_path, "127.0.0.1", 8001)
-    assert argv[argv.index("-i") + 1].endswith("maillage.db")
-    settings = {argv[i + 1]: argv[i + 2] for i, a in enumerate(argv) if a == "--setting"}
-    assert int(settings["sql_time_limit_ms"]) <= 2000
-    assert int(settings["max_returned_rows"]) <= 1000
+def test_datasette_is_immutable_and_bounded(tmp_path: Path, tiny: Path):
+    out = tmp_path / "dist"
+    CliRunner().invoke(cli, ["build", "--data", str(tiny), "--out", str(out)])
+    ds = make_datasette(out)
+    assert [(db.path, db.is_mutable) for db in ds.databases.values() if db.path] == [
+        (str(out / "maillage.db"), False)
+    ]
+    assert int(ds.setting("sql_time_limit_ms")) <= 2000
+    assert int(ds.setting("max_returned_rows")) <= 1000
+    argv = site_argv(out)
     assert "--host" in argv and argv[argv.index("--host") + 1] == "127.0.0.1"

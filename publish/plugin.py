@@ -1,0 +1,167 @@
+"""The site's Datasette plugin (registered by the ``datasette`` entry point of pyproject.toml).
+
+- every connection to the published database is guarded (:mod:`maillage.publish.guard`);
+- ``/telechargements/NAME`` serves the files of the publication, those its ``build.json``
+  lists and nothing else (not the load cache, not a file put there since);
+- ``_where`` (an SQL fragment in a table page's address) is refused: arbitrary SQL has one
+  door, the database's query page, where the guard applies; a bad ``_sort`` is the visitor's
+  mistake (400), not the server's (500).
+"""
+
+from __future__ import annotations
+
+import json
+import traceback
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl
+
+from datasette import hookimpl
+from datasette.utils.asgi import Response, asgi_send_file
+
+from maillage.publish.guard import guard
+
+DOWNLOADS = "telechargements"
+CONTENT_TYPES = {
+    ".ttl": "text/turtle; charset=utf-8",
+    ".nt": "application/n-triples; charset=utf-8",
+    ".trig": "application/trig; charset=utf-8",
+    ".jsonld": "application/ld+json; charset=utf-8",
+    ".json": "application/json; charset=utf-8",
+    ".csv": "text/csv; charset=utf-8",
+    ".db": "application/vnd.sqlite3",
+    ".png": "image/png",
+    ".svg": "image/svg+xml",
+    ".pdf": "application/pdf",
+    ".html": "text/html; charset=utf-8",
+}
+
+
+def published_folder(datasette: Any) -> Path | None:
+    """The folder of the immutable database the site serves."""
+    for database in datasette.databases.values():
+        if database.path and not database.is_mutable:
+            return Path(database.path).parent
+    return None
+
+
+def published_files(folder: Path) -> frozenset[str]:
+    try:
+        info = json.loads((folder / "build.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return frozenset()
+    files = info.get("files") if isinstance(info, dict) else None
+    return frozenset(str(f) for f in files) if isinstance(files, list) else frozenset()
+
+
+@hookimpl
+def prepare_connection(conn: Any, database: str, datasette: Any) -> None:
+    db = datasette.databases.get(database)
+    if db is not None and db.path and not db.is_mutable:
+        guard(conn)
+
+
+async def download(request: Any, send: Any, datasette: Any) -> Response | None:
+    name = request.url_vars["name"]
+    folder = published_folder(datasette)
+    if folder is None or name not in published_files(folder) or not (folder / name).is_file():
+        return Response.text("Fichier introuvable.", status=404)
+    suffix = Path(name).suffix
+    await asgi_send_file(
+        send,
+        folder / name,
+        content_type=CONTENT_TYPES.get(suffix, "application/octet-stream"),
+        chunk_size=1 << 20,
+        headers={"cache-control": "public, max-age=300"},
+    )
+    return None
+
+
+@hookimpl
+def register_routes() -> list:
+    return [(rf"^/{DOWNLOADS}/(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)$", download)]
+
+
+def _refuse(message: str):
+    async def app(scope: dict, receive: Any, send: Any) -> None:
+        await Response.text(message, status=400).asgi_send(send)
+
+    return app
+
+
+@hookimpl
+def asgi_wrapper() -> Any:
+    def wrap(app: Any) -> Any:
+        async def guarded(scope: dict, receive: Any, send: Any) -> None:
+            if scope.get("type") == "http":
+                query = scope.get("query_string", b"").decode("latin-1")
+                if any(key == "_where" for key, _ in parse_qsl(query, keep_blank_values=True)):
+                    refusal = "Le paramètre _where n'est pas accepté : utilisez les filtres."
+                    await _refuse(refusal)(scope, receive, send)
+                    return
+            await app(scope, receive, send)
+
+        return guarded
+
+    return wrap
+
+
+CLIENT_ERRORS = {
+    "Cannot sort table by": "Tri impossible : cette colonne n'existe pas ou ne se trie pas.",
+    "Cannot use _sort and _sort_desc": "Choisissez _sort ou _sort_desc, pas les deux.",
+}
+TITLES = {400: "Demande invalide", 403: "Accès refusé", 404: "Page introuvable"}
+
+
+def _status_and_message(exception: Exception) -> tuple[int, str, str | None]:
+    from datasette.utils.asgi import Base400
+    from datasette.views.base import DatasetteError
+
+    if isinstance(exception, Base400):
+        status = exception.status
+        message = str(exception.args[0]) if exception.args else ""
+        if status == 404:
+            message = "Cette page n'existe pas."
+        return status, message, None
+    if isinstance(exception, DatasetteError):
+        status, message = exception.status, str(exception.message)
+        for start, french in CLIENT_ERRORS.items():
+            if message.startswith(start):  # a visitor's bad sort: not a server error
+                status, message = 400, french
+        return status, message, exception.title
+    return 500, "Erreur interne du serveur.", None
+
+
+@hookimpl
+def startup() -> None:
+    """This plugin's handler replaces Datasette's (see :func:`handle_exception`): every
+    handler's answer is awaited, so Datasette's would still run, and fail, after ours."""
+    from datasette.plugins import pm
+
+    if pm.get_plugin(DEFAULT_HANDLER) is not None:
+        pm.unregister(name=DEFAULT_HANDLER)
+
+
+DEFAULT_HANDLER = "datasette.handle_exception"
+
+
+@hookimpl(tryfirst=True)
+def handle_exception(datasette: Any, request: Any, exception: Exception) -> Any:
+    """Every error page, in French. Datasette's own handler prints the exception with rich
+    when rich is installed, and fails there outside an ``except`` block (every 404 became a
+    500); it also shows Python's message of an internal error to the visitor."""
+
+    async def render() -> Response:
+        status, message, title = _status_and_message(exception)
+        if status >= 500:
+            traceback.print_exception(exception)
+        info = {"ok": False, "error": message, "status": status, "title": title}
+        if request.path.endswith(".json"):
+            return Response.json(info, status=status)
+        template = datasette.jinja_env.select_template([f"{status}.html", "error.html"])
+        context = dict(info, title=title or TITLES.get(status, "Erreur"))
+        context.update(urls=datasette.urls, app_css_hash=datasette.app_css_hash())
+        context["menu_links"] = lambda: []
+        return Response.html(await template.render_async(context), status=status)
+
+    return render
