@@ -11,6 +11,7 @@ import difflib
 import multiprocessing
 import os
 import re
+import stat
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -137,6 +138,10 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode, deep: bool = Fal
     mapping.line = node.start_mark.line + 1
     mapping.lines = {}
     for key_node, value_node in node.value:
+        if not isinstance(key_node, yaml.ScalarNode):
+            raise yaml.constructor.ConstructorError(
+                None, None, "une clé doit être un texte, pas une liste", key_node.start_mark
+            )
         key = loader.construct_object(key_node, deep=True)
         line = key_node.start_mark.line + 1
         if key in mapping:
@@ -169,31 +174,111 @@ else:  # pragma: no cover - PyYAML wheels ship libyaml
     _FastLoader = _Loader  # type: ignore[misc,assignment]
 
 
+MAX_EXPANDED_NODES = 200_000  # values once aliases are expanded; a big actor file has 2,000
+
+
+def _expanded_size(root: yaml.Node) -> int:
+    """How many values the document holds once its aliases are expanded (an alias is the
+    node it names, shared): counted without expanding, so that a billion laughs costs
+    nothing."""
+    sizes: dict[int, int] = {}
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        if id(node) in sizes:
+            continue
+        if isinstance(node, yaml.ScalarNode):
+            sizes[id(node)] = 1
+            continue
+        children = (
+            [n for pair in node.value for n in pair]
+            if isinstance(node, yaml.MappingNode)
+            else list(node.value)
+        )
+        if done:
+            sizes[id(node)] = 1 + sum(sizes[id(child)] for child in children)
+            if sizes[id(node)] > MAX_EXPANDED_NODES:
+                return sizes[id(node)]
+        else:
+            stack.append((node, True))
+            stack.extend((child, False) for child in children if id(child) not in sizes)
+    return sizes[id(root)]
+
+
+def _load(text: str, loader_class: type) -> Any:
+    loader = loader_class(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        if "&" in text and _expanded_size(node) > MAX_EXPANDED_NODES:  # anchors: aliases
+            raise yaml.constructor.ConstructorError(
+                None,
+                None,
+                f"trop de valeurs une fois les alias (*) développés (plus de {MAX_EXPANDED_NODES})",
+                node.start_mark,
+            )
+        return loader.construct_document(node)
+    finally:
+        loader.dispose()
+
+
 def _parse(text: str) -> Any:
     try:
-        return yaml.load(text, Loader=_FastLoader)  # noqa: S506 - safe constructors only
+        return _load(text, _FastLoader)
     except (yaml.YAMLError, DuplicateKey, ValueError):
-        return yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader derives from SafeLoader
+        return _load(text, _Loader)
 
 
-def read_yaml(path: Path, display: str, errors: list[DataError]) -> Any:
-    """Parse one YAML file; on failure append a located error and return None."""
+def read_source(
+    path: Path,
+    display: str,
+    errors: list[DataError],
+    root: Path | None = None,
+    limit: int = MAX_FILE_BYTES,
+) -> bytes | None:
+    """The bytes of one source file, or None with a located error. Only a regular file is read
+    (a FIFO would block for ever, ``/dev/zero`` never ends), within ``limit`` bytes, and, with
+    ``root``, only if it is inside that folder once links are followed (a link out of the data
+    folder would publish whatever it points at)."""
+
+    def refuse(message: str) -> None:
+        errors.append(DataError(display, None, None, None, message))
+
+    if root is not None:
+        target = Path(os.path.realpath(path))
+        if not target.is_relative_to(Path(os.path.realpath(root))):
+            refuse("lien vers un fichier hors du dossier de données : refusé")
+            return None
     try:
-        size = path.stat().st_size
-        raw = path.read_bytes() if size <= MAX_FILE_BYTES else b""
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except OSError as exc:
-        errors.append(DataError(display, None, None, None, f"fichier illisible : {exc.strerror}"))
+        refuse(f"fichier illisible : {exc.strerror}")
         return None
-    if size > MAX_FILE_BYTES:
-        errors.append(
-            DataError(
-                display,
-                None,
-                None,
-                None,
-                f"fichier trop gros ({size // 1024} Kio, maximum {MAX_FILE_BYTES // 1024} Kio)",
-            )
-        )
+    with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            refuse("ce n'est pas un fichier ordinaire (tube, périphérique ou dossier) : refusé")
+            return None
+        if info.st_size > limit:
+            refuse(f"fichier trop gros ({info.st_size // 1024} Kio, maximum {limit // 1024} Kio)")
+            return None
+        try:
+            raw = handle.read(limit + 1)
+        except OSError as exc:
+            refuse(f"fichier illisible : {exc.strerror}")
+            return None
+    if len(raw) > limit:  # it grew meanwhile
+        refuse(f"fichier trop gros (plus de {limit // 1024} Kio)")
+        return None
+    return raw
+
+
+def read_yaml(path: Path, display: str, errors: list[DataError], root: Path | None = None) -> Any:
+    """Parse one YAML file; on failure append a located error and return None. Every YAML
+    file of a data folder is read this way: bounded in size, depth and alias expansion."""
+    raw = read_source(path, display, errors, root)
+    if raw is None:
         return None
     try:
         text = raw.decode("utf-8")
@@ -215,6 +300,10 @@ def read_yaml(path: Path, display: str, errors: list[DataError]) -> Any:
         return None
     try:
         return _parse(text)
+    except RecursionError:
+        errors.append(
+            DataError(display, None, None, None, "YAML trop imbriqué (des milliers de niveaux)")
+        )
     except DuplicateKey as exc:
         errors.append(DataError(display, exc.line, None, exc.key, "clé en double dans le fichier"))
     except yaml.MarkedYAMLError as exc:
@@ -348,9 +437,11 @@ def _record(
     ), mapping
 
 
-def load_actor_file(path: Path, display: str, errors: list[DataError]) -> list[Record]:
+def load_actor_file(
+    path: Path, display: str, errors: list[DataError], root: Path | None = None
+) -> list[Record]:
     """One actor with its sites, services and referrals."""
-    doc = read_yaml(path, display, errors)
+    doc = read_yaml(path, display, errors, root)
     if doc is None:
         return []
     actor_id = path.stem
@@ -422,10 +513,10 @@ def load_actor_file(path: Path, display: str, errors: list[DataError]) -> list[R
 
 
 def load_list_file(
-    path: Path, display: str, cls: ClassModel, errors: list[DataError]
+    path: Path, display: str, cls: ClassModel, errors: list[DataError], root: Path | None = None
 ) -> list[Record]:
     """A file holding a list of records of one class (actions, indicators)."""
-    doc = read_yaml(path, display, errors)
+    doc = read_yaml(path, display, errors, root)
     if doc is None:
         return []
     if not isinstance(doc, list):
@@ -463,10 +554,12 @@ def load_list_file(
 SURVEY_KEYS = ("name", "year", "respondents", "source", "illustrative")
 
 
-def load_diagnostic(path: Path, display: str, errors: list[DataError]) -> list[Record]:
+def load_diagnostic(
+    path: Path, display: str, errors: list[DataError], root: Path | None = None
+) -> list[Record]:
     """Residents' needs: a ``survey`` (its year, respondents and source apply to every entry)
     and its ``entries`` (need, share of residents in %, optional commune)."""
-    doc = read_yaml(path, display, errors)
+    doc = read_yaml(path, display, errors, root)
     if doc is None:
         return []
     if (
@@ -532,15 +625,19 @@ def load_network(
     if isinstance(cache, Path):
         store.save()
     others: list[Record] = []
-    other_errors: list[DataError] = []
-    for path in sorted((data_dir / "actions").glob("*.yaml")):
-        others.extend(load_list_file(path, display_path(path, data_dir), ACTION, other_errors))
-    if (data_dir / "indicators.yaml").exists():
+    other_errors: list[DataError] = _ignored_files(data_dir)
+    actions = data_dir / "actions"
+    for path in sorted(actions.glob("*.yaml")) + sorted(actions.glob("*.yml")):
+        display = display_path(path, data_dir)
+        others.extend(load_list_file(path, display, ACTION, other_errors, data_dir))
+    if os.path.lexists(data_dir / "indicators.yaml"):
         path = data_dir / "indicators.yaml"
-        others.extend(load_list_file(path, display_path(path, data_dir), INDICATOR, other_errors))
-    if (data_dir / "diagnostic.yaml").exists():
+        display = display_path(path, data_dir)
+        others.extend(load_list_file(path, display, INDICATOR, other_errors, data_dir))
+    if os.path.lexists(data_dir / "diagnostic.yaml"):
         path = data_dir / "diagnostic.yaml"
-        others.extend(load_diagnostic(path, display_path(path, data_dir), other_errors))
+        display = display_path(path, data_dir)
+        others.extend(load_diagnostic(path, display, other_errors, data_dir))
     network.other_files = (others, other_errors)
     _assemble(network)
     network_file = display_path(data_dir / "network.yaml", data_dir)
@@ -548,6 +645,26 @@ def load_network(
         # without a sound network.yaml (its base IRI above all) nothing else can be checked
         raise DataErrors(network.errors)
     return network
+
+
+def _ignored_files(data_dir: Path) -> list[DataError]:
+    """Files that look like data but would be skipped: an extension in capitals."""
+    found = []
+    for folder in (data_dir / "actors", data_dir / "actions"):
+        for path in sorted(folder.glob("*")) if folder.is_dir() else []:
+            suffix = path.suffix
+            if suffix.lower() in (".yaml", ".yml") and suffix not in (".yaml", ".yml"):
+                found.append(
+                    DataError(
+                        display_path(path, data_dir),
+                        None,
+                        None,
+                        None,
+                        f"extension « {suffix} » : le fichier serait ignoré ; "
+                        f"renommez-le en {path.stem}.yaml",
+                    )
+                )
+    return found
 
 
 def reload_actor_files(
@@ -696,12 +813,12 @@ def _cached_actor_files(
     keys: list[tuple[str, bytes] | None] = []
     for path in files:
         display = display_path(path, data_dir)
-        try:
-            digest = file_digest(path.read_bytes())
-        except OSError:  # reading it again reports why
+        raw = read_source(path, display, [], data_dir)
+        if raw is None:  # reading it again reports why
             found.append(None)
             keys.append(None)
             continue
+        digest = file_digest(raw)
         found.append(cache.get(display, digest))
         keys.append((display, digest))
     missing = [i for i, entry in enumerate(found) if entry is None]
@@ -740,7 +857,7 @@ def _read_chunk(paths: list[Path], data_dir: Path) -> list[tuple[str, list[Recor
 
 def _read_actor_file(path: Path, data_dir: Path) -> tuple[str, list[Record], list[DataError]]:
     errors: list[DataError] = []
-    records = load_actor_file(path, display_path(path, data_dir), errors)
+    records = load_actor_file(path, display_path(path, data_dir), errors, data_dir)
     return path.stem, records, errors
 
 
@@ -758,7 +875,7 @@ def _load_meta(data_dir: Path, errors: list[DataError]) -> dict[str, Any]:
     if not path.exists():
         errors.append(DataError(display, None, None, None, "fichier network.yaml absent"))
         return {}
-    doc = read_yaml(path, display, errors)
+    doc = read_yaml(path, display, errors, data_dir)
     if doc is None:
         return {}
     if not isinstance(doc, _Mapping):

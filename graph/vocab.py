@@ -16,7 +16,7 @@ from rdflib.namespace import RDF, SKOS
 from rdflib.plugins.parsers.notation3 import BadSyntax
 
 from maillage.graph.errors import DataError, DataErrors
-from maillage.graph.load import display_path
+from maillage.graph.load import display_path, read_source
 from maillage.graph.model import SCHEMES
 from maillage.graph.ns import bind_prefixes, iri
 
@@ -65,6 +65,9 @@ class Vocabulary:
         return f"{found[0]}/{found[1]}" if found else None
 
 
+MAX_VOCAB_BYTES = 20 * 1024 * 1024  # the biggest scheme, typologies, is 60 kB
+
+
 def load_vocabulary(vocab_dir: Path | str, base: str) -> Vocabulary:
     """Parse every ``*.ttl`` below ``vocab_dir``; raise :class:`DataErrors` on any problem."""
     vocab_dir = Path(vocab_dir)
@@ -76,8 +79,11 @@ def load_vocabulary(vocab_dir: Path | str, base: str) -> Vocabulary:
     for path in files:
         display = display_path(path, vocab_dir.parent)
         part = Graph()
+        raw = read_source(path, display, errors, vocab_dir.parent, limit=MAX_VOCAB_BYTES)
+        if raw is None:
+            continue
         try:
-            part.parse(path, format="turtle", publicID=concept_root)
+            part.parse(data=raw.decode("utf-8"), format="turtle", publicID=concept_root)
         except BadSyntax as exc:
             errors.append(
                 DataError(display, exc.lines + 1, None, None, f"Turtle invalide : {exc._why}")

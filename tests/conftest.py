@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -26,6 +27,14 @@ def make_network(folder: Path, source: Path = TINY, overlay: Path | None = None)
         shutil.copytree(
             overlay, data, dirs_exist_ok=True, ignore=shutil.ignore_patterns("*.txt", "GENERATE-*")
         )
+        actors = data / "actors"
+        if (overlay / "GENERATE-FIFO").exists():  # a named pipe: reading it would block
+            os.mkfifo(actors / "tube.yaml")
+        if (overlay / "GENERATE-LINK-OUT").exists():  # a link to a file outside the data
+            (folder / "secret.yaml").write_text("name: Secret\n", encoding="utf-8")
+            (actors / "secret.yaml").symlink_to(folder / "secret.yaml")
+        if (overlay / "GENERATE-DEV-ZERO").exists():  # endless
+            (actors / "zero.yaml").symlink_to("/dev/zero")
         if (overlay / "GENERATE-50MB").exists():
             # too big to commit: a 50 MB actor file, made here
             with (data / "actors" / "enorme.yaml").open("w", encoding="utf-8") as handle:

@@ -121,5 +121,5 @@ def test_a_bad_action_is_located(tmp_path: Path):
         "data/actions/2024.yaml:4: action atelier-2024: start: date de début obligatoire : "
         "AAAA-MM-JJ (valeur : « 2024-02-30 »)",
         "data/actions/2024.yaml:6: action atelier-2024: sessions: nombre de séances : un entier "
-        "positif (valeur : « zéro »)",
+        "positif, au plus 100 000 (valeur : « zéro »)",
     ]
