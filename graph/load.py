@@ -614,7 +614,7 @@ def load_network(
     errors: list[DataError] = []
     if not data_dir.is_dir():
         raise DataErrors([DataError(str(data_dir), None, None, None, "dossier de données absent")])
-    meta = _load_meta(data_dir, errors)
+    meta = load_meta(data_dir, errors)
     actor_dir = data_dir / "actors"
     files = sorted(actor_dir.glob("*.yaml")) + sorted(actor_dir.glob("*.yml"))
     network = Network(meta, [], data_dir, meta_errors=errors)
@@ -869,7 +869,7 @@ def display_path(path: Path, data_dir: Path) -> str:
         return str(path)
 
 
-def _load_meta(data_dir: Path, errors: list[DataError]) -> dict[str, Any]:
+def load_meta(data_dir: Path, errors: list[DataError]) -> dict[str, Any]:
     path = data_dir / "network.yaml"
     display = display_path(path, data_dir)
     if not path.exists():

@@ -220,8 +220,31 @@ def read_lieux_csv(
         for n, c in vocab.notations.get("needs", {}).items()
     }
     typologies = set(vocab.notations.get("typologies", {}))
-    for row in reader:
+    rows = iter(reader)
+    while True:
+        try:
+            row = next(rows)
+        except StopIteration:
+            break
+        except csv.Error as exc:  # a field past the csv module's limit, a stray quote...
+            line = reader.line_num + 1  # the line being read
+            result.errors.append(DataError(display, line, None, None, _csv_problem(exc)))
+            return result
         line = reader.line_num
+        if None in row or None in row.values():  # too many fields, or too few
+            given = sum(v is not None for k, v in row.items() if k is not None)
+            given += len(row.get(None) or [])
+            result.errors.append(
+                DataError(
+                    display,
+                    line,
+                    None,
+                    None,
+                    f"ligne de {given} colonnes au lieu de {len(header)} : une virgule manque "
+                    "ou est en trop (mettez entre guillemets une valeur qui en contient)",
+                )
+            )
+            continue
         if communes and row.get("code_insee") not in communes:
             continue
         result.rows += 1
@@ -229,6 +252,12 @@ def read_lieux_csv(
     if result.rows == 0 and not result.errors:
         result.errors.append(DataError(display, None, None, None, "aucune ligne utilisable"))
     return result
+
+
+def _csv_problem(exc: csv.Error) -> str:
+    if "field larger than field limit" in str(exc):
+        return f"valeur trop longue (plus de {csv.field_size_limit() // 1024} Kio)"
+    return f"CSV mal formé : {exc}"
 
 
 class _renamed:

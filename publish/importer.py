@@ -16,11 +16,13 @@ from pathlib import Path
 import yaml
 
 from maillage.graph.errors import DataError, DataErrors
+from maillage.graph.load import load_meta, read_source
 from maillage.graph.standards_in import actor_documents, locate, read_lieux_csv, slug
 from maillage.graph.vocab import load_vocabulary
 from maillage.publish.build import DEFAULT_DATA, check
 
 DEFAULT_VOCAB = DEFAULT_DATA / "vocab"
+MAX_CSV_BYTES = 512 * 1024 * 1024  # the national file of about 18,000 places is 40 MB
 
 
 @dataclass
@@ -33,9 +35,12 @@ class ImportReport:
 
 
 def _network_meta(into: Path, communes: dict[str, str]) -> dict:
-    existing = into / "network.yaml"
-    if existing.exists():
-        return yaml.safe_load(existing.read_text(encoding="utf-8"))
+    if os.path.lexists(into / "network.yaml"):  # the target's own, read as a build reads it
+        errors: list[DataError] = []
+        meta = load_meta(into, errors)
+        if errors:
+            raise DataErrors(errors)
+        return meta
     network_id = slug(into.resolve().name)
     return {
         "id": network_id,
@@ -48,19 +53,24 @@ def _network_meta(into: Path, communes: dict[str, str]) -> dict:
 def import_lieux(csv_path: Path, into: Path, communes: list[str] | None = None) -> ImportReport:
     """Import a lieux de médiation numérique CSV into the data folder ``into``, all or nothing."""
     display = csv_path.name
+    errors: list[DataError] = []
+    raw = read_source(csv_path, display, errors, limit=MAX_CSV_BYTES)
+    if raw is None:
+        raise DataErrors(errors)
     try:
-        text = csv_path.read_bytes().decode("utf-8-sig")
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise DataErrors(
             [
                 DataError(
-                    display, None, None, None, f"le fichier n'est pas en UTF-8 (octet {exc.start})"
+                    display,
+                    raw[: exc.start].count(b"\n") + 1,
+                    None,
+                    None,
+                    f"le fichier n'est pas en UTF-8 (octet 0x{raw[exc.start]:02x}) : "
+                    "réenregistrez-le en UTF-8",
                 )
             ]
-        ) from exc
-    except OSError as exc:
-        raise DataErrors(
-            [DataError(display, None, None, None, f"fichier illisible : {exc.strerror}")]
         ) from exc
     vocab_dir = into / "vocab" if (into / "vocab").is_dir() else DEFAULT_VOCAB
     meta = _network_meta(into, {})

@@ -4,6 +4,7 @@ metadata.yml, the shapes and the templates, and builds, validates and serves fro
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -24,9 +25,13 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (so that the test needs no download)."""
     work = tmp_path_factory.mktemp("install")
     wheels = work / "wheels"
+    source = work / "source"  # a wheel's build writes build/ and *.egg-info beside its sources
+    shutil.copytree(
+        ROOT, source, ignore=shutil.ignore_patterns(".git", ".venv", "dist", "build", "*.egg-info")
+    )
     built = subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q",
-         "-w", str(wheels), str(ROOT)],
+         "-w", str(wheels), str(source)],
         capture_output=True, text=True, check=False,
     )  # fmt: skip
     if built.returncode != 0:
