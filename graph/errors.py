@@ -2,7 +2,25 @@
 
 from __future__ import annotations
 
+import errno
 from dataclasses import dataclass, field
+
+OS_REASONS = {
+    errno.ENOENT: "fichier ou dossier introuvable",
+    errno.ENOTDIR: "un élément du chemin n'est pas un dossier",
+    errno.EISDIR: "c'est un dossier, pas un fichier",
+    errno.EACCES: "permission refusée",
+    errno.EPERM: "opération non permise",
+    errno.ENOSPC: "disque plein",
+    errno.EROFS: "système de fichiers en lecture seule",
+    errno.ELOOP: "trop de liens symboliques",
+    errno.EFBIG: "fichier trop gros pour le système",
+}
+
+
+def os_reason(exc: OSError) -> str:
+    """What the system refused, in French (its own words for the rarer cases)."""
+    return OS_REASONS.get(exc.errno or 0, exc.strerror or str(exc))
 
 
 @dataclass(frozen=True, order=True)

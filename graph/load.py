@@ -23,7 +23,7 @@ from typing import Any
 import yaml
 from rapidfuzz import fuzz, process
 
-from maillage.graph.errors import DataError, DataErrors
+from maillage.graph.errors import DataError, DataErrors, os_reason
 from maillage.graph.load_cache import LoadCache, file_digest
 from maillage.graph.model import (
     ACTION,
@@ -253,21 +253,24 @@ def read_source(
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except OSError as exc:
-        refuse(f"fichier illisible : {exc.strerror}")
+        refuse(f"fichier illisible : {os_reason(exc)}")
         return None
-    with os.fdopen(fd, "rb") as handle:
+    try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
-            refuse("ce n'est pas un fichier ordinaire (tube, périphérique ou dossier) : refusé")
+            kind = "dossier" if stat.S_ISDIR(info.st_mode) else "tube ou périphérique"
+            refuse(f"ce n'est pas un fichier ordinaire ({kind}) : refusé")
             return None
         if info.st_size > limit:
             refuse(f"fichier trop gros ({info.st_size // 1024} Kio, maximum {limit // 1024} Kio)")
             return None
-        try:
+        with os.fdopen(os.dup(fd), "rb") as handle:
             raw = handle.read(limit + 1)
-        except OSError as exc:
-            refuse(f"fichier illisible : {exc.strerror}")
-            return None
+    except OSError as exc:
+        refuse(f"fichier illisible : {os_reason(exc)}")
+        return None
+    finally:
+        os.close(fd)
     if len(raw) > limit:  # it grew meanwhile
         refuse(f"fichier trop gros (plus de {limit // 1024} Kio)")
         return None
@@ -869,6 +872,19 @@ def display_path(path: Path, data_dir: Path) -> str:
         return str(path)
 
 
+_WEB = re.compile(r"https?://[A-Za-z0-9.-]+(:\d+)?(/[^\s<>\"'`{}|\\^]*)?")
+_MAIL = re.compile(r"[^@\s<>\"'`]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
+
+
+def _web_or_mail(key: str, value: object) -> bool:
+    """A site is an http(s) address (never ``javascript:``); a contact may also be an
+    e-mail address."""
+    if isinstance(value, dict) and key == "contact":
+        return all(_web_or_mail(key, v) for v in value.values() if isinstance(v, str))
+    text = str(value)
+    return bool(_WEB.fullmatch(text) or (key == "contact" and _MAIL.fullmatch(text)))
+
+
 def load_meta(data_dir: Path, errors: list[DataError]) -> dict[str, Any]:
     path = data_dir / "network.yaml"
     display = display_path(path, data_dir)
@@ -896,6 +912,29 @@ def load_meta(data_dir: Path, errors: list[DataError]) -> dict[str, Any]:
                 "l'IRI de base doit être une adresse http(s) simple",
             )
         )
+    if "id" in doc and not re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", str(doc["id"])):
+        errors.append(
+            DataError(
+                display,
+                doc.lines.get("id"),
+                "network",
+                "id",
+                "identifiant : minuscules, chiffres et tirets (par exemple reseau-miramas)",
+            )
+        )
+    for key in ("site", "contact"):
+        if key in doc and not _web_or_mail(key, doc[key]):
+            errors.append(
+                DataError(
+                    display,
+                    doc.lines.get(key),
+                    "network",
+                    key,
+                    "adresse du site : http(s)://…"
+                    if key == "site"
+                    else "contact : une adresse électronique ou une adresse http(s)://…",
+                )
+            )
     communes = doc.get("communes") or []
     if not isinstance(communes, list) or not all(
         isinstance(c, dict)

@@ -5,11 +5,11 @@ Exit codes: 0 success, 1 bad data or failed operation, 2 usage error.
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import os
 import re
+import sqlite3
 import sys
 import time
 from collections import defaultdict
@@ -20,11 +20,13 @@ from pathlib import Path
 import click
 
 from maillage.graph.analytics import analytics_tables
-from maillage.graph.errors import DataError, DataErrors
+from maillage.graph.errors import DataError, DataErrors, os_reason
+from maillage.graph.load import read_source
 from maillage.graph.network import NO_PATH, ReferralNetwork, UnknownId, by_demand, coverage
 from maillage.graph.network import refer as refer_paths
 from maillage.graph.tables import graph_tables
 from maillage.publish import build as build_mod
+from maillage.publish.csvcells import SafeDictWriter
 from maillage.publish.history import changed_dumps, changes, french
 from maillage.publish.importer import import_lieux
 from maillage.publish.plot import coverage_matrix
@@ -34,12 +36,13 @@ from maillage.publish.report import TABLES as REPORT_TABLES
 from maillage.publish.report import actions_report, csv_text, markdown
 from maillage.publish.site import SiteError
 from maillage.publish.site import serve as serve_site
-from maillage.publish.sparql import PushError, QueryError, load_published, render
+from maillage.publish.sparql import DEFAULT_TIMEOUT, PushError, QueryError, load_published, render
 from maillage.publish.sparql import push as push_graph
 from maillage.publish.sparql import query as run_query
 from maillage.publish.standards_out import write_data_inclusion, write_lieux_csv, write_openreferral
 
-GRAPH_IRI = re.compile(r"https?://[^\s<>\"{}|\\^`]+")
+# An absolute IRI (RFC 3987): a scheme, a colon, then no space nor <>"{}|\^` (urn:, http:...)
+GRAPH_IRI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:[^\s<>\"{}|\\^`]+")
 
 DATA_OPTION = click.option(
     "--data",
@@ -140,7 +143,36 @@ def _reported(prefix: str = "") -> Iterator[None]:
         sys.exit(1)
 
 
-@click.group()
+def os_problem(exc: OSError) -> str:
+    """An operating system error in French, with the file it is about."""
+    reason = os_reason(exc)
+    return f"{exc.filename} : {reason}" if exc.filename else reason
+
+
+class CommandGroup(click.Group):
+    """The commands' group: what no command turned into a message of its own (a file that
+    cannot be read or written, a damaged database) is still a French message, exit 1,
+    never a Python traceback."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except OSError as exc:
+            click.echo(f"Erreur : {os_problem(exc)}", err=True)
+            sys.exit(1)
+        except sqlite3.DatabaseError as exc:
+            click.echo(
+                f"Erreur : base de données illisible ou abîmée ({exc}) : relancez « maillage "
+                "build »",
+                err=True,
+            )
+            sys.exit(1)
+        except UnicodeDecodeError as exc:
+            click.echo(f"Erreur : texte qui n'est pas en UTF-8 (octet {exc.start})", err=True)
+            sys.exit(1)
+
+
+@click.group(cls=CommandGroup)
 @click.version_option(package_name="maillage")
 def cli() -> None:
     """maillage : le graphe des acteurs de l'inclusion numérique d'un territoire."""
@@ -384,6 +416,7 @@ def gaps(fmt: str, plot: Path | None, data_dir: Path, out_dir: Path) -> None:
     rows = coverage(network)
     tables, weak = analytics_tables(network, rows)
     if plot is not None:
+        plot.parent.mkdir(parents=True, exist_ok=True)
         written = coverage_matrix(network, plot, rows)
         click.echo("Matrice écrite : " + ", ".join(str(p) for p in written), err=True)
     public_rows = [{k: v for k, v in r.items() if k != "providers"} for r in rows]
@@ -391,7 +424,7 @@ def gaps(fmt: str, plot: Path | None, data_dir: Path, out_dir: Path) -> None:
         click.echo(json.dumps({"coverage": public_rows, **weak}, ensure_ascii=False, indent=2))
     elif fmt == "csv":
         out = io.StringIO()
-        writer = csv.DictWriter(out, fieldnames=["need", "public", "commune", "actors", "demand"])
+        writer = SafeDictWriter(out, fieldnames=["need", "public", "commune", "actors", "demand"])
         writer.writeheader()
         writer.writerows(public_rows)
         click.echo(out.getvalue(), nl=False)
@@ -437,20 +470,44 @@ def gaps(fmt: str, plot: Path | None, data_dir: Path, out_dir: Path) -> None:
     default="table",
     show_default=True,
 )
+@click.option(
+    "--timeout",
+    default=DEFAULT_TIMEOUT,
+    show_default=True,
+    type=click.FloatRange(0.1, 3600),
+    help="Durée maximale de la requête, en secondes.",
+)
+@click.option(
+    "--service/--no-service",
+    default=False,
+    show_default=True,
+    help="Autoriser SERVICE (la requête interroge d'autres serveurs SPARQL).",
+)
 @DATA_OPTION
 @OUT_OPTION
-def sparql(query_or_file: str, fmt: str, data_dir: Path, out_dir: Path) -> None:
+def sparql(
+    query_or_file: str, fmt: str, timeout: float, service: bool, data_dir: Path, out_dir: Path
+) -> None:
     """Interroge le graphe publié en SPARQL (SELECT, ASK, CONSTRUCT) ; requête ou fichier .rq."""
     path = Path(query_or_file)
-    text = path.read_text(encoding="utf-8") if path.suffix in (".rq", ".sparql") else query_or_file
-    if path.suffix in (".rq", ".sparql") and not path.exists():
-        click.echo(f"Erreur : fichier introuvable : {path}", err=True)
-        sys.exit(2)
+    text = query_or_file
+    if path.suffix in (".rq", ".sparql") or (len(query_or_file) < 4096 and path.exists()):
+        problems: list[DataError] = []
+        raw = read_source(path, query_or_file, problems, limit=1024 * 1024)
+        if raw is None:
+            _print_errors(problems, "aucune requête lancée")
+            sys.exit(2)
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            line = raw[: exc.start].count(b"\n") + 1
+            click.echo(f"{query_or_file}:{line}: la requête n'est pas en UTF-8", err=True)
+            sys.exit(2)
     with _reported():
         if build_mod.is_stale(data_dir, out_dir):
             build_mod.build(data_dir, out_dir)
         graph = load_published(out_dir / "maillage.nt")
-        click.echo(render(run_query(graph, text), fmt))
+        click.echo(render(run_query(graph, text, timeout=timeout, service=service), fmt))
 
 
 @cli.command()
@@ -605,6 +662,7 @@ def export() -> None:
 def export_lieux_mediation(output: Path, data_dir: Path) -> None:
     """Un lieu par ligne, au standard des lieux de médiation numérique (CSV v1.0.2)."""
     built = _checked(data_dir)
+    output.parent.mkdir(parents=True, exist_ok=True)
     write_lieux_csv(built, graph_tables(built), output)
     click.echo(f"Écrit : {output}")
 

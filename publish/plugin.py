@@ -3,6 +3,7 @@
 - every connection to the published database is guarded (:mod:`maillage.publish.guard`);
 - ``/telechargements/NAME`` serves the files of the publication, those its ``build.json``
   lists and nothing else (not the load cache, not a file put there since);
+- the CSV exports of tables and queries are made safe for spreadsheets;
 - ``_where`` (an SQL fragment in a table page's address) is refused: arbitrary SQL has one
   door, the database's query page, where the guard applies; a bad ``_sort`` is the visitor's
   mistake (400), not the server's (500).
@@ -10,6 +11,7 @@
 
 from __future__ import annotations
 
+import codecs
 import json
 import traceback
 from pathlib import Path
@@ -19,6 +21,7 @@ from urllib.parse import parse_qsl
 from datasette import hookimpl
 from datasette.utils.asgi import Response, asgi_send_file
 
+from maillage.publish.csvcells import CSVStream
 from maillage.publish.guard import guard
 
 DOWNLOADS = "telechargements"
@@ -89,6 +92,24 @@ def _refuse(message: str):
     return app
 
 
+def _safe_csv(send: Any) -> Any:
+    """``send`` for a CSV answer of Datasette's: its cells made safe for spreadsheets
+    (:mod:`maillage.publish.csvcells`) as its chunks go by."""
+    stream, decoder = CSVStream(), codecs.getincrementaldecoder("utf-8")("replace")
+
+    async def send_safe(message: dict) -> None:
+        if message["type"] == "http.response.start":
+            headers = [(k, v) for k, v in message.get("headers", []) if k != b"content-length"]
+            message = dict(message, headers=headers)
+        elif message["type"] == "http.response.body":
+            last = not message.get("more_body", False)
+            text = stream.feed(decoder.decode(message.get("body", b""), final=last), last)
+            message = dict(message, body=text.encode("utf-8"))
+        await send(message)
+
+    return send_safe
+
+
 @hookimpl
 def asgi_wrapper() -> Any:
     def wrap(app: Any) -> Any:
@@ -99,6 +120,9 @@ def asgi_wrapper() -> Any:
                     refusal = "Le paramètre _where n'est pas accepté : utilisez les filtres."
                     await _refuse(refusal)(scope, receive, send)
                     return
+                path = scope.get("path", "")
+                if path.endswith(".csv") and not path.startswith(f"/{DOWNLOADS}/"):
+                    send = _safe_csv(send)
             await app(scope, receive, send)
 
         return guarded

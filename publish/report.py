@@ -3,12 +3,12 @@ application (Villes Internet asks for the year's actions by pole and partner).""
 
 from __future__ import annotations
 
-import csv
 import io
 from collections import defaultdict
 from dataclasses import dataclass
 
 from maillage.graph.tables import Tables
+from maillage.publish.csvcells import SafeDictWriter
 
 TABLES = ("actions", "action_organisers", "actors", "concepts")
 
@@ -104,7 +104,7 @@ def markdown(report: ActionsReport, network: str) -> str:
 
 def csv_text(report: ActionsReport) -> str:
     out = io.StringIO()
-    writer = csv.DictWriter(
+    writer = SafeDictWriter(
         out, fieldnames=["annee", "pole", "acteur", "actions", "seances", "participants"]
     )
     writer.writeheader()
@@ -146,7 +146,7 @@ def csv_text(report: ActionsReport) -> str:
 def write_indicators_csv(tables: Tables, path) -> None:
     names = {row["id"]: row["name"] for row in tables["actors"]}
     with open(path, "w", encoding="utf-8", newline="") as handle:
-        writer = csv.DictWriter(
+        writer = SafeDictWriter(
             handle, fieldnames=["acteur_id", "acteur", "annee", "mesure", "valeur", "source"]
         )
         writer.writeheader()

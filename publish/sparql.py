@@ -7,14 +7,19 @@ POSTs of the others, then a COUNT query to check that the server holds what was 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import signal
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 from pyparsing import ParseException
 from rdflib import Graph
+from rdflib.plugins import sparql as sparql_settings
 from rdflib.plugins.sparql import prepareQuery
+from rdflib.plugins.sparql.parserutils import CompValue
 from rdflib.query import Result
 
 from maillage.graph.ns import PREFIXES
@@ -37,8 +42,51 @@ def load_published(nt_path: Path) -> Graph:
     return graph.parse(nt_path, format="nt")
 
 
-def query(graph: Graph, text: str) -> Result:
-    """Run a SPARQL query; the project's prefixes (schema:, org:, mai:...) are predeclared."""
+DEFAULT_TIMEOUT = 30.0  # seconds
+
+
+def _uses_service(node: object) -> bool:
+    """Whether a query's algebra holds a SERVICE clause (a request to another server)."""
+    if isinstance(node, CompValue):
+        return node.name == "ServiceGraphPattern" or any(map(_uses_service, node.values()))
+    if isinstance(node, list | tuple):
+        return any(map(_uses_service, node))
+    return False
+
+
+@contextmanager
+def _time_limit(seconds: float | None) -> Iterator[None]:
+    """Interrupt a query past ``seconds`` (rdflib evaluates in Python: SIGALRM stops it at
+    its next bytecode). Only in the main thread; elsewhere there is no limit."""
+    usable = seconds and threading.current_thread() is threading.main_thread()
+    if not usable:
+        yield
+        return
+
+    def expired(_signum: int, _frame: object) -> None:
+        raise QueryTimeout(f"la requête a dépassé {seconds:g} s : elle a été arrêtée")
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+class QueryTimeout(Exception):
+    pass
+
+
+def query(
+    graph: Graph, text: str, timeout: float | None = DEFAULT_TIMEOUT, service: bool = False
+) -> Result:
+    """Run a SPARQL query; the project's prefixes (schema:, org:, mai:...) are predeclared.
+
+    The query is stopped after ``timeout`` seconds; a SERVICE clause (which would send
+    requests to any address the query names) is refused unless ``service``; FROM never
+    fetches a graph from the web (rdflib's default)."""
     try:
         prepared = prepareQuery(text, initNs={k: str(v) for k, v in PREFIXES.items()})
     except ParseException as exc:
@@ -47,8 +95,20 @@ def query(graph: Graph, text: str) -> Result:
         ) from exc
     except Exception as exc:  # rdflib raises plain exceptions for unknown prefixes and the like
         raise QueryError(f"requête SPARQL invalide : {exc}") from exc
+    if not service and _uses_service(prepared.algebra):
+        raise QueryError(
+            "SERVICE refusé : la requête interrogerait un autre serveur "
+            "(option --service pour l'autoriser)"
+        )
+    sparql_settings.SPARQL_LOAD_GRAPHS = False
     try:
-        return graph.query(prepared)
+        with _time_limit(timeout):
+            result = graph.query(prepared)
+            if result.type == "SELECT":
+                result.bindings  # noqa: B018 - evaluated here, within the time limit
+            return result
+    except QueryTimeout as exc:
+        raise QueryError(str(exc)) from exc
     except Exception as exc:
         raise QueryError(f"la requête a échoué : {exc}") from exc
 

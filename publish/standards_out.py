@@ -8,7 +8,6 @@ standards' own codes.
 
 from __future__ import annotations
 
-import csv
 import json
 import time
 import uuid
@@ -20,6 +19,7 @@ from rdflib.namespace import SKOS
 from maillage.graph.build import BuiltGraph
 from maillage.graph.standards_in import COLUMNS, PUBLICS
 from maillage.graph.tables import Tables
+from maillage.publish.csvcells import SafeDictWriter
 
 # The columns of the standard (schema.json v1.0.2), in its order, and its publics.
 LIEUX_COLUMNS = COLUMNS
@@ -149,7 +149,7 @@ def _shorten(text: str, limit: int) -> str:
 
 def write_lieux_csv(built: BuiltGraph, tables: Tables, path: Path) -> Path:
     with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=LIEUX_COLUMNS)
+        writer = SafeDictWriter(handle, fieldnames=LIEUX_COLUMNS)
         writer.writeheader()
         writer.writerows(lieux_rows(built, tables))
     return path
