@@ -92,6 +92,25 @@ def _refuse(message: str):
     return app
 
 
+# Links to javascript:, data: or vbscript: never run, whoever wrote them (a map pop-up's
+# link comes from a query's popup column: the map plugin escapes it but lets any scheme
+# through). Listening in the capture phase, before Leaflet stops the click in its pop-ups.
+INERT_SCRIPT_LINKS = """
+document.addEventListener("click", function (event) {
+  var link = event.target.closest ? event.target.closest("a[href]") : null;
+  if (link && /^\\s*(javascript|data|vbscript):/i.test(link.getAttribute("href"))) {
+    event.preventDefault();
+    event.stopImmediatePropagation();
+  }
+}, true);
+"""
+
+
+@hookimpl
+def extra_body_script() -> str:
+    return INERT_SCRIPT_LINKS
+
+
 def _safe_csv(send: Any) -> Any:
     """``send`` for a CSV answer of Datasette's: its cells made safe for spreadsheets
     (:mod:`maillage.publish.csvcells`) as its chunks go by."""

@@ -125,3 +125,24 @@ def test_pages_fit_a_phone(site: str, path: str):
         page.goto(site + path)
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= 391, (path, width)
+
+
+def test_a_javascript_link_never_runs(site: str, page):
+    """A map pop-up's link comes from a query's popup column: whatever its scheme, a click
+    on a javascript: link runs nothing, on any page."""
+    dialogs: list[str] = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    for path in ("/", "/maillage/carte_des_lieux", "/maillage/actors"):
+        page.goto(site + path)
+        page.evaluate(
+            """() => {
+              const a = document.createElement("a");
+              a.href = "javascript:alert('pris')";
+              a.id = "piege";
+              a.textContent = "piège";
+              document.body.prepend(a);
+            }"""
+        )
+        page.click("#piege")
+        page.wait_for_timeout(200)
+    assert dialogs == []
