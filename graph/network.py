@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 import igraph
 import networkx as nx
 
+from maillage.graph import hours
 from maillage.graph.load import did_you_mean
 from maillage.graph.tables import Tables
 
@@ -280,7 +281,7 @@ class Orientation:
         if self.site is not None:
             where = f", {self.site.address}"
             if self.site.opening_hours:
-                where += f", horaires : {self.site.opening_hours}"
+                where += f", horaires : {hours.in_words(self.site.opening_hours)}"
         return f"{head}, service « {self.service_name} »{where}"
 
     def as_dict(self) -> dict:

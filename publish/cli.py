@@ -19,6 +19,7 @@ from pathlib import Path
 
 import click
 
+from maillage.graph import hours
 from maillage.graph.analytics import analytics_tables
 from maillage.graph.errors import DataError, DataErrors, os_reason
 from maillage.graph.load import read_source
@@ -386,7 +387,7 @@ def refer(
             a.service_name,
             " → ".join(a.path) if a.path else NO_PATH,
             a.site.address if a.site else "",
-            a.site.opening_hours if a.site else "",
+            hours.in_words(a.site.opening_hours) if a.site else "",
             f"{a.distance_km:.1f}" if a.distance_km is not None else "",
         ]
         for a in answers

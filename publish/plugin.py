@@ -21,6 +21,7 @@ from urllib.parse import parse_qsl
 from datasette import hookimpl
 from datasette.utils.asgi import Response, asgi_send_file
 
+from maillage.graph import hours
 from maillage.publish.csvcells import CSVStream
 from maillage.publish.guard import guard
 
@@ -59,9 +60,19 @@ def published_files(folder: Path) -> frozenset[str]:
 
 @hookimpl
 def prepare_connection(conn: Any, database: str, datasette: Any) -> None:
+    # hours in words, and whether a place is open when the page is served (Europe/Paris)
+    conn.create_function("horaires_en_clair", 1, hours.in_words, deterministic=True)
+    conn.create_function("ouverture", 1, hours.status)
+    conn.create_function("ouvert_maintenant", 1, lambda text: int(hours.is_open(text)))
     db = datasette.databases.get(database)
     if db is not None and db.path and not db.is_mutable:
         guard(conn)
+
+
+@hookimpl
+def prepare_jinja2_environment(env: Any) -> None:
+    env.filters["horaires"] = hours.in_words
+    env.filters["ouverture"] = hours.status
 
 
 async def download(request: Any, send: Any, datasette: Any) -> Response | None:

@@ -86,7 +86,8 @@ async def test_the_answer_says_where_to_send_the_person(default_dist: Path):
     assert first["conseil"] == (
         "Orientez vers Maison France services de Miramas, service « Accompagnement aux "
         "démarches en ligne (santé, famille, retraite, logement, impôts) », Place de l'Hôtel de "
-        "Ville, 13140 Miramas, horaires : Mo-Fr 08:30-12:00,13:30-17:00"
+        "Ville, 13140 Miramas, horaires : Du lundi au vendredi, de 8 h 30 à 12 h et de 13 h 30 à "
+        "17 h"
     )
     assert first["path"] == "centre-social-schweitzer → france-services-miramas"
     assert first["opening_hours"] and first["address"].endswith("Miramas")

@@ -1,0 +1,220 @@
+"""Opening hours in words, and whether a place is open now: one function for the site, the
+printed guide and the CLI (the exports keep the standard's OpenStreetMap syntax).
+
+The OSM ``opening_hours`` grammar is parsed and evaluated by ``opening-hours-py`` (the Rust
+parser of opening-hours-rs), never by regular expressions here. The words are read off what
+the parser computes: the open intervals of each day of a week, for every week of a year; the
+most common week is said first, the weeks that differ after it, by period.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections import Counter
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import opening_hours
+
+PARIS = ZoneInfo("Europe/Paris")
+DAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
+MONTHS = (
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+)
+# Weeks of a year without public holidays in the evaluation (country unknown to the parser):
+# the public holidays are said apart, from the expression's PH rule.
+REFERENCE_YEAR = 2029  # starts on a Monday
+
+Week = tuple[tuple[tuple[int, int], ...], ...]  # per day: (start minute, end minute) pairs
+
+
+def parse(expression: str) -> opening_hours.OpeningHours | None:
+    try:
+        return opening_hours.OpeningHours(expression)
+    except (SyntaxError, ValueError, opening_hours.ParserError):
+        return None
+
+
+def clock(minutes: int) -> str:
+    """``510`` -> ``8 h 30``; ``720`` -> ``12 h``; the end of a day is ``minuit``."""
+    minutes %= 24 * 60
+    if minutes == 0:
+        return "minuit"
+    hours, rest = divmod(minutes, 60)
+    return f"{hours} h {rest:02d}" if rest else f"{hours} h"
+
+
+def _year(parsed: opening_hours.OpeningHours) -> dict[date, tuple[tuple[int, int], ...]]:
+    """The open ranges of each day of the reference year, as minutes from its midnight."""
+    first = datetime(REFERENCE_YEAR, 1, 1)
+    last = datetime(REFERENCE_YEAR + 1, 1, 8)  # a week more: a night range of December 31
+    days: dict[date, list[tuple[int, int]]] = {
+        (first + timedelta(days=n)).date(): [] for n in range((last - first).days)
+    }
+    for start, end, state, _comment in parsed.intervals(first, last):
+        if state != opening_hours.State.OPEN:
+            continue
+        start, end = max(start, first), min(end or last, last)
+        while start < end:  # one piece per day
+            midnight = datetime.combine(start.date() + timedelta(days=1), datetime.min.time())
+            piece_end = min(end, midnight)
+            begin = start.hour * 60 + start.minute
+            days[start.date()].append(
+                (begin, begin + int((piece_end - start).seconds // 60 or 1440))
+            )
+            start = piece_end
+    ordered = sorted(days)
+    # a range that goes on past midnight belongs to the day it starts ("de 22 h à 2 h")
+    for today_date, tomorrow_date in zip(ordered, ordered[1:], strict=False):
+        today, tomorrow = days[today_date], days[tomorrow_date]
+        if (
+            today
+            and tomorrow
+            and today[-1][1] == 24 * 60
+            and today[-1][0] > 0
+            and tomorrow[0][0] == 0
+            and tomorrow[0][1] < 24 * 60
+        ):
+            today[-1] = (today[-1][0], 24 * 60 + tomorrow[0][1])
+            tomorrow.pop(0)
+    return {day: tuple(ranges) for day, ranges in days.items() if day.year == REFERENCE_YEAR}
+
+
+def _ranges(ranges: tuple[tuple[int, int], ...]) -> str:
+    if ranges == ((0, 24 * 60),):
+        return "toute la journée"
+    return " et ".join(f"de {clock(a)} à {clock(b)}" for a, b in ranges)
+
+
+def _days(indexes: list[int]) -> str:
+    """Consecutive days as a range ("du lundi au vendredi"), others listed."""
+    groups: list[list[int]] = []
+    for index in indexes:
+        if groups and groups[-1][-1] == index - 1:
+            groups[-1].append(index)
+        else:
+            groups.append([index])
+    words = []
+    for group in groups:
+        if len(group) >= 3:
+            words.append(f"du {DAYS[group[0]]} au {DAYS[group[-1]]},")
+        else:
+            words.extend(f"le {DAYS[day]}" for day in group)
+    text = words[0] if len(words) == 1 else ", ".join(words[:-1]) + " et " + words[-1]
+    return text.replace(", et", " et").replace(",,", ",")
+
+
+def week_in_words(week: Week) -> str:
+    if all(day == ((0, 24 * 60),) for day in week):
+        return "24 h sur 24, 7 jours sur 7"
+    by_ranges: dict[tuple, list[int]] = {}
+    for index, ranges in enumerate(week):
+        if ranges:
+            by_ranges.setdefault(ranges, []).append(index)
+    if not by_ranges:
+        return "fermé"
+    parts = sorted(by_ranges.items(), key=lambda item: item[1][0])
+    return " ; ".join(f"{_days(days)} {_ranges(ranges)}" for ranges, days in parts)
+
+
+def _period(first: date, last: date) -> str:
+    def day(d: date) -> str:
+        return f"{'1er' if d.day == 1 else d.day} {MONTHS[d.month - 1]}"
+
+    return f"le {day(first)}" if first == last else f"du {day(first)} au {day(last)}"
+
+
+def _period_words(year: dict, typical: Week, first: date, last: date) -> str:
+    """A period's hours: each weekday as it is there the first time (a period across the new
+    year runs from ``first`` in December to ``last`` in January)."""
+    if last < first:
+        days = [d for d in year if d >= first or d <= last]
+    else:
+        days = [d for d in year if first <= d <= last]
+    week: list[tuple] = [() for _ in DAYS]
+    seen: set[int] = set()
+    for day in sorted(days, key=lambda d: (d < first, d)):
+        if day.weekday() not in seen:
+            week[day.weekday()] = year[day]
+            seen.add(day.weekday())
+    return week_in_words(tuple(week))
+
+
+@functools.lru_cache(maxsize=4096)
+def in_words(expression: str | None) -> str:
+    """The hours of an OSM ``opening_hours`` expression, in French sentences; an expression the
+    parser refuses is returned as written."""
+    if not expression or not expression.strip():
+        return ""
+    parsed = parse(expression)
+    if parsed is None:
+        return expression
+    year = _year(parsed)
+    typical: Week = tuple(
+        Counter(r for d, r in year.items() if d.weekday() == weekday).most_common(1)[0][0]
+        for weekday in range(7)
+    )
+    sentences = [week_in_words(typical)]
+    differing = [d for d, r in sorted(year.items()) if r != typical[d.weekday()]]
+    periods: list[list[date]] = []
+    for day in differing:  # differing days at most a week apart make one period
+        if periods and (day - periods[-1][-1]).days <= 7:
+            periods[-1].append(day)
+        else:
+            periods.append([day])
+    spans = [(period[0], period[-1]) for period in periods]
+    if len(spans) > 1 and spans[0][0] == date(REFERENCE_YEAR, 1, 1):
+        if spans[-1][1] == date(REFERENCE_YEAR, 12, 31):  # one period across the new year
+            spans = spans[1:-1] + [(spans[-1][0], spans[0][1])]
+    for first, last in spans:
+        sentences.append(f"{_period(first, last)} : {_period_words(year, typical, first, last)}")
+    text = ". ".join(s[0].upper() + s[1:] for s in sentences)
+    if "PH off" in expression or "PH closed" in expression:
+        text += ". Fermé les jours fériés"
+    elif "PH" in expression:
+        text += ". Horaires particuliers les jours fériés"
+    return text
+
+
+def _moment(when: datetime, now: datetime) -> str:
+    if when.date() == now.date():
+        return f"à {clock(when.hour * 60 + when.minute)}"
+    if when.date() == now.date() + timedelta(days=1):
+        return f"demain à {clock(when.hour * 60 + when.minute)}"
+    if when.date() < now.date() + timedelta(days=7):
+        return f"{DAYS[when.weekday()]} à {clock(when.hour * 60 + when.minute)}"
+    return f"le {when.day} {MONTHS[when.month - 1]} à {clock(when.hour * 60 + when.minute)}"
+
+
+def status(expression: str | None, now: datetime | None = None) -> str:
+    """ "Ouvert — ferme à 17 h", "Fermé — ouvre lundi à 8 h 30", or "" when unknown; ``now``
+    is taken in Europe/Paris."""
+    parsed = parse(expression) if expression else None
+    if parsed is None:
+        return ""
+    now = (now or datetime.now(PARIS)).astimezone(PARIS).replace(tzinfo=None, microsecond=0)
+    if parsed.is_unknown(now):
+        return ""
+    change = parsed.next_change(now)
+    if parsed.is_open(now):
+        return "Ouvert" + (f" — ferme {_moment(change, now)}" if change else " en permanence")
+    return "Fermé" + (f" — ouvre {_moment(change, now)}" if change else "")
+
+
+def is_open(expression: str | None, now: datetime | None = None) -> bool:
+    parsed = parse(expression) if expression else None
+    if parsed is None:
+        return False
+    now = (now or datetime.now(PARIS)).astimezone(PARIS).replace(tzinfo=None, microsecond=0)
+    return bool(parsed.is_open(now))
