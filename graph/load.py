@@ -52,6 +52,7 @@ NETWORK_KEYS = (
     "site",
     "source",
     "communes",
+    "recheck_months",
 )
 
 
@@ -935,6 +936,17 @@ def load_meta(data_dir: Path, errors: list[DataError]) -> dict[str, Any]:
                     else "contact : une adresse électronique ou une adresse http(s)://…",
                 )
             )
+    months = str(doc.get("recheck_months", "12"))
+    if not (months.isdigit() and 1 <= int(months) <= 120):
+        errors.append(
+            DataError(
+                display,
+                doc.lines.get("recheck_months"),
+                "network",
+                "recheck_months",
+                "délai avant une nouvelle vérification : un nombre de mois entre 1 et 120",
+            )
+        )
     communes = doc.get("communes") or []
     if not isinstance(communes, list) or not all(
         isinstance(c, dict)

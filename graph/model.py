@@ -85,6 +85,10 @@ NAME = Field("name", SDO.name, "text", "Nom", required=True)
 DESCRIPTION = Field("description", SDO.description, "langtext", "Description")
 ILLUSTRATIVE = Field("illustrative", MAI.illustrative, "boolean", "Donnée illustrative")
 SOURCE = Field("source", DCTERMS.source, "text", "Source")
+# When the record's information was last checked, and by whom (schema.org's review of a page's
+# accuracy: lastReviewed, reviewedBy); ``date_maj`` in the national standards
+VERIFIED = Field("verified", SDO.lastReviewed, "date", "Vérifié le")
+VERIFIED_BY = Field("verified_by", SDO.reviewedBy, "text", "Vérifié par")
 
 CHANNELS = ("telephone", "courriel", "en-personne", "plateforme")
 
@@ -105,6 +109,8 @@ ACTOR = ClassModel(
         Field("siret", ORG.identifier, "text", "SIRET"),
         ILLUSTRATIVE,
         SOURCE,
+        VERIFIED,
+        VERIFIED_BY,
         Field(
             "competencies",
             MAI.canHelpWith,
@@ -135,6 +141,8 @@ SITE = ClassModel(
         Field("opening_hours", SDO.openingHours, "text", "Horaires"),
         Field("neighbourhood", MAI.neighbourhood, "text", "Quartier"),
         ILLUSTRATIVE,
+        VERIFIED,
+        VERIFIED_BY,
     ),
 )
 
@@ -159,6 +167,8 @@ SERVICE = ClassModel(
         Field("fee", MAI.fee, "concept", "Frais", scheme="fees"),
         Field("modified", DCTERMS.modified, "date", "Mis à jour le"),
         ILLUSTRATIVE,
+        VERIFIED,
+        VERIFIED_BY,
         Field(
             "sites", SDO.availableAtOrFrom, "ref", "Lieux", many=True, target="site", required=True
         ),

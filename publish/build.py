@@ -31,6 +31,7 @@ from rdflib import URIRef
 from maillage.graph.analytics import analytics_tables
 from maillage.graph.build import BuiltGraph, build_graph
 from maillage.graph.errors import DataError, DataErrors
+from maillage.graph.freshness import recheck_months
 from maillage.graph.load import Network, load_network
 from maillage.graph.load_cache import LoadCache
 from maillage.graph.model import CLASSES
@@ -432,6 +433,8 @@ def _publish(
                 "services": report.counts["services"],
                 "referrals": report.counts["referrals"],
                 "triples": report.triples,
+                "recheck_months": recheck_months(built.network.meta),
+                "contact": str(built.network.meta.get("contact") or ""),
             }
         ]
         with _stage(report, "history"):

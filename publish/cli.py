@@ -15,6 +15,7 @@ import time
 from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date, datetime
 from pathlib import Path
 
 import click
@@ -22,6 +23,7 @@ import click
 from maillage.graph import hours
 from maillage.graph.analytics import analytics_tables
 from maillage.graph.errors import DataError, DataErrors, os_reason
+from maillage.graph.freshness import DEFAULT_RECHECK_MONTHS, months_before, to_check
 from maillage.graph.load import read_source
 from maillage.graph.network import NO_PATH, ReferralNetwork, UnknownId, by_demand, coverage
 from maillage.graph.network import refer as refer_paths
@@ -595,6 +597,63 @@ def diff(old: Path, new: Path) -> None:
         click.echo(f"Erreur : lecture impossible : {exc}", err=True)
         sys.exit(1)
     click.echo(french(found))
+
+
+@cli.command()
+@click.option(
+    "--mois",
+    "months",
+    type=click.IntRange(1, 120),
+    default=None,
+    help="Délai avant une nouvelle vérification (défaut : recheck_months de network.yaml, 12).",
+)
+@click.option(
+    "--date",
+    "today",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="Date du jour à prendre (AAAA-MM-JJ ; défaut : aujourd'hui).",
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
+)
+@DATA_OPTION
+@OUT_OPTION
+def verifier(
+    months: int | None, today: datetime | None, fmt: str, data_dir: Path, out_dir: Path
+) -> None:
+    """Les fiches à vérifier : jamais vérifiées ou vérifiées depuis trop longtemps."""
+    with _reported():
+        tables = build_mod.published_tables(
+            data_dir, out_dir, names=("actors", "sites", "services", "publication")
+        )
+    if months is None:
+        months = int(tables["publication"][0].get("recheck_months") or DEFAULT_RECHECK_MONTHS)
+    day = today.date() if today else date.today()
+    rows = to_check(tables, day, months)
+    if fmt == "json":
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    click.echo(
+        f"{len(rows)} fiche(s) jamais vérifiée(s) ou vérifiée(s) avant le "
+        f"{months_before(day, months).isoformat()} ({months} mois) :"
+    )
+    click.echo(
+        _table(
+            ["type", "fiche", "acteur", "vérifiée le", "courriel", "téléphone"],
+            [
+                [
+                    r["type"],
+                    r["id"],
+                    r["acteur"],
+                    r["verifie_le"] or "jamais",
+                    r["courriel"],
+                    r["telephone"],
+                ]
+                for r in rows
+            ],
+        )
+    )
 
 
 @cli.group()

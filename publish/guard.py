@@ -66,6 +66,7 @@ READ_PRAGMAS = frozenset(
     }
 )
 SETTING_FREE_PRAGMAS = frozenset({"schema_version", "data_version", "database_list"})
+EPONYMOUS_DENIED = frozenset({"dbstat", "fts3tokenize", "fts4aux", "fts5vocab"})
 SCHEMA_TABLES = frozenset({"sqlite_master", "sqlite_schema", "sqlite_temp_master"})
 TABLE_FUNCTIONS = frozenset({"json_each", "json_tree"})
 
@@ -91,9 +92,13 @@ def authorizer(readable: frozenset[str]) -> Callable[..., int]:
         if action in (sqlite3.SQLITE_SELECT, sqlite3.SQLITE_RECURSIVE):
             return sqlite3.SQLITE_OK
         if action == sqlite3.SQLITE_READ:
-            # db None: a common table expression's own rows, not a table
-            ok = db is None or (arg1 in allowed_reads and db == "main")
-            return sqlite3.SQLITE_OK if ok else sqlite3.SQLITE_DENY
+            name = (arg1 or "").lower()
+            if db is None or arg1 in allowed_reads:  # db None: a common table expression
+                return sqlite3.SQLITE_OK
+            # Any other name is a subquery's (SQLite names it as it is read), unless it is one
+            # of the virtual tables that need no CREATE (eponymous): those are denied.
+            eponymous = name.startswith(("sqlite_", "pragma_")) or name in EPONYMOUS_DENIED
+            return sqlite3.SQLITE_DENY if eponymous or db != "main" else sqlite3.SQLITE_OK
         if action == sqlite3.SQLITE_FUNCTION:
             denied = (arg2 or "").lower() in DENIED_FUNCTIONS
             return sqlite3.SQLITE_DENY if denied else sqlite3.SQLITE_OK

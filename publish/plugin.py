@@ -16,12 +16,13 @@ import json
 import traceback
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, quote
 
 from datasette import hookimpl
 from datasette.utils.asgi import Response, asgi_send_file
 
 from maillage.graph import hours
+from maillage.graph.freshness import checked_in_words
 from maillage.publish.csvcells import CSVStream
 from maillage.publish.guard import guard
 
@@ -69,10 +70,20 @@ def prepare_connection(conn: Any, database: str, datasette: Any) -> None:
         guard(conn)
 
 
+def mailto(address: str, subject: str, body: str) -> str:
+    """A ``mailto:`` link (RFC 6068): subject and body percent-encoded in UTF-8, spaces as
+    %20 and line ends as %0D%0A; nothing is sent or stored by the site."""
+    body = body.replace("\r\n", "\n").replace("\n", "\r\n")
+    fields = f"subject={quote(subject, safe='')}&body={quote(body, safe='')}"
+    return f"mailto:{quote(address, safe='@')}?{fields}"
+
+
 @hookimpl
 def prepare_jinja2_environment(env: Any) -> None:
     env.filters["horaires"] = hours.in_words
     env.filters["ouverture"] = hours.status
+    env.filters["verifiee"] = checked_in_words
+    env.filters["mailto"] = mailto
 
 
 async def download(request: Any, send: Any, datasette: Any) -> Response | None:

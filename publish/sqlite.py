@@ -46,6 +46,32 @@ LEFT JOIN concepts AS public ON public.id = service_publics.concept_id
 JOIN service_sites ON service_sites.service_id = services.id
 JOIN sites ON sites.id = service_sites.site_id
 """
+# What to check again (graph/freshness.py says the same in Python): every actor, site and
+# service (a site or service not checked on its own has its actor's date) never checked, or
+# checked longer ago than network.yaml's recheck_months (12 by
+# default) before today, oldest first, with its actor's contact.
+A_VERIFIER = """
+SELECT r.type, r.id, r.nom, r.actor_id, actors.name AS acteur,
+  actors.email AS courriel, actors.telephone AS telephone,
+  r.verified AS verifie_le, r.verified_by AS verifie_par
+FROM (
+  SELECT 'acteur' AS type, id, name AS nom, id AS actor_id, verified, verified_by FROM actors
+  UNION ALL
+  SELECT 'lieu', sites.id, sites.name, sites.actor,
+    coalesce(sites.verified, actors.verified),
+    CASE WHEN sites.verified IS NULL THEN actors.verified_by ELSE sites.verified_by END
+  FROM sites JOIN actors ON actors.id = sites.actor
+  UNION ALL
+  SELECT 'service', services.id, services.name, services.provider,
+    coalesce(services.verified, actors.verified),
+    CASE WHEN services.verified IS NULL THEN actors.verified_by ELSE services.verified_by END
+  FROM services JOIN actors ON actors.id = services.provider
+) AS r
+JOIN actors ON actors.id = r.actor_id
+WHERE r.verified IS NULL
+  OR r.verified < date('now', '-' || (SELECT recheck_months FROM publication) || ' months')
+ORDER BY r.verified IS NOT NULL, r.verified, r.type, r.id
+"""
 
 CONCEPT_COLUMNS: dict[str, Any] = {
     "id": str,
@@ -131,6 +157,8 @@ ANALYTICS: dict[str, tuple[dict[str, Any], list[tuple[str, str, str]]]] = {
             "services": int,
             "referrals": int,
             "triples": int,
+            "recheck_months": int,
+            "contact": str,
         },
         [],
     ),
@@ -294,6 +322,7 @@ def index_database(path: Path) -> None:
         db["offers"].create_index(columns)
     db.create_view("qui_fait_quoi_ou", QUI_FAIT_QUOI_OU, replace=True)
     db.create_view("carte_des_lieux", CARTE_DES_LIEUX, replace=True)
+    db.create_view("a_verifier", A_VERIFIER, replace=True)
     db.index_foreign_keys()
     db.analyze()
     db.close()

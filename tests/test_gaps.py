@@ -91,6 +91,7 @@ async def test_every_canned_query_answers(ds):
         "need": "acces-aux-droits",
         "public": "",
         "commune": "",
+        "mois": "12",  # fiches_a_verifier
     }
     for name, query in queries.items():
         args = {p: params[p] for p in query.get("params", [])}

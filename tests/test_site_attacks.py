@@ -31,6 +31,9 @@ DENIED = [
     "SELECT length(randomblob(900000000))",
     "SELECT length(zeroblob(900000000))",
     "SELECT * FROM dbstat",
+    "SELECT * FROM dbstat AS innocent",
+    "SELECT * FROM (SELECT * FROM dbstat) AS innocent ORDER BY 1",
+    "SELECT * FROM sqlite_stmt",
     "SELECT * FROM sqlite_dbpage",
     "SELECT * FROM pragma_compile_options",
     "SELECT sqlite_compileoption_get(0)",
@@ -100,6 +103,8 @@ async def test_reading_what_is_published_still_works(ds):
         "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c LIMIT 9) SELECT sum(x) "
         "FROM c",
         "SELECT name FROM sqlite_master WHERE type = 'table'",
+        "SELECT r.n FROM (SELECT name AS n FROM actors UNION ALL SELECT name FROM sites) AS r "
+        "ORDER BY r.n",
         "SELECT instr('a,b', ',') AS i, replace('a,b', ',', ' → ') AS r, trim(',a,', ',') AS t",
     ):
         response = await _sql(ds, sql)
