@@ -111,6 +111,8 @@ COLUMN_OF = {
     ("service", "fee"): "frais_a_charge",
     ("service", "modalities"): "modalites_accompagnement",
     ("service", "modified"): "date_maj",
+    ("site", "verified"): "date_maj",
+    ("site", "verified_by"): "source",
     ("service", "name"): "services",
 }
 
@@ -426,6 +428,9 @@ def _row(result, row, line, display, needs, fees, modalities, poles, typologies)
         "latitude": (row.get("latitude") or "").strip() or None,
         "longitude": (row.get("longitude") or "").strip() or None,
         "opening_hours": (row.get("horaires") or "").strip() or None,
+        # the producer's date of the place's information: when it was last checked
+        "verified": (row.get("date_maj") or "").strip() or None,
+        "verified_by": (row.get("source") or "").strip() or None,
     }
     actor["sites"].append({k: v for k, v in site.items() if v is not None})
     result.lines[("site", site_id)] = line

@@ -92,6 +92,7 @@ def lieux_rows(built: BuiltGraph, tables: Tables) -> list[dict[str, str]]:
         offered = sorted(services_at.get(site["id"], []))
         labels = _ordered(std.lieux_service(n) for s in offered for n in needs.get(s, []))
         dates = [services[s]["modified"] for s in offered if services[s].get("modified")]
+        checked = site.get("verified") or actor.get("verified")
         description = actor.get("description") or ""
         rows.append(
             {
@@ -112,7 +113,7 @@ def lieux_rows(built: BuiltGraph, tables: Tables) -> list[dict[str, str]]:
                 "presentation_resume": _shorten(description, 280),
                 "presentation_detail": description,
                 "source": source,
-                "date_maj": max(dates) if dates else _today(),
+                "date_maj": checked or (max(dates) if dates else _today()),
                 "services": "|".join(labels),
                 "publics_specifiquement_adresses": "|".join(
                     _ordered(
@@ -160,6 +161,7 @@ def data_inclusion(built: BuiltGraph, tables: Tables) -> tuple[list[dict], list[
     std = Standards(built, tables)
     source = f"maillage-{built.network.meta.get('id')}"
     sites = {row["id"]: row for row in tables["sites"]}
+    actors_by_id = {row["id"]: row for row in tables["actors"]}
     sites_of = _by(tables["sites"], "actor")
     needs = _links(tables, "service_needs", "service_id", "concept_id")
     publics = _links(tables, "service_publics", "service_id", "concept_id")
@@ -171,12 +173,13 @@ def data_inclusion(built: BuiltGraph, tables: Tables) -> tuple[list[dict], list[
         first = sorted(sites_of.get(actor["id"], []), key=lambda s: s["id"])
         place = first[0] if first else {}
         dates = [s["modified"] for s in services_of.get(actor["id"], []) if s.get("modified")]
+        checked = actor.get("verified") or place.get("verified")
         structures.append(
             {
                 "source": source,
                 "id": actor["id"],
                 "nom": _name(actor["name"]),
-                "date_maj": max(dates) if dates else _today(),
+                "date_maj": checked or (max(dates) if dates else _today()),
                 "siret": actor.get("siret"),
                 "telephone": actor.get("telephone"),
                 "courriel": actor.get("email"),
@@ -199,7 +202,11 @@ def data_inclusion(built: BuiltGraph, tables: Tables) -> tuple[list[dict], list[
                 "description": _description(
                     service.get("description"), f"{service['name']} : {', '.join(labels)}."
                 ),
-                "date_maj": service.get("modified") or _today(),
+                "date_maj": service.get("verified")
+                or place.get("verified")
+                or actors_by_id.get(service["provider"], {}).get("verified")
+                or service.get("modified")
+                or _today(),
                 "thematiques": _ordered(
                     t for n in needs.get(service["id"], []) for t in std.di_thematiques(n)
                 )

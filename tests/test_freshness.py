@@ -4,6 +4,7 @@ canned query and `maillage verifier` agree with an independent query at a fixed 
 
 from __future__ import annotations
 
+import csv
 import json
 import sqlite3
 from datetime import date
@@ -11,6 +12,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
+import yaml
 from click.testing import CliRunner
 from conftest import DATA
 
@@ -115,3 +117,46 @@ def test_mailto_encodes_french_text():
         "mailto:contact@exemple.fr?subject=Fiche%20%C2%AB%20%C3%89t%C3%A9%20%C2%BB"
         "&body=Ligne%201%0D%0ALigne%202%20%26%203%20%3F"
     )
+
+
+def test_dates_round_trip_through_both_national_standards(tmp_path: Path):
+    example = Path(__file__).parent / "standards" / "lieux-mediation-numerique"
+    with (example / "exemple-valide.csv").open(encoding="utf-8") as handle:
+        row = next(csv.DictReader(handle))
+    into = tmp_path / "importe"
+    runner = CliRunner()
+    result = runner.invoke(
+        cli, ["import", "lieux-mediation", str(example / "exemple-valide.csv"), "--into", str(into)]
+    )
+    assert result.exit_code == 0, result.output
+    actor_file = next((into / "actors").glob("*.yaml"))
+    site = yaml.safe_load(actor_file.read_text(encoding="utf-8"))["sites"][0]
+    assert str(site["verified"]) == row["date_maj"] and site["verified_by"] == row["source"]
+
+    lieux = tmp_path / "lieux.csv"
+    result = runner.invoke(
+        cli, ["export", "lieux-mediation", "-o", str(lieux), "--data", str(into)]
+    )
+    assert result.exit_code == 0, result.output
+    with lieux.open(encoding="utf-8") as handle:
+        assert next(csv.DictReader(handle))["date_maj"] == row["date_maj"]
+
+    out = tmp_path / "di"
+    result = runner.invoke(cli, ["export", "data-inclusion", "-o", str(out), "--data", str(into)])
+    assert result.exit_code == 0, result.output
+    structures = json.loads((out / "structures.json").read_text(encoding="utf-8"))
+    services = json.loads((out / "services.json").read_text(encoding="utf-8"))
+    assert {s["date_maj"] for s in structures} == {row["date_maj"]}
+    assert {s["date_maj"] for s in services} == {row["date_maj"]}
+
+
+def test_the_default_networks_checked_dates_are_exported(tmp_path: Path):
+    out = tmp_path / "di"
+    result = CliRunner().invoke(
+        cli, ["export", "data-inclusion", "-o", str(out), "--data", str(DATA)]
+    )
+    assert result.exit_code == 0, result.output
+    structures = {
+        s["id"]: s for s in json.loads((out / "structures.json").read_text(encoding="utf-8"))
+    }
+    assert structures["france-services-miramas"]["date_maj"] == "2023-09-01"
