@@ -30,6 +30,7 @@ from rdflib import URIRef
 
 from maillage.graph.analytics import analytics_tables
 from maillage.graph.build import BuiltGraph, build_graph
+from maillage.graph.completeness import completeness_rows
 from maillage.graph.errors import DataError, DataErrors
 from maillage.graph.freshness import recheck_months
 from maillage.graph.load import Network, load_network
@@ -424,6 +425,7 @@ def _publish(
                 here=not dumps.beside,
             )
             analytics, _ = analytics_tables(network, rows)
+            analytics["completude"] = completeness_rows(tables)
         analytics["publication"] = [
             {
                 "built_at": time.strftime("%Y-%m-%d %H:%M", time.localtime()),

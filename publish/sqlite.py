@@ -105,6 +105,10 @@ LEFT JOIN concepts AS pole ON pole.id = actors.pole
 
 # Analytics tables (graph/analytics.py): columns and foreign keys.
 ANALYTICS: dict[str, tuple[dict[str, Any], list[tuple[str, str, str]]]] = {
+    "completude": (
+        {"type": str, "id": str, "nom": str, "actor_id": str, "score": int, "manquants": str},
+        [("actor_id", "actors", "id")],
+    ),
     "coverage": (
         {
             "need": str,
