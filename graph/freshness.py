@@ -67,13 +67,18 @@ def to_check(tables: dict[str, list[dict]], today: date, months: int) -> list[di
     return found
 
 
+def french_date(day: date) -> str:
+    """``1er septembre 2023``, ``12 mars 2024``."""
+    return f"{'1er' if day.day == 1 else day.day} {MONTHS[day.month - 1]} {day.year}"
+
+
 def checked_in_words(verified: object) -> str:
-    """ "Informations vérifiées le 12 mars 2024", or that they never were."""
-    if not verified:
-        return "Informations jamais vérifiées"
+    """Say when the information was checked: "Informations vérifiées le 12 mars 2024", or
+    that it never was."""
     try:
-        day = date.fromisoformat(str(verified))
+        day = date.fromisoformat(str(verified)) if verified else None
     except ValueError:
+        day = None
+    if day is None:
         return "Informations jamais vérifiées"
-    first = "1er" if day.day == 1 else str(day.day)
-    return f"Informations vérifiées le {first} {MONTHS[day.month - 1]} {day.year}"
+    return f"Informations vérifiées le {french_date(day)}"

@@ -37,6 +37,8 @@ from maillage.publish.rebuild import LiveNetwork, Published, Publisher, Update
 from maillage.publish.rebuild import watch as watch_folder
 from maillage.publish.report import TABLES as REPORT_TABLES
 from maillage.publish.report import actions_report, csv_text, markdown
+from maillage.publish.sheets import TABLES as SHEET_TABLES
+from maillage.publish.sheets import write_sheets
 from maillage.publish.site import SiteError
 from maillage.publish.site import serve as serve_site
 from maillage.publish.sparql import DEFAULT_TIMEOUT, PushError, QueryError, load_published, render
@@ -654,6 +656,34 @@ def verifier(
             ],
         )
     )
+
+
+@cli.command()
+@click.option(
+    "--actor",
+    "actor_ids",
+    multiple=True,
+    help="Identifiant d'un acteur (répétable ; défaut : tous les acteurs).",
+)
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Dossier où écrire les fiches (une par acteur, {acteur}.html).",
+)
+@DATA_OPTION
+@OUT_OPTION
+def fiches(actor_ids: tuple[str, ...], output: Path, data_dir: Path, out_dir: Path) -> None:
+    """Fiches de vérification à imprimer : une par partenaire, avant chaque édition du guide."""
+    with _reported():
+        tables = build_mod.published_tables(data_dir, out_dir, names=SHEET_TABLES)
+    try:
+        written = write_sheets(tables, output, list(actor_ids) or None)
+    except KeyError as exc:
+        click.echo(f"Erreur : acteur inconnu : {exc.args[0]}", err=True)
+        sys.exit(2)
+    click.echo(f"{len(written)} fiche(s) écrite(s) dans {output}")
 
 
 @cli.group()

@@ -1,0 +1,116 @@
+"""``maillage fiches``: one printable verification sheet per partner, of everything the
+network publishes about it, the missing fields marked, a box to correct each field by hand,
+the date and the coordinator's contact: what the coordinator sends before each edition of the
+guide. HTML with print CSS (A4), from the published tables."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from maillage.graph.freshness import checked_in_words, french_date
+from maillage.graph.hours import in_words
+
+TEMPLATES = Path(__file__).parent / "templates" / "fiches"
+TABLES = ("actors", "sites", "services", "referrals", "referral_needs", "concepts", "publication")
+
+
+def _labels(value: Any) -> str:
+    try:
+        items = json.loads(value) if isinstance(value, str) else value
+    except ValueError:
+        return str(value)
+    return ", ".join(map(str, items or []))
+
+
+def sheet_context(tables: dict[str, list[dict]], actor_id: str, today: date) -> dict[str, Any]:
+    actors = {a["id"]: a for a in tables["actors"]}
+    concepts = {c["id"]: c["label"] for c in tables["concepts"]}
+    actor = actors[actor_id]
+    publication = (tables.get("publication") or [{}])[0]
+    actor_fields = [
+        ("Nom", actor.get("name")),
+        ("Présentation", actor.get("description")),
+        ("Typologie", concepts.get(actor.get("typology") or "", actor.get("typology"))),
+        ("Pôle", concepts.get(actor.get("pole") or "", actor.get("pole"))),
+        ("Téléphone", actor.get("telephone")),
+        ("Courriel", actor.get("email")),
+        ("Site web", actor.get("url")),
+        ("SIRET", actor.get("siret")),
+    ]
+    sites = [
+        [
+            ("Lieu", site.get("name")),
+            ("Adresse", f"{site.get('street')}, {site.get('postcode')} {site.get('commune')}"),
+            ("Horaires", in_words(site.get("opening_hours"))),
+            ("Quartier", site.get("neighbourhood")),
+            ("Position sur la carte", "oui" if site.get("latitude") is not None else None),
+        ]
+        for site in sorted(tables["sites"], key=lambda s: s["id"])
+        if site["actor"] == actor_id
+    ]
+    services = [
+        [
+            ("Service", service.get("name")),
+            ("Description", service.get("description")),
+            ("Besoins", _labels(service.get("needs"))),
+            ("Publics", _labels(service.get("publics"))),
+            ("Modalités", _labels(service.get("modalities"))),
+            ("Frais", concepts.get(service.get("fee") or "", service.get("fee"))),
+        ]
+        for service in sorted(tables["services"], key=lambda s: s["id"])
+        if service["provider"] == actor_id
+    ]
+    needs_of: dict[str, list[str]] = {}
+    for link in tables["referral_needs"]:
+        needs_of.setdefault(link["referral_id"], []).append(
+            concepts.get(link["concept_id"], link["concept_id"])
+        )
+    referrals = [
+        (
+            actors.get(r["to_actor"], {}).get("name", r["to_actor"]),
+            ", ".join(sorted(needs_of.get(r["id"], []))) or "tous les besoins",
+        )
+        for r in sorted(tables["referrals"], key=lambda r: r["id"])
+        if r["from_actor"] == actor_id
+    ]
+    return {
+        "actor": actor,
+        "network": publication.get("network") or "",
+        "contact": publication.get("contact") or "",
+        "edited": french_date(today),
+        "checked": checked_in_words(actor.get("verified")),
+        "actor_fields": actor_fields,
+        "sites": sites,
+        "services": services,
+        "referrals": referrals,
+    }
+
+
+def write_sheets(
+    tables: dict[str, list[dict]],
+    folder: Path,
+    actor_ids: list[str] | None = None,
+    today: date | None = None,
+) -> list[Path]:
+    """One ``{actor}.html`` per partner (or per one of ``actor_ids``) in ``folder``."""
+    environment = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True, undefined=jinja2.StrictUndefined
+    )
+    template = environment.get_template("fiche.html")
+    known = {a["id"] for a in tables["actors"]}
+    unknown = [a for a in actor_ids or [] if a not in known]
+    if unknown:
+        raise KeyError(", ".join(unknown))
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for actor_id in actor_ids or sorted(known):
+        context = sheet_context(tables, actor_id, today or date.today())
+        path = folder / f"{actor_id}.html"
+        path.write_text(template.render(context), encoding="utf-8")
+        written.append(path)
+    return written

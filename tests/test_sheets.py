@@ -1,0 +1,58 @@
+"""Verification sheets: one per partner, with everything published about it, the missing
+fields marked and a box to correct each field."""
+
+from __future__ import annotations
+
+import html
+import re
+from pathlib import Path
+
+from click.testing import CliRunner
+from conftest import DATA
+
+from maillage.publish.cli import cli
+
+
+def _text(path: Path) -> str:
+    return html.unescape(re.sub(r"<[^>]+>", " ", path.read_text(encoding="utf-8")))
+
+
+def test_a_sheet_per_actor_with_what_is_published(default_dist: Path, tmp_path: Path):
+    result = CliRunner().invoke(
+        cli, ["fiches", "-o", str(tmp_path), "--data", str(DATA), "--out", str(default_dist)]
+    )
+    assert result.exit_code == 0, result.output
+    sheets = sorted(tmp_path.glob("*.html"))
+    assert len(sheets) == 31 and "31 fiche(s)" in result.output
+    text = _text(tmp_path / "france-services-miramas.html")
+    for expected in (
+        "Fiche de vérification : Maison France services de Miramas",
+        "Place de l'Hôtel de Ville, 13140 Miramas",
+        "Du lundi au vendredi, de 8 h 30 à 12 h et de 13 h 30 à 17 h",
+        "Informations vérifiées le 1er septembre 2023",
+        "contact@maillage.example.org",
+        "Correction",
+        "Aide aux démarches administratives",
+    ):
+        assert expected in text, expected
+    assert text.count("manquant") >= 3  # telephone, e-mail, SIRET
+    page = (tmp_path / "france-services-miramas.html").read_text(encoding="utf-8")
+    assert '<html lang="fr">' in page and 'class="correction"' in page
+    assert "Informations jamais vérifiées" in _text(tmp_path / "ccas-martigues.html")
+
+
+def test_sheets_for_chosen_actors_and_an_unknown_one(default_dist: Path, tmp_path: Path):
+    common = ["--data", str(DATA), "--out", str(default_dist)]
+    chosen = CliRunner().invoke(
+        cli, ["fiches", "-o", str(tmp_path / "deux"), "--actor", "ccas-martigues",
+              "--actor", "mjc-mpt-miramas", *common],
+    )  # fmt: skip
+    assert chosen.exit_code == 0, chosen.output
+    assert sorted(p.name for p in (tmp_path / "deux").iterdir()) == [
+        "ccas-martigues.html",
+        "mjc-mpt-miramas.html",
+    ]
+    unknown = CliRunner().invoke(
+        cli, ["fiches", "-o", str(tmp_path / "x"), "--actor", "nope", *common]
+    )
+    assert unknown.exit_code == 2 and "acteur inconnu : nope" in unknown.stderr
