@@ -160,3 +160,10 @@ def test_the_default_networks_checked_dates_are_exported(tmp_path: Path):
         s["id"]: s for s in json.loads((out / "structures.json").read_text(encoding="utf-8"))
     }
     assert structures["france-services-miramas"]["date_maj"] == "2023-09-01"
+
+
+async def test_qui_aide_answers_say_when_each_place_was_checked(default_dist: Path):
+    ds = make_datasette(default_dist)
+    page = await ds.client.get("/maillage/qui_aide", params={"need": "acces-aux-droits"})
+    assert page.status_code == 200
+    assert "Informations vérifiées le" in page.text
