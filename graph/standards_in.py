@@ -24,6 +24,11 @@ from maillage.graph.errors import DataError
 from maillage.graph.ns import MAI
 from maillage.graph.vocab import Vocabulary
 
+# Typology codes that were renamed: Pôle emploi became France Travail on 1 January 2024 (the
+# data·inclusion typologies in ../shared/standards already say FT). The mapping is ours: the
+# standards' files there carry no change log of the codes.
+OLD_TYPOLOGIES = {"PE": "FT"}
+
 REQUIRED = ("id", "pivot", "nom", "commune", "code_postal", "adresse", "date_maj")
 COLUMNS = (
     "id",
@@ -165,10 +170,23 @@ class _Labels:
         return "vouliez-vous dire : " + " ou ".join(f"« {c} »" for c in close) + " ?"
 
 
+MAX_FIELD_BYTES = 128 * 1024  # the longest value of the standard, a presentation, is a few kB
+
+
 def read_lieux_csv(
     text: str, display: str, vocab: Vocabulary, communes: set[str] | None = None
 ) -> Imported:
     """Parse a CSV in the standard into actors; every problem is located (line, column)."""
+    previous = csv.field_size_limit(MAX_FIELD_BYTES)  # a process-wide setting: ours, then back
+    try:
+        return _read_lieux_csv(text, display, vocab, communes)
+    finally:
+        csv.field_size_limit(previous)
+
+
+def _read_lieux_csv(
+    text: str, display: str, vocab: Vocabulary, communes: set[str] | None
+) -> Imported:
     result = Imported()
     reader = csv.DictReader(io.StringIO(text))
     header = reader.fieldnames or []
@@ -258,7 +276,7 @@ def read_lieux_csv(
 
 def _csv_problem(exc: csv.Error) -> str:
     if "field larger than field limit" in str(exc):
-        return f"valeur trop longue (plus de {csv.field_size_limit() // 1024} Kio)"
+        return f"valeur trop longue (plus de {MAX_FIELD_BYTES // 1024} Kio)"
     return f"CSV mal formé : {exc}"
 
 
@@ -339,7 +357,12 @@ def _row(result, row, line, display, needs, fees, modalities, poles, typologies)
         while actor_id in result.actors:
             actor_id, n = f"{base}-{n}", n + 1
     need_codes = _codes(result, row, "services", line, display, record, needs)
-    typology = [t for t in _values(result, row, "typologie", line, display, record)]
+    typology = []
+    for code in _values(result, row, "typologie", line, display, record):
+        current = OLD_TYPOLOGIES.get(code, code)
+        if current != code:
+            result.fixes[f"typologie « {code} » lue comme « {current} »"] += 1
+        typology.append(current)
     for code in typology:
         if code not in typologies:
             close = difflib.get_close_matches(code, sorted(typologies), n=2, cutoff=0.6)
@@ -418,13 +441,14 @@ def _row(result, row, line, display, needs, fees, modalities, poles, typologies)
     street = row["adresse"].strip()
     if (row.get("complement_adresse") or "").strip():
         street += ", " + row["complement_adresse"].strip()
+    postcode, insee = _leading_zeros(result, row["code_postal"], row.get("code_insee"))
     site = {
         "id": site_id,
         "name": row["nom"].strip(),
         "street": street,
-        "postcode": row["code_postal"].strip(),
+        "postcode": postcode,
         "commune": row["commune"].strip(),
-        "insee": (row.get("code_insee") or "").strip() or None,
+        "insee": insee or None,
         "latitude": (row.get("latitude") or "").strip() or None,
         "longitude": (row.get("longitude") or "").strip() or None,
         "opening_hours": (row.get("horaires") or "").strip() or None,
@@ -438,6 +462,11 @@ def _row(result, row, line, display, needs, fees, modalities, poles, typologies)
         result.communes.setdefault(site["insee"], site["commune"])
     for code in need_codes:
         service_id = f"{site_id}-{code}"
+        if any(s["id"] == service_id for s in actor["services"]):
+            # old services condensed into one need: one service per place and need (a row's
+            # details are the place's, so the union of theirs is the one already there)
+            result.fixes["v0.1 : services condensés dans un même besoin, fusionnés par lieu"] += 1
+            continue
         actor["_needs"][code] += 1
         service = {
             "id": service_id,
@@ -453,6 +482,21 @@ def _row(result, row, line, display, needs, fees, modalities, poles, typologies)
         result.lines[("service", service_id)] = line
     if actor["_needs"]:
         actor["pole"] = poles.get(actor["_needs"].most_common(1)[0][0])
+
+
+def _leading_zeros(result: Imported, postcode: str, insee: str | None) -> tuple[str, str]:
+    """Codes a spreadsheet read as numbers (``1000`` for ``01000``, ``1053`` for ``01053``)
+    get their zero back, when the two then agree on the department (a 4-digit postcode beside
+    the INSEE code of another department is a typing mistake, reported by validation)."""
+    postcode, insee = postcode.strip(), (insee or "").strip()
+    padded_insee = "0" + insee if re.fullmatch(r"\d{4}", insee) else insee
+    if re.fullmatch(r"\d{4}", postcode) and padded_insee.startswith("0" + postcode[0]):
+        result.fixes["code_postal à 4 chiffres (zéro initial perdu par un tableur) complété"] += 1
+        postcode = "0" + postcode
+    if padded_insee != insee and postcode[:2] == padded_insee[:2]:
+        result.fixes["code_insee à 4 chiffres (zéro initial perdu par un tableur) complété"] += 1
+        insee = padded_insee
+    return postcode, insee
 
 
 def needs_label(labels: _Labels, code: str) -> str:

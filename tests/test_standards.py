@@ -249,3 +249,24 @@ def test_the_legacy_v0_layout_is_recognised_mapped_and_every_fix_reported(tmp_pa
     actors = {r.id: r.values for r in built.network.of_kind("actor")}
     assert actors["anonymal"]["email"] == "contact@laquincaillerie.tl"
     assert actors["anonymal"]["url"] == "https://www.laquincaillerie.tl/"
+
+
+def test_a_legacy_file_with_condensed_services_old_codes_and_lost_zeros_imports(tmp_path: Path):
+    """Old services condensed into one v1 need gave one place two services with one id; the
+    typology PE (Pôle emploi, France Travail since 2024) was unknown; a spreadsheet had
+    turned 01000 into 1000. Each is repaired and reported."""
+    result = _import(INPUTS / "lieux-v0.1-condenses.csv", tmp_path / "data")
+    assert result.exit_code == 0, result.output
+    for fix in (
+        "v0.1 : services condensés dans un même besoin, fusionnés par lieu (2 fois)",
+        "typologie « PE » lue comme « FT »",
+        "code_postal à 4 chiffres (zéro initial perdu par un tableur) complété",
+        "code_insee à 4 chiffres (zéro initial perdu par un tableur) complété",
+    ):
+        assert f"  - {fix}" in result.output, fix
+    built = check(tmp_path / "data")
+    services = [r.values for r in built.network.of_kind("service")]
+    assert [s["needs"] for s in services] == [["maitrise-outils-numeriques"]]
+    site = built.network.of_kind("site")[0].values
+    assert (site["postcode"], site["insee"]) == ("01000", "01053")
+    assert built.network.of_kind("actor")[0].values["typology"] == "FT"
