@@ -91,6 +91,13 @@ VERIFIED = Field("verified", SDO.lastReviewed, "date", "Vérifié le")
 VERIFIED_BY = Field("verified_by", SDO.reviewedBy, "text", "Vérifié par")
 
 CHANNELS = ("telephone", "courriel", "en-personne", "plateforme")
+# How a referral is made, as a partner or a resident reads it
+CHANNEL_LABELS = {
+    "telephone": "par téléphone",
+    "courriel": "par courriel",
+    "en-personne": "en personne",
+    "plateforme": "par une plateforme en ligne",
+}
 
 ACTOR = ClassModel(
     "actor",
@@ -286,6 +293,7 @@ __all__ = [
     "ACTOR",
     "BY_NAME",
     "CHANNELS",
+    "CHANNEL_LABELS",
     "CLASSES",
     "REFERRAL",
     "RDF",

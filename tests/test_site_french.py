@@ -48,3 +48,11 @@ async def test_a_missing_page_is_explained_in_french(ds):
     assert response.status_code == 404
     text = html.unescape(response.text)
     assert "Page introuvable" in text and "Cette page n'existe pas." in text
+
+
+async def test_lists_are_spaced_and_channels_are_words(ds):
+    page = html.unescape((await ds.client.get("/maillage/actors/centre-social-schweitzer")).text)
+    assert ",A" not in page.replace(", A", "")  # "numérique, Aide…", never "numérique,Aide…"
+    for notation in ("(telephone)", "(en-personne)", "(courriel)", "(plateforme)"):
+        assert notation not in page
+    assert any(w in page for w in ("(par téléphone)", "(en personne)", "(par courriel)"))
