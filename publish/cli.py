@@ -727,14 +727,32 @@ def import_() -> None:
     multiple=True,
     help="Ne garder que les lieux de ces communes (code INSEE, répétable).",
 )
-def import_lieux_mediation(csv_file: Path, into: Path, communes: tuple[str, ...]) -> None:
+@click.option(
+    "--partiel",
+    "partial",
+    is_flag=True,
+    help="Importer les lieux valides et lister les lignes refusées (défaut : tout ou rien).",
+)
+def import_lieux_mediation(
+    csv_file: Path, into: Path, communes: tuple[str, ...], partial: bool
+) -> None:
     """CSV du standard des lieux de médiation numérique (v1.0.2) -> fichiers YAML."""
     with _reported():
-        report = import_lieux(csv_file, into, list(communes) or None)
+        report = import_lieux(csv_file, into, list(communes) or None, partial=partial)
     click.echo(
         f"Importé dans {into} : {report.actors} acteurs, {report.sites} lieux, "
         f"{report.services} services ({len(report.files)} fichiers écrits)."
     )
+    lines = sorted({e.line for e in report.refused if e.line})
+    merged = sum(n for fix, n in report.fixes.items() if "fusionnés" in fix)
+    click.echo(
+        f"Lignes lues : {report.rows} ; lieux importés : {report.sites} ; services fusionnés : "
+        f"{merged} ; lignes refusées : {len(lines)} ; corrections : {sum(report.fixes.values())}."
+    )
+    if report.refused:
+        click.echo("Lignes refusées :")
+        for error in report.refused:
+            click.echo(f"  - {error}")
     if report.fixes:
         click.echo("Corrections appliquées :")
         for fix, count in sorted(report.fixes.items()):

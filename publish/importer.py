@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
@@ -32,6 +32,8 @@ class ImportReport:
     services: int
     files: list[Path]
     fixes: dict[str, int]  # corrections applied (an older layout, older labels), in French
+    rows: int = 0  # rows read (of the communes asked for)
+    refused: list[DataError] = field(default_factory=list)  # with ``partial``: left out, why
 
 
 def _network_meta(into: Path, communes: dict[str, str]) -> dict:
@@ -50,8 +52,11 @@ def _network_meta(into: Path, communes: dict[str, str]) -> dict:
     }
 
 
-def import_lieux(csv_path: Path, into: Path, communes: list[str] | None = None) -> ImportReport:
-    """Import a lieux de médiation numérique CSV into the data folder ``into``, all or nothing."""
+def import_lieux(
+    csv_path: Path, into: Path, communes: list[str] | None = None, partial: bool = False
+) -> ImportReport:
+    """Import a lieux de médiation numérique CSV into the data folder ``into``, all or nothing;
+    with ``partial``, the places without a problem, the others listed (``report.refused``)."""
     display = csv_path.name
     errors: list[DataError] = []
     raw = read_source(csv_path, display, errors, limit=MAX_CSV_BYTES)
@@ -94,28 +99,70 @@ def import_lieux(csv_path: Path, into: Path, communes: list[str] | None = None) 
             ]
         )
     meta = _network_meta(into, result.communes)
+    refused: list[DataError] = []
     with tempfile.TemporaryDirectory() as folder:
         stage = Path(folder) / "data"
-        (stage / "actors").mkdir(parents=True)
-        shutil.copytree(vocab_dir, stage / "vocab")
-        if (into / "actors").is_dir():
-            for path in (into / "actors").glob("*.yaml"):
-                shutil.copy(path, stage / "actors" / path.name)
-        _dump(meta, stage / "network.yaml")
-        for actor_id, document in documents.items():
-            _dump(document, stage / "actors" / f"{actor_id}.yaml")
         # every problem in one report: what reading found, then what validation finds
-        errors = list(result.errors)
-        try:
-            check(stage)
-        except DataErrors as exc:
-            errors += [locate(e, result, display) for e in exc.errors]
+        errors = list(result.errors) + _staged_errors(stage, into, vocab_dir, meta, documents)
+        errors = [locate(e, result, display) for e in errors]
+        while errors and partial:  # the places with a problem are left out, and listed
+            owners = _owners(errors, documents)
+            if any(owner is None for owner in owners) or not set(documents) - set(owners):
+                break  # a problem of the whole file, or no place left: nothing is imported
+            refused += errors
+            documents = {a: d for a, d in documents.items() if a not in owners}
+            errors = _staged_errors(stage, into, vocab_dir, meta, documents)
+            errors = [locate(e, result, display) for e in errors]
         if errors:
-            raise DataErrors(errors)
+            raise DataErrors(refused + errors)
         written = _publish(stage, into, documents, vocab_dir)
     sites = sum(len(d.get("sites", [])) for d in documents.values())
     services = sum(len(d.get("services", [])) for d in documents.values())
-    return ImportReport(len(documents), sites, services, written, dict(result.fixes))
+    return ImportReport(
+        len(documents),
+        sites,
+        services,
+        written,
+        dict(result.fixes),
+        rows=result.rows,
+        refused=sorted(refused, key=lambda e: (e.line or 0, e.record or "", e.field or "")),
+    )
+
+
+def _staged_errors(
+    stage: Path, into: Path, vocab_dir: Path, meta: dict, documents: dict
+) -> list[DataError]:
+    """Write the target's files and the imported actors into ``stage`` (afresh) and validate
+    them as a build would; the problems found."""
+    shutil.rmtree(stage, ignore_errors=True)
+    (stage / "actors").mkdir(parents=True)
+    shutil.copytree(vocab_dir, stage / "vocab")
+    if (into / "actors").is_dir():
+        for path in (into / "actors").glob("*.yaml"):
+            shutil.copy(path, stage / "actors" / path.name)
+    _dump(meta, stage / "network.yaml")
+    for actor_id, document in documents.items():
+        _dump(document, stage / "actors" / f"{actor_id}.yaml")
+    try:
+        check(stage)
+    except DataErrors as exc:
+        return list(exc.errors)
+    return []
+
+
+def _owners(errors: list[DataError], documents: dict) -> list[str | None]:
+    """The imported actor each problem belongs to (None: the file's, or the target's)."""
+    owner_of = {}
+    for actor_id, document in documents.items():
+        owner_of[("actor", actor_id)] = actor_id
+        for kind, key in (("site", "sites"), ("service", "services")):
+            for record in document.get(key, []):
+                owner_of[(kind, str(record.get("id")))] = actor_id
+    owners = []
+    for error in errors:
+        kind, _, record_id = (error.record or "").partition(" ")
+        owners.append(owner_of.get((kind, record_id)))
+    return owners
 
 
 class _PlainDumper(yaml.SafeDumper):

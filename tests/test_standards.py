@@ -270,3 +270,32 @@ def test_a_legacy_file_with_condensed_services_old_codes_and_lost_zeros_imports(
     site = built.network.of_kind("site")[0].values
     assert (site["postcode"], site["insee"]) == ("01000", "01053")
     assert built.network.of_kind("actor")[0].values["typology"] == "FT"
+
+
+def test_partiel_imports_the_valid_rows_and_lists_the_refused_ones(tmp_path: Path):
+    """The producers' mistakes file with a sound header, and the standard's valid example
+    row: --partiel imports the valid rows and lists every refused one at its line; by
+    default nothing is written."""
+    with (INPUTS / "erreurs-de-producteurs.csv").open(encoding="utf-8") as handle:
+        rows = list(csv.reader(handle))
+    with EXAMPLE.open(encoding="utf-8") as handle:
+        valid = list(csv.reader(handle))[1]
+    rows[0] = ["horaires" if c == "horaire" else c for c in rows[0]]
+    mixed = tmp_path / "melange.csv"
+    with mixed.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows([*rows, valid])
+
+    whole = _import(mixed, tmp_path / "tout")
+    assert whole.exit_code == 1 and not (tmp_path / "tout" / "actors").exists()
+
+    result = _import(mixed, tmp_path / "partiel", "--partiel")
+    assert result.exit_code == 0, result.output
+    assert "2 acteurs, 2 lieux" in result.output  # line 2 had only the header's mistake
+    assert (
+        "Lignes lues : 6 ; lieux importés : 2 ; services fusionnés : 0 ; lignes refusées : 4"
+        in (result.output)
+    )
+    for line in (3, 4, 5, 6):
+        assert f"  - melange.csv:{line}: " in result.output, line
+    assert "code postal invalide" in result.output
+    check(tmp_path / "partiel")  # what was written is a valid network
