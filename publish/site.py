@@ -124,6 +124,9 @@ def make_datasette(out: Path):  # -> datasette.app.Datasette
 
 
 OUT_VARIABLE = "MAILLAGE_OUT"
+# Server processes behind the one port: one per core (the database is immutable, so they share
+# nothing but the file; Python serves pages on one core a process)
+WORKERS = max(1, min(os.cpu_count() or 1, 4))
 
 
 def app_from_environment():  # -> ASGI application
@@ -141,6 +144,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("out", type=Path)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8001)
+    parser.add_argument("--workers", type=int, default=WORKERS)
     args = parser.parse_args(argv)
     out = args.out.resolve()
     try:
@@ -156,6 +160,7 @@ def main(argv: list[str] | None = None) -> None:
         log_level="warning",
         proxy_headers=False,
         server_header=False,
+        workers=args.workers,
     )
 
 
