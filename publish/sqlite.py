@@ -46,11 +46,10 @@ LEFT JOIN concepts AS public ON public.id = service_publics.concept_id
 JOIN service_sites ON service_sites.service_id = services.id
 JOIN sites ON sites.id = service_sites.site_id
 """
-# What to check again (graph/freshness.py says the same in Python): every actor, site and
-# service (a site or service not checked on its own has its actor's date) never checked, or
-# checked longer ago than network.yaml's recheck_months (12 by
-# default) before today, oldest first, with its actor's contact.
-A_VERIFIER = """
+# Every actor, site and service with the date its information was checked (a site or service
+# not checked on its own has its actor's) and its actor's contact: what a_verifier and the
+# canned query fiches_a_verifier select from (graph/freshness.py says the same in Python).
+VERIFICATIONS = """
 SELECT r.type, r.id, r.nom, r.actor_id, actors.name AS acteur,
   actors.email AS courriel, actors.telephone AS telephone,
   r.verified AS verifie_le, r.verified_by AS verifie_par
@@ -68,9 +67,14 @@ FROM (
   FROM services JOIN actors ON actors.id = services.provider
 ) AS r
 JOIN actors ON actors.id = r.actor_id
-WHERE r.verified IS NULL
-  OR r.verified < date('now', '-' || (SELECT recheck_months FROM publication) || ' months')
-ORDER BY r.verified IS NOT NULL, r.verified, r.type, r.id
+"""
+# What to check again: never checked, or checked longer ago than network.yaml's
+# recheck_months (12 by default) before today, oldest first.
+A_VERIFIER = """
+SELECT * FROM verifications
+WHERE verifie_le IS NULL
+  OR verifie_le < date('now', '-' || (SELECT recheck_months FROM publication) || ' months')
+ORDER BY verifie_le IS NOT NULL, verifie_le, type, id
 """
 
 CONCEPT_COLUMNS: dict[str, Any] = {
@@ -326,6 +330,7 @@ def index_database(path: Path) -> None:
         db["offers"].create_index(columns)
     db.create_view("qui_fait_quoi_ou", QUI_FAIT_QUOI_OU, replace=True)
     db.create_view("carte_des_lieux", CARTE_DES_LIEUX, replace=True)
+    db.create_view("verifications", VERIFICATIONS, replace=True)
     db.create_view("a_verifier", A_VERIFIER, replace=True)
     db.index_foreign_keys()
     db.analyze()
