@@ -39,11 +39,21 @@ REFERENCE_YEAR = 2029  # starts on a Monday
 Week = tuple[tuple[tuple[int, int], ...], ...]  # per day: (start minute, end minute) pairs
 
 
-def parse(expression: str) -> opening_hours.OpeningHours | None:
+@functools.lru_cache(maxsize=4096)
+def parse(expression: str | None) -> opening_hours.OpeningHours | None:
+    """The parsed expression, or None when empty or refused by the parser (a network has a few
+    hundred distinct expressions: each is parsed once, not at every page served)."""
+    if not expression:
+        return None
     try:
         return opening_hours.OpeningHours(expression)
     except (SyntaxError, ValueError, opening_hours.ParserError):
         return None
+
+
+def _paris(now: datetime | None) -> datetime:
+    """``now`` (default: this instant) as the parser takes it: Europe/Paris wall time."""
+    return (now or datetime.now(PARIS)).astimezone(PARIS).replace(tzinfo=None, microsecond=0)
 
 
 def clock(minutes: int) -> str:
@@ -200,10 +210,10 @@ def _moment(when: datetime, now: datetime) -> str:
 def status(expression: str | None, now: datetime | None = None) -> str:
     """ "Ouvert — ferme à 17 h", "Fermé — ouvre lundi à 8 h 30", or "" when unknown; ``now``
     is taken in Europe/Paris."""
-    parsed = parse(expression) if expression else None
+    parsed = parse(expression)
     if parsed is None:
         return ""
-    now = (now or datetime.now(PARIS)).astimezone(PARIS).replace(tzinfo=None, microsecond=0)
+    now = _paris(now)
     if parsed.is_unknown(now):
         return ""
     change = parsed.next_change(now)
@@ -213,8 +223,5 @@ def status(expression: str | None, now: datetime | None = None) -> str:
 
 
 def is_open(expression: str | None, now: datetime | None = None) -> bool:
-    parsed = parse(expression) if expression else None
-    if parsed is None:
-        return False
-    now = (now or datetime.now(PARIS)).astimezone(PARIS).replace(tzinfo=None, microsecond=0)
-    return bool(parsed.is_open(now))
+    parsed = parse(expression)
+    return parsed is not None and bool(parsed.is_open(_paris(now)))
