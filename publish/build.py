@@ -71,6 +71,10 @@ class PublishError(Exception):
 class FolderRefused(PublishError):
     """The output folder is not one a build may replace: nothing was touched (exit 2)."""
 
+    @classmethod
+    def of(cls, out: Path, reason: str) -> FolderRefused:
+        return cls(f"{out} ne peut pas être remplacé : {reason} ; rien n'a été touché")
+
 
 MARKER = "build.json"
 MARKER_KEYS = frozenset({"network", "graph", "built_at", "triples", "counts"})
@@ -112,7 +116,7 @@ def publication_folder(out_dir: Path | str, progress: Progress = NO_PROGRESS) ->
     if reason is None and out.resolve() in (Path.cwd().resolve(), *Path.cwd().resolve().parents):
         reason = "il contient le dossier courant"
     if reason is not None:
-        raise FolderRefused(f"{out} ne peut pas être remplacé : {reason} ; rien n'a été touché")
+        raise FolderRefused.of(out, reason)
     created = not out.exists()
     try:
         out.mkdir(parents=True, exist_ok=True)  # made to be locked; removed if left empty
@@ -135,7 +139,7 @@ def publication_folder(out_dir: Path | str, progress: Progress = NO_PROGRESS) ->
     try:
         reason = refusal(out)  # as the build before this one left it
         if reason is not None:
-            raise FolderRefused(f"{out} ne peut pas être remplacé : {reason} ; rien n'a été touché")
+            raise FolderRefused.of(out, reason)
         yield out
     finally:
         os.close(fd)

@@ -140,12 +140,10 @@ def _reported(prefix: str = "") -> Iterator[None]:
     except DataErrors as exc:
         _print_errors(exc.errors)
         sys.exit(1)
-    except build_mod.FolderRefused as exc:
-        click.echo(f"{prefix}Erreur : {exc}", err=True)
-        sys.exit(2)
     except FAILURES as exc:
         click.echo(f"{prefix}Erreur : {exc}", err=True)
-        sys.exit(1)
+        # a folder refused is a usage error: nothing was attempted
+        sys.exit(2 if isinstance(exc, build_mod.FolderRefused) else 1)
 
 
 def os_problem(exc: OSError) -> str:

@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import codecs
+import functools
 import json
 import traceback
 from pathlib import Path
@@ -52,6 +53,17 @@ def published_folder(datasette: Any) -> Path | None:
 
 
 def published_files(folder: Path) -> frozenset[str]:
+    """The files ``build.json`` lists, read again only when it changed (a download is served
+    on every request; the folder changes only when a build swaps a new one in)."""
+    try:
+        stamp = (folder / "build.json").stat().st_mtime_ns
+    except OSError:
+        return frozenset()
+    return _listed_files(folder, stamp)
+
+
+@functools.lru_cache(maxsize=8)
+def _listed_files(folder: Path, stamp: int) -> frozenset[str]:
     try:
         info = json.loads((folder / "build.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):

@@ -43,6 +43,8 @@ def load_published(nt_path: Path) -> Graph:
 
 
 DEFAULT_TIMEOUT = 30.0  # seconds
+# rdflib fetches the graph a query's FROM names, from any address: never here
+sparql_settings.SPARQL_LOAD_GRAPHS = False
 
 
 def _uses_service(node: object) -> bool:
@@ -100,7 +102,6 @@ def query(
             "SERVICE refusé : la requête interrogerait un autre serveur "
             "(option --service pour l'autoriser)"
         )
-    sparql_settings.SPARQL_LOAD_GRAPHS = False
     try:
         with _time_limit(timeout):
             result = graph.query(prepared)
