@@ -12,7 +12,7 @@ from typing import Literal
 from rdflib import URIRef
 from rdflib.namespace import DCTERMS, ORG, RDF, SDO, SKOS, XSD
 
-from maillage.graph.ns import CPSV, MAI
+from maillage.graph.ns import CPSV, MAI, VCARD
 
 Kind = Literal[
     "id", "text", "langtext", "decimal", "integer", "boolean", "date", "uri", "concept", "ref"
@@ -50,6 +50,11 @@ class Field:
         return self.key or self.name
 
     @property
+    def linked(self) -> bool:
+        """A concept or a reference: a list of them is a link table in SQLite."""
+        return self.kind in ("concept", "ref")
+
+    @property
     def datatype(self) -> URIRef | None:
         # Text stays a plain literal, which is xsd:string in RDF 1.1.
         return DATATYPES.get(self.kind)
@@ -76,8 +81,9 @@ class ClassModel:
 
     @property
     def columns(self) -> tuple[Field, ...]:
-        """Fields stored as columns of the class's table (the others are link tables)."""
-        return tuple(f for f in self.fields if not f.many)
+        """Fields stored as columns of the class's table: single values, and lists of plain
+        values as JSON arrays (lists of concepts and references are link tables)."""
+        return tuple(f for f in self.fields if not f.many or not f.linked)
 
 
 ID = Field("id", DCTERMS.identifier, "id", "Identifiant", required=True)
@@ -108,6 +114,8 @@ ACTOR = ClassModel(
         ID,
         NAME,
         DESCRIPTION,
+        # presentation_resume of the standard (280 characters), beside the long one
+        Field("summary", SDO.disambiguatingDescription, "langtext", "Présentation courte"),
         Field("typology", MAI.typology, "concept", "Typologie", required=True, scheme="typologies"),
         Field("pole", MAI.pole, "concept", "Pôle", required=True, scheme="poles"),
         Field("url", SDO.url, "uri", "Site web"),
@@ -118,6 +126,16 @@ ACTOR = ClassModel(
         SOURCE,
         VERIFIED,
         VERIFIED_BY,
+        Field(
+            "other_typologies",
+            MAI.otherTypology,
+            "concept",
+            "Autres typologies",
+            many=True,
+            scheme="typologies",
+        ),
+        Field("other_emails", MAI.otherEmail, "text", "Autres courriels", many=True),
+        Field("other_urls", MAI.otherUrl, "uri", "Autres sites web", many=True),
         Field(
             "competencies",
             MAI.canHelpWith,
@@ -143,13 +161,43 @@ SITE = ClassModel(
         Field("postcode", SDO.postalCode, "text", "Code postal", required=True, via=SDO.address),
         Field("commune", SDO.addressLocality, "text", "Commune", required=True, via=SDO.address),
         Field("insee", MAI.inseeCode, "text", "Code INSEE", required=True, via=SDO.address),
+        # complement_adresse of the standard: a building, a floor, a courtyard (vCard's
+        # extended address)
+        Field(
+            "complement", VCARD["extended-address"], "text", "Complément d'adresse", via=SDO.address
+        ),
         Field("latitude", SDO.latitude, "decimal", "Latitude"),
         Field("longitude", SDO.longitude, "decimal", "Longitude"),
         Field("opening_hours", SDO.openingHours, "text", "Horaires"),
         Field("neighbourhood", MAI.neighbourhood, "text", "Quartier"),
+        Field("parent", MAI.parentStructure, "text", "Structure parente"),
+        Field("accessibility", MAI.accessibilityPage, "uri", "Fiche acceslibre"),
+        Field("appointment", MAI.appointmentPage, "uri", "Prise de rendez-vous"),
         ILLUSTRATIVE,
         VERIFIED,
         VERIFIED_BY,
+        Field(
+            "itinerance", MAI.itinerance, "concept", "Itinérance", many=True, scheme="itinerance"
+        ),
+        Field("access", MAI.accessMode, "concept", "Modalités d'accès", many=True, scheme="acces"),
+        Field(
+            "programmes",
+            MAI.programme,
+            "concept",
+            "Dispositifs et programmes nationaux",
+            many=True,
+            scheme="programmes",
+        ),
+        Field(
+            "labels",
+            MAI.qualification,
+            "concept",
+            "Formations et labels",
+            many=True,
+            scheme="labels",
+        ),
+        # autres_formations_labels: free text, schema.org's award
+        Field("other_labels", SDO.award, "text", "Autres formations et labels", many=True),
     ),
 )
 
@@ -190,6 +238,15 @@ SERVICE = ClassModel(
             scheme="competencies",
         ),
         Field("modalities", MAI.modality, "concept", "Modalités", many=True, scheme="modalities"),
+        Field(
+            "support",
+            MAI.support,
+            "concept",
+            "Prise en charge spécifique",
+            many=True,
+            scheme="supports",
+        ),
+        Field("other_fees", MAI.otherFee, "concept", "Autres frais", many=True, scheme="fees"),
     ),
 )
 
@@ -278,7 +335,20 @@ CLASSES: tuple[ClassModel, ...] = (ACTOR, SITE, SERVICE, REFERRAL, ACTION, INDIC
 BY_NAME = {c.name: c for c in CLASSES}
 
 # Concept schemes a network's vocabulary must provide (file data/vocab/{scheme}.ttl).
-SCHEMES = ("needs", "publics", "modalities", "fees", "poles", "typologies", "competencies")
+SCHEMES = (
+    "needs",
+    "publics",
+    "modalities",
+    "fees",
+    "poles",
+    "typologies",
+    "competencies",
+    "supports",
+    "programmes",
+    "labels",
+    "acces",
+    "itinerance",
+)
 
 CONCEPT_TABLE_LABELS = {
     "id": "Identifiant",

@@ -21,6 +21,7 @@ from rdflib.namespace import (
 )
 
 CPSV = Namespace("http://purl.org/vocab/cpsv#")
+VCARD = Namespace("http://www.w3.org/2006/vcard/ns#")
 
 
 class MAI(DefinedNamespace):
@@ -54,6 +55,20 @@ class MAI(DefinedNamespace):
     respondents: URIRef  # number of people a survey reached
     forNeed: URIRef  # needs a referral accepts (none = any need)
     channel: URIRef  # channel of a referral
+    # The columns of the national standard that no public vocabulary fits (schema.org's
+    # potentialAction would need a node per link, accessibilityFeature names features, not a page)
+    otherTypology: URIRef  # typologies of an actor beside its main one (concept)
+    otherEmail: URIRef  # e-mail addresses of an actor beside its main one
+    otherUrl: URIRef  # web sites of an actor beside its main one
+    otherFee: URIRef  # fees of a service beside its main one (concept)
+    itinerance: URIRef  # fixed or itinerant place: a bus, a caravan (concept)
+    parentStructure: URIRef  # the network or structure a place belongs to, by name
+    programme: URIRef  # national programme a place belongs to: France Services... (concept)
+    qualification: URIRef  # training or label a place obtained, from the standard's list (concept)
+    accessMode: URIRef  # how to get to a place's services: come, call, book online (concept)
+    accessibilityPage: URIRef  # the place's page on acceslibre.beta.gouv.fr
+    appointmentPage: URIRef  # where to book an appointment with the place's helpers
+    support: URIRef  # specific support a service gives: deafness, illiteracy, languages (concept)
 
     # `mai:from` and `mai:to` (the referring and the referred actor) are Python keywords.
     _extras = ["from", "to"]
@@ -73,6 +88,7 @@ PREFIXES: dict[str, Namespace | str] = {
     "rdf": RDF,
     "rdfs": RDFS,
     "owl": OWL,
+    "vcard": VCARD,
 }
 
 KINDS = (

@@ -29,6 +29,15 @@ from maillage.graph.vocab import Vocabulary
 # standards' files there carry no change log of the codes.
 OLD_TYPOLOGIES = {"PE": "FT"}
 
+# The standard's closed lists kept as SKOS schemes (scripts/vocab_from_standards.py)
+LISTS = {
+    "prise_en_charge_specifique": "supports",
+    "dispositif_programmes_nationaux": "programmes",
+    "formations_labels": "labels",
+    "modalites_acces": "acces",
+    "itinerance": "itinerance",
+}
+V0_WITHOUT_EQUIVALENT_PROGRAMMES = {"APTIC"}  # the Pass numérique's network, not a v1 programme
 REQUIRED = ("id", "pivot", "nom", "commune", "code_postal", "adresse", "date_maj")
 COLUMNS = (
     "id",
@@ -73,10 +82,22 @@ V0_COLUMNS = {
     "labels_autres": "autres_formations_labels",
     "accessibilite": "fiche_acces_libre",
 }
-V0_DROPPED = {"cle_ban", "labels_nationaux"}
+V0_DROPPED = {"cle_ban"}
+# v0.1's "labels nationaux" held the national programmes (and the Pass numérique's APTIC)
+V0_RENAMED_LATER = {"labels_nationaux": "dispositif_programmes_nationaux"}
 # v0.1 values with no v1 equivalent: dropped, and reported
 V0_WITHOUT_EQUIVALENT = {
     "Accepte le Pass numérique : Il est possible d'utiliser un Pass numérique pour accéder au lieu",
+}
+# v0.1 "publics accueillis" that v1 moved to prise_en_charge_specifique
+V0_SUPPORTS = {
+    "Déficience visuelle": "Déficience visuelle",
+    "Surdité": "Surdité",
+    "Handicaps moteurs": "Handicaps moteurs",
+    "Handicaps mentaux": "Handicaps mentaux",
+    "Illettrisme": "Illettrisme",
+    "Langues étrangères (anglais)": "Langues étrangères (anglais)",
+    "Langues étrangères (autres)": "Langues étrangères (autres)",
 }
 V0_PUBLICS = {
     "Seniors (+ 65 ans)": "Seniors",
@@ -101,6 +122,21 @@ COLUMN_OF = {
     ("actor", "url"): "site_web",
     ("actor", "siret"): "pivot",
     ("actor", "description"): "presentation_detail",
+    ("actor", "summary"): "presentation_resume",
+    ("actor", "other_typologies"): "typologie",
+    ("actor", "other_emails"): "courriels",
+    ("actor", "other_urls"): "site_web",
+    ("site", "complement"): "complement_adresse",
+    ("site", "parent"): "structure_parente",
+    ("site", "itinerance"): "itinerance",
+    ("site", "access"): "modalites_acces",
+    ("site", "programmes"): "dispositif_programmes_nationaux",
+    ("site", "labels"): "formations_labels",
+    ("site", "other_labels"): "autres_formations_labels",
+    ("site", "accessibility"): "fiche_acces_libre",
+    ("site", "appointment"): "prise_rdv",
+    ("service", "support"): "prise_en_charge_specifique",
+    ("service", "other_fees"): "frais_a_charge",
     ("actor", "pole"): "services",
     ("site", "name"): "nom",
     ("site", "street"): "adresse",
@@ -200,7 +236,10 @@ def _read_lieux_csv(
         for old in V0_DROPPED:
             if old in header:
                 result.fixes[f"v0.1 : colonne « {old} » ignorée (maillage ne la reprend pas)"] += 1
-        header = [V0_COLUMNS.get(c, c) for c in header if c not in V0_DROPPED]
+        for old, new in V0_RENAMED_LATER.items():
+            if old in header:
+                result.fixes[f"v0.1 : colonne « {old} » lue comme « {new} »"] += 1
+        header = [_v1_name(c) for c in header if c not in V0_DROPPED]
         reader = _renamed(reader)
     if len(header) == 1 and ";" in header[0]:
         result.errors.append(
@@ -235,6 +274,7 @@ def _read_lieux_csv(
     needs = _Labels(vocab, "needs", top_only=True)
     fees = _Labels(vocab, "fees")
     modalities = _Labels(vocab, "modalities")
+    lists = {column: _Labels(vocab, scheme) for column, scheme in LISTS.items()}
     poles = {
         n: str(vocab.graph.value(c, MAI.pole)).rsplit("/", 1)[-1]
         for n, c in vocab.notations.get("needs", {}).items()
@@ -268,7 +308,7 @@ def _read_lieux_csv(
         if communes and row.get("code_insee") not in communes:
             continue
         result.rows += 1
-        _row(result, row, line, display, needs, fees, modalities, poles, typologies)
+        _row(result, row, line, display, needs, fees, modalities, poles, typologies, lists)
     if result.rows == 0 and not result.errors:
         result.errors.append(DataError(display, None, None, None, "aucune ligne utilisable"))
     return result
@@ -292,7 +332,11 @@ class _renamed:
 
     def __iter__(self):
         for row in self.reader:
-            yield {V0_COLUMNS.get(k, k): v for k, v in row.items() if k not in V0_DROPPED}
+            yield {_v1_name(k): v for k, v in row.items() if k not in V0_DROPPED}
+
+
+def _v1_name(column: str) -> str:
+    return V0_COLUMNS.get(column) or V0_RENAMED_LATER.get(column) or column
 
 
 def _values(
@@ -344,7 +388,7 @@ def _codes(result, row, column, line, display, record, labels: _Labels) -> list[
     return codes
 
 
-def _row(result, row, line, display, needs, fees, modalities, poles, typologies) -> None:
+def _row(result, row, line, display, needs, fees, modalities, poles, typologies, lists) -> None:
     site_id = slug(row["id"])
     record = f"site {site_id}"
     pivot = (row.get("pivot") or "").strip()
@@ -377,9 +421,16 @@ def _row(result, row, line, display, needs, fees, modalities, poles, typologies)
                     value=code,
                 )
             )
-    publics = []
+    publics, v0_supports = [], []
     for value in _values(result, row, "publics_specifiquement_adresses", line, display, record):
         if result.separator == ";":  # v0.1 "publics accueillis"
+            if value in V0_SUPPORTS:
+                result.fixes[
+                    f"ancien public « {value} » lu comme prise en charge spécifique "
+                    f"« {V0_SUPPORTS[value]} »"
+                ] += 1
+                v0_supports.append(lists["prise_en_charge_specifique"].code(V0_SUPPORTS[value]))
+                continue
             if value in V0_PUBLICS:
                 result.fixes[f"ancien public « {value} » lu comme « {V0_PUBLICS[value]} »"] += 1
                 value = V0_PUBLICS[value]
@@ -403,6 +454,21 @@ def _row(result, row, line, display, needs, fees, modalities, poles, typologies)
             )
     fee = _codes(result, row, "frais_a_charge", line, display, record, fees)
     modes = _codes(result, row, "modalites_accompagnement", line, display, record, modalities)
+    if result.separator == ";":
+        for value in _values(result, row, "dispositif_programmes_nationaux", line, display, record):
+            if value in V0_WITHOUT_EQUIVALENT_PROGRAMMES:
+                result.fixes[f"ancien label national « {value} » ignoré (sans équivalent v1)"] += 1
+        row = dict(row)
+        row["dispositif_programmes_nationaux"] = ";".join(
+            v
+            for v in _values(result, row, "dispositif_programmes_nationaux", line, display, record)
+            if v not in V0_WITHOUT_EQUIVALENT_PROGRAMMES
+        )
+    listed = {
+        column: _codes(result, row, column, line, display, record, labels)
+        for column, labels in lists.items()
+    }
+    support = _ordered_union(v0_supports, listed["prise_en_charge_specifique"])
     if not need_codes and not (row.get("services") or "").strip():
         result.errors.append(
             DataError(
@@ -419,17 +485,18 @@ def _row(result, row, line, display, needs, fees, modalities, poles, typologies)
         {
             "_pivot": pivot,
             "name": row["nom"].strip(),
-            "description": (
-                row.get("presentation_detail") or row.get("presentation_resume") or ""
-            ).strip()
-            or None,
+            "description": (row.get("presentation_detail") or "").strip() or None,
+            "summary": (row.get("presentation_resume") or "").strip() or None,
             "typology": typology[0] if typology else "Autre",
+            "other_typologies": typology[1:] or None,
             "pole": None,
             "siret": pivot
             if re.fullmatch(r"\d{14}", pivot) and pivot not in UNKNOWN_PIVOTS
             else None,
             "url": _first(row.get("site_web")),
+            "other_urls": _split(row.get("site_web"))[1:] or None,
             "email": _first(row.get("courriels")),
+            "other_emails": _split(row.get("courriels"))[1:] or None,
             "telephone": (row.get("telephone") or "").strip() or None,
             "source": _provenance(row),
             "sites": [],
@@ -439,8 +506,6 @@ def _row(result, row, line, display, needs, fees, modalities, poles, typologies)
     )
     result.lines.setdefault(("actor", actor_id), line)
     street = row["adresse"].strip()
-    if (row.get("complement_adresse") or "").strip():
-        street += ", " + row["complement_adresse"].strip()
     postcode, insee = _leading_zeros(result, row["code_postal"], row.get("code_insee"))
     site = {
         "id": site_id,
@@ -449,12 +514,22 @@ def _row(result, row, line, display, needs, fees, modalities, poles, typologies)
         "postcode": postcode,
         "commune": row["commune"].strip(),
         "insee": insee or None,
+        "complement": (row.get("complement_adresse") or "").strip() or None,
         "latitude": (row.get("latitude") or "").strip() or None,
         "longitude": (row.get("longitude") or "").strip() or None,
         "opening_hours": (row.get("horaires") or "").strip() or None,
         # the producer's date of the place's information: when it was last checked
         "verified": (row.get("date_maj") or "").strip() or None,
         "verified_by": (row.get("source") or "").strip() or None,
+        "parent": (row.get("structure_parente") or "").strip() or None,
+        "accessibility": (row.get("fiche_acces_libre") or "").strip() or None,
+        "appointment": (row.get("prise_rdv") or "").strip() or None,
+        "itinerance": listed["itinerance"] or None,
+        "access": listed["modalites_acces"] or None,
+        "programmes": listed["dispositif_programmes_nationaux"] or None,
+        "labels": listed["formations_labels"] or None,
+        "other_labels": _values(result, row, "autres_formations_labels", line, display, record)
+        or None,
     }
     actor["sites"].append({k: v for k, v in site.items() if v is not None})
     result.lines[("site", site_id)] = line
@@ -476,6 +551,8 @@ def _row(result, row, line, display, needs, fees, modalities, poles, typologies)
             "publics": publics or ["tous-publics"],
             "modalities": modes or None,
             "fee": fee[0] if fee else None,
+            "other_fees": fee[1:] or None,
+            "support": support or None,
             "modified": (row.get("date_maj") or "").strip() or None,
         }
         actor["services"].append({k: v for k, v in service.items() if v is not None})
@@ -511,9 +588,19 @@ def _provenance(row: dict) -> str:
     )
 
 
+def _split(value: str | None) -> list[str]:
+    """The addresses of a ``courriels`` or ``site_web`` cell ("|" in v1; "," or ";" in older
+    files)."""
+    return [v.strip() for v in re.split(r"[|,;]", value or "") if v.strip()]
+
+
 def _first(value: str | None) -> str | None:
-    parts = [v.strip() for v in re.split(r"[|,;]", value or "") if v.strip()]
+    parts = _split(value)
     return parts[0] if parts else None
+
+
+def _ordered_union(*lists: list[str]) -> list[str]:
+    return list(dict.fromkeys(code for codes in lists for code in codes))
 
 
 def actor_documents(result: Imported) -> dict[str, dict[str, Any]]:

@@ -32,7 +32,11 @@ def link_table(cls: ClassModel, f: Field) -> tuple[str, str, str, str]:
 
 def link_fields(cls: ClassModel) -> list[Field]:
     """Many-valued fields stored as link tables (an actor's sites are the sites' actor column)."""
-    return [f for f in cls.fields if f.many and not (cls.name == "actor" and f.name == "sites")]
+    return [
+        f
+        for f in cls.fields
+        if f.many and f.linked and not (cls.name == "actor" and f.name == "sites")
+    ]
 
 
 def graph_tables(built: BuiltGraph) -> Tables:
@@ -144,6 +148,12 @@ def _rows(
             nodes = addresses
         objects_of = graph.forward(f.predicate)
         cell = _converter(graph, f, built)
+        if f.many and not f.linked:  # a list of plain values: a JSON array, sorted
+            array = json_arrays()
+            for row, node in zip(rows, nodes, strict=True):
+                found = objects_of.get(node)
+                row[f.name] = array(sorted(str(v) for v in found)) if found else None
+            continue
         if f.many:
             pairs = links.get(link_table(cls, f))
             if pairs is not None:

@@ -85,6 +85,13 @@ def lieux_rows(built: BuiltGraph, tables: Tables) -> list[dict[str, str]]:
     needs = _links(tables, "service_needs", "service_id", "concept_id")
     publics = _links(tables, "service_publics", "service_id", "concept_id")
     modalities = _links(tables, "service_modalities", "service_id", "concept_id")
+    supports = _links(tables, "service_support", "service_id", "concept_id")
+    other_fees = _links(tables, "service_other_fees", "service_id", "concept_id")
+    other_typologies = _links(tables, "actor_other_typologies", "actor_id", "concept_id")
+    site_lists = {
+        column: _links(tables, f"site_{name}", "site_id", "concept_id")
+        for column, name in SITE_LISTS.items()
+    }
     source = str(built.network.meta.get("id"))
     rows = []
     for site in sorted(tables["sites"], key=lambda s: s["id"]):
@@ -94,6 +101,9 @@ def lieux_rows(built: BuiltGraph, tables: Tables) -> list[dict[str, str]]:
         dates = [services[s]["modified"] for s in offered if services[s].get("modified")]
         checked = site.get("verified") or actor.get("verified")
         description = actor.get("description") or ""
+        fees = [services[s]["fee"] for s in offered if services[s].get("fee")]
+        fees += [f for s in offered for f in other_fees.get(s, [])]
+        typologies = [actor.get("typology")] + sorted(other_typologies.get(actor["id"], []))
         rows.append(
             {
                 "id": site["id"],
@@ -103,16 +113,21 @@ def lieux_rows(built: BuiltGraph, tables: Tables) -> list[dict[str, str]]:
                 "code_postal": site["postcode"],
                 "code_insee": site["insee"],
                 "adresse": site["street"],
+                "complement_adresse": site.get("complement") or "",
                 "latitude": _number(site.get("latitude")),
                 "longitude": _number(site.get("longitude")),
-                "typologie": (actor.get("typology") or "").removeprefix("typologies/"),
+                "typologie": "|".join(
+                    t.removeprefix("typologies/") for t in _ordered_first(typologies)
+                ),
                 "telephone": actor.get("telephone") or "",
-                "courriels": actor.get("email") or "",
-                "site_web": actor.get("url") or "",
+                "courriels": "|".join(_ordered_first([actor.get("email")], actor, "other_emails")),
+                "site_web": "|".join(_ordered_first([actor.get("url")], actor, "other_urls")),
                 "horaires": site.get("opening_hours") or "",
-                "presentation_resume": _shorten(description, 280),
+                "presentation_resume": actor.get("summary") or _shorten(description, 280),
                 "presentation_detail": description,
-                "source": source,
+                "source": site.get("verified_by") or source,
+                "itinerance": _labels(std, site_lists["itinerance"].get(site["id"], [])),
+                "structure_parente": site.get("parent") or "",
                 "date_maj": checked or (max(dates) if dates else _today()),
                 "services": "|".join(labels),
                 "publics_specifiquement_adresses": "|".join(
@@ -123,14 +138,23 @@ def lieux_rows(built: BuiltGraph, tables: Tables) -> list[dict[str, str]]:
                         if p in LIEUX_PUBLICS
                     )
                 ),
-                "frais_a_charge": "|".join(
-                    _ordered(
-                        std.labels[services[s]["fee"]] for s in offered if services[s].get("fee")
-                    )
+                "prise_en_charge_specifique": _labels(
+                    std, [c for s in offered for c in supports.get(s, [])]
                 ),
+                "frais_a_charge": _labels(std, fees),
+                "dispositif_programmes_nationaux": _labels(
+                    std, site_lists["dispositif_programmes_nationaux"].get(site["id"], [])
+                ),
+                "formations_labels": _labels(
+                    std, site_lists["formations_labels"].get(site["id"], [])
+                ),
+                "autres_formations_labels": "|".join(_json_list(site.get("other_labels"))),
+                "modalites_acces": _labels(std, site_lists["modalites_acces"].get(site["id"], [])),
                 "modalites_accompagnement": "|".join(
                     _ordered(std.labels[m] for s in offered for m in modalities.get(s, []))
                 ),
+                "fiche_acces_libre": site.get("accessibility") or "",
+                "prise_rdv": site.get("appointment") or "",
             }
         )
     return [{column: row.get(column, "") for column in LIEUX_COLUMNS} for row in rows]
@@ -138,6 +162,33 @@ def lieux_rows(built: BuiltGraph, tables: Tables) -> list[dict[str, str]]:
 
 def _ordered(values) -> list[str]:
     return sorted(set(values))
+
+
+# columns of the standard kept as a site's concepts: column -> the site's link table
+SITE_LISTS = {
+    "itinerance": "itinerance",
+    "dispositif_programmes_nationaux": "programmes",
+    "formations_labels": "labels",
+    "modalites_acces": "access",
+}
+
+
+def _labels(std: Standards, concepts: list[str]) -> str:
+    """The standard's labels of these concepts, "|" between them."""
+    return "|".join(_ordered(std.labels[c] for c in concepts))
+
+
+def _json_list(cell: str | None) -> list[str]:
+    """A list of plain values, which a table holds as a JSON array."""
+    return json.loads(cell) if cell else []
+
+
+def _ordered_first(first: list, record: dict | None = None, more: str = "") -> list[str]:
+    """The main value first, then the others of ``record[more]`` (a JSON array), once each."""
+    values = [v for v in first if v]
+    if record is not None:
+        values += _json_list(record.get(more))
+    return list(dict.fromkeys(values))
 
 
 def _number(value) -> str:

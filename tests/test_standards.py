@@ -104,6 +104,37 @@ def test_the_standards_example_imports_builds_and_validates(tmp_path: Path):
     assert "&id0" not in next((tmp_path / "data" / "actors").glob("*.yaml")).read_text()
 
 
+@pytest.fixture(scope="module")
+def example_again(tmp_path_factory) -> tuple[dict[str, str], dict[str, str]]:
+    """The standard's full example (every column filled), imported, built and exported."""
+    folder = tmp_path_factory.mktemp("exemple")
+    assert _import(EXAMPLE, folder / "data").exit_code == 0
+    again = check(folder / "data")
+    with EXAMPLE.open(encoding="utf-8") as handle:
+        (original,) = list(csv.DictReader(handle))
+    (exported,) = lieux_rows(again, graph_tables(again))
+    return original, exported
+
+
+with EXAMPLE.open(encoding="utf-8") as _handle:
+    EXAMPLE_COLUMNS = next(csv.reader(_handle))
+
+
+@pytest.mark.parametrize("column", EXAMPLE_COLUMNS)
+def test_every_column_of_the_standards_example_survives_the_round_trip(example_again, column):
+    """import -> YAML -> RDF -> SHACL -> SQLite -> export, value for value; a list keeps its
+    values (RDF keeps no order: the export sorts them, the main one first)."""
+    original, exported = example_again
+    assert original[column], column  # the example fills every column
+    if "|" in original[column]:
+        assert sorted(exported[column].split("|")) == sorted(original[column].split("|"))
+        main = original[column].split("|")[0]
+        if column in ("typologie", "courriels", "site_web"):
+            assert exported[column].split("|")[0] == main
+    else:
+        assert exported[column] == original[column]
+
+
 def test_export_then_import_gives_back_the_places_and_services(built, tmp_path: Path):
     exported = write_lieux_csv(built, graph_tables(built), tmp_path / "export.csv")
     assert _import(exported, tmp_path / "data").exit_code == 0
@@ -299,3 +330,52 @@ def test_partiel_imports_the_valid_rows_and_lists_the_refused_ones(tmp_path: Pat
         assert f"  - melange.csv:{line}: " in result.output, line
     assert "code postal invalide" in result.output
     check(tmp_path / "partiel")  # what was written is a valid network
+
+
+def test_a_legacy_file_keeps_what_v1_moved_to_other_columns(tmp_path: Path):
+    """v0.1's publics accueillis held the specific support, its labels nationaux the national
+    programmes; its accessibility page and appointment link are v1's fiche_acces_libre and
+    prise_rdv."""
+    result = _import(INPUTS / "lieux-v0.1.csv", tmp_path / "data")
+    assert result.exit_code == 0, result.output
+    for fix in (
+        "ancien public « Déficience visuelle » lu comme prise en charge spécifique "
+        "« Déficience visuelle »",
+        "v0.1 : colonne « labels_nationaux » lue comme « dispositif_programmes_nationaux »",
+        "ancien label national « APTIC » ignoré (sans équivalent v1)",
+    ):
+        assert f"  - {fix}" in result.output, fix
+    built = check(tmp_path / "data")
+    site = {r.id: r.values for r in built.network.of_kind("site")}["structure-1"]
+    assert site["programmes"] == ["france-services"]
+    assert site["complement"] == "Le patio du bois de l'Aulne"
+    assert site["street"] == "12 BIS RUE DE LECLERCQ"
+    assert site["appointment"] == "https://www.rdv-solidarites.fr/"
+    assert site["other_labels"] == ["SudLabs"]
+    services = {r.id: r.values for r in built.network.of_kind("service")}
+    assert services["structure-1-maitrise-outils-numeriques"]["support"] == ["deficience-visuelle"]
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "message"),
+    [
+        ("prise_en_charge_specifique", "Surdite", "vouliez-vous dire : « Surdité »"),
+        ("modalites_acces", "Telephoner", "vouliez-vous dire : « Téléphoner »"),
+        ("itinerance", "Itinerant", "vouliez-vous dire : « Itinérant »"),
+        ("fiche_acces_libre", "acceslibre.beta.gouv.fr/x", "fiche acceslibre"),
+    ],
+)
+def test_a_wrong_value_of_a_closed_list_is_located_in_the_csv(tmp_path, column, value, message):
+    with EXAMPLE.open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    rows[0][column] = value
+    path = tmp_path / "lieux.csv"
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    result = _import(path, tmp_path / "data")
+    assert result.exit_code == 1
+    assert f"lieux.csv:2: site structure-1: {column}: " in result.output, result.output
+    assert message in result.output, result.output
+    assert not (tmp_path / "data" / "actors").exists()
