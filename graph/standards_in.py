@@ -164,6 +164,7 @@ class Imported:
 
     actors: dict[str, dict[str, Any]] = field(default_factory=dict)
     lines: dict[tuple[str, str], int] = field(default_factory=dict)  # (kind, id) -> CSV line
+    files: dict[tuple[str, str], str] = field(default_factory=dict)  # when not the one file
     communes: dict[str, str] = field(default_factory=dict)
     errors: list[DataError] = field(default_factory=list)
     rows: int = 0
@@ -613,17 +614,29 @@ def actor_documents(result: Imported) -> dict[str, dict[str, Any]]:
     return documents
 
 
-def locate(error: DataError, result: Imported, display: str) -> DataError:
-    """Turn an error found in the written YAML back into a CSV line and column."""
+def locate(
+    error: DataError,
+    result: Imported,
+    display: str,
+    columns: dict[tuple[str, str], str] | None = None,
+) -> DataError:
+    """Turn an error found in the written YAML back into a line and column (a field of
+    ``columns``, the CSV's by default) of the imported file."""
     if not error.record or " " not in error.record:
         return error
     kind, record_id = error.record.split(" ", 1)
     line = result.lines.get((kind, record_id))
     if line is None:
         return error
-    column = COLUMN_OF.get((kind, error.field or ""), error.field)
+    column = (columns or COLUMN_OF).get((kind, error.field or ""), error.field)
     return DataError(
-        display, line, error.record, column, error.message, error.hint, value=error.value
+        result.files.get((kind, record_id), display),
+        line,
+        error.record,
+        column,
+        error.message,
+        error.hint,
+        value=error.value,
     )
 
 

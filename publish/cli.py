@@ -31,7 +31,7 @@ from maillage.graph.tables import graph_tables
 from maillage.publish import build as build_mod
 from maillage.publish.csvcells import SafeDictWriter
 from maillage.publish.history import changed_dumps, changes, french
-from maillage.publish.importer import import_lieux
+from maillage.publish.importer import ImportReport, import_data_inclusion, import_lieux
 from maillage.publish.plot import coverage_matrix
 from maillage.publish.rebuild import LiveNetwork, Published, Publisher, Update
 from maillage.publish.rebuild import watch as watch_folder
@@ -737,18 +737,55 @@ def import_lieux_mediation(
     """CSV du standard des lieux de médiation numérique (v1.0.2) -> fichiers YAML."""
     with _reported():
         report = import_lieux(csv_file, into, list(communes) or None, partial=partial)
+    _import_report(report, into, "Lignes")
+
+
+@import_.command(name="data-inclusion")
+@click.argument("structures", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("services", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--into",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Dossier de données où écrire les acteurs importés.",
+)
+@click.option(
+    "--commune",
+    "communes",
+    multiple=True,
+    help="Ne garder que les structures de ces communes (code INSEE, répétable).",
+)
+@click.option(
+    "--partiel",
+    "partial",
+    is_flag=True,
+    help="Importer les structures valides et lister celles refusées (défaut : tout ou rien).",
+)
+def import_data_inclusion_command(
+    structures: Path, services: Path, into: Path, communes: tuple[str, ...], partial: bool
+) -> None:
+    """structures.json et services.json de data·inclusion (schéma v1) -> fichiers YAML."""
+    with _reported():
+        report = import_data_inclusion(
+            structures, services, into, list(communes) or None, partial=partial
+        )
+    _import_report(report, into, "Structures")
+
+
+def _import_report(report: ImportReport, into: Path, unit: str) -> None:
     click.echo(
         f"Importé dans {into} : {report.actors} acteurs, {report.sites} lieux, "
         f"{report.services} services ({len(report.files)} fichiers écrits)."
     )
-    lines = sorted({e.line for e in report.refused if e.line})
+    lines = sorted({(e.file, e.line) for e in report.refused if e.line})
     merged = sum(n for fix, n in report.fixes.items() if "fusionnés" in fix)
     click.echo(
-        f"Lignes lues : {report.rows} ; lieux importés : {report.sites} ; services fusionnés : "
-        f"{merged} ; lignes refusées : {len(lines)} ; corrections : {sum(report.fixes.values())}."
+        f"{unit} lues : {report.rows} ; lieux importés : {report.sites} ; services fusionnés : "
+        f"{merged} ; {unit.lower()} refusées : {len(lines)} ; "
+        f"corrections : {sum(report.fixes.values())}."
     )
     if report.refused:
-        click.echo("Lignes refusées :")
+        click.echo(f"{unit} refusées :")
         for error in report.refused:
             click.echo(f"  - {error}")
     if report.fixes:

@@ -1,4 +1,5 @@
-"""``maillage import lieux-mediation``: a national CSV becomes maillage source files.
+"""``maillage import lieux-mediation`` and ``import data-inclusion``: a national file becomes
+maillage source files.
 
 The imported actors are written into a staging copy of the target data folder and validated
 there with the normal pipeline (YAML, vocabularies, SHACL); any error is reported at its line and
@@ -15,9 +16,16 @@ from pathlib import Path
 
 import yaml
 
+from maillage.graph import data_inclusion_in
 from maillage.graph.errors import DataError, DataErrors
 from maillage.graph.load import load_meta, read_source
-from maillage.graph.standards_in import actor_documents, locate, read_lieux_csv, slug
+from maillage.graph.standards_in import (
+    Imported,
+    actor_documents,
+    locate,
+    read_lieux_csv,
+    slug,
+)
 from maillage.graph.vocab import load_vocabulary
 from maillage.publish.build import DEFAULT_DATA, check
 
@@ -58,12 +66,39 @@ def import_lieux(
     """Import a lieux de médiation numérique CSV into the data folder ``into``, all or nothing;
     with ``partial``, the places without a problem, the others listed (``report.refused``)."""
     display = csv_path.name
+    text = _text(csv_path, display)
+    vocab_dir, vocab = _vocabulary(into)
+    result = read_lieux_csv(text, display, vocab, set(communes) if communes else None)
+    return _import(result, display, into, vocab_dir, partial)
+
+
+def import_data_inclusion(
+    structures: Path,
+    services: Path,
+    into: Path,
+    communes: list[str] | None = None,
+    partial: bool = False,
+) -> ImportReport:
+    """Import the data·inclusion v1 files (structures, services) into ``into``, as
+    :func:`import_lieux` does: the structures offering a service of the network's needs."""
+    displays = (structures.name, services.name)
+    texts = [_text(structures, displays[0]), _text(services, displays[1])]
+    vocab_dir, vocab = _vocabulary(into)
+    result = data_inclusion_in.read_data_inclusion(
+        *texts, displays, vocab, set(communes) if communes else None
+    )
+    return _import(
+        result, displays[0], into, vocab_dir, partial, columns=data_inclusion_in.COLUMN_OF
+    )
+
+
+def _text(path: Path, display: str) -> str:
     errors: list[DataError] = []
-    raw = read_source(csv_path, display, errors, limit=MAX_CSV_BYTES)
+    raw = read_source(path, display, errors, limit=MAX_CSV_BYTES)
     if raw is None:
         raise DataErrors(errors)
     try:
-        text = raw.decode("utf-8-sig")
+        return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise DataErrors(
             [
@@ -77,10 +112,23 @@ def import_lieux(
                 )
             ]
         ) from exc
+
+
+def _vocabulary(into: Path):
     vocab_dir = into / "vocab" if (into / "vocab").is_dir() else DEFAULT_VOCAB
     meta = _network_meta(into, {})
-    vocab = load_vocabulary(vocab_dir, str(meta["base"]))
-    result = read_lieux_csv(text, display, vocab, set(communes) if communes else None)
+    return vocab_dir, load_vocabulary(vocab_dir, str(meta["base"]))
+
+
+def _import(
+    result: Imported,
+    display: str,
+    into: Path,
+    vocab_dir: Path,
+    partial: bool,
+    columns: dict | None = None,
+) -> ImportReport:
+    """Stage, validate and publish what a reader made of a file (see the module's doc)."""
     if not result.actors:
         raise DataErrors(result.errors)
     documents = actor_documents(result)
@@ -89,7 +137,7 @@ def import_lieux(
         raise DataErrors(
             [
                 DataError(
-                    display,
+                    result.files.get(("actor", a), display),
                     result.lines.get(("actor", a)),
                     f"actor {a}",
                     None,
@@ -104,7 +152,7 @@ def import_lieux(
         stage = Path(folder) / "data"
         # every problem in one report: what reading found, then what validation finds
         errors = list(result.errors) + _staged_errors(stage, into, vocab_dir, meta, documents)
-        errors = [locate(e, result, display) for e in errors]
+        errors = [locate(e, result, display, columns) for e in errors]
         while errors and partial:  # the places with a problem are left out, and listed
             owners = _owners(errors, documents)
             if any(owner is None for owner in owners) or not set(documents) - set(owners):
@@ -112,7 +160,7 @@ def import_lieux(
             refused += errors
             documents = {a: d for a, d in documents.items() if a not in owners}
             errors = _staged_errors(stage, into, vocab_dir, meta, documents)
-            errors = [locate(e, result, display) for e in errors]
+            errors = [locate(e, result, display, columns) for e in errors]
         if errors:
             raise DataErrors(refused + errors)
         written = _publish(stage, into, documents, vocab_dir)

@@ -9,6 +9,7 @@ standards' own codes.
 from __future__ import annotations
 
 import json
+import re
 import time
 import uuid
 from pathlib import Path
@@ -219,6 +220,10 @@ def data_inclusion(built: BuiltGraph, tables: Tables) -> tuple[list[dict], list[
     modalities = _links(tables, "service_modalities", "service_id", "concept_id")
     service_sites = _links(tables, "service_sites", "service_id", "site_id")
     services_of = _by(tables["services"], "provider")
+    supports = _links(tables, "service_support", "service_id", "concept_id")
+    other_fees = _links(tables, "service_other_fees", "service_id", "concept_id")
+    programmes = _links(tables, "site_programmes", "site_id", "concept_id")
+    access = _links(tables, "site_access", "site_id", "concept_id")
     structures, services = [], []
     for actor in sorted(tables["actors"], key=lambda a: a["id"]):
         first = sorted(sites_of.get(actor["id"], []), key=lambda s: s["id"])
@@ -227,7 +232,7 @@ def data_inclusion(built: BuiltGraph, tables: Tables) -> tuple[list[dict], list[
         checked = actor.get("verified") or place.get("verified")
         structures.append(
             {
-                "source": source,
+                "source": _producer(actor, source),
                 "id": actor["id"],
                 "nom": _name(actor["name"]),
                 "date_maj": checked or (max(dates) if dates else _today()),
@@ -237,16 +242,28 @@ def data_inclusion(built: BuiltGraph, tables: Tables) -> tuple[list[dict], list[
                 "site_web": actor.get("url"),
                 "description": _description(actor.get("description"), actor["name"]),
                 **_address(place),
+                "accessibilite_lieu": place.get("accessibility"),
+                "reseaux_porteurs": _ordered(
+                    DI_RESEAUX[p]
+                    for s in first
+                    for p in programmes.get(s["id"], [])
+                    if p in DI_RESEAUX
+                )
+                or None,
             }
         )
     for service in sorted(tables["services"], key=lambda s: s["id"]):
         at = [sites[s] for s in sorted(service_sites.get(service["id"], []))]
         place = at[0] if at else {}
         fee = (service.get("fee") or "").removeprefix("fees/")
+        fees = [service["fee"]] if service.get("fee") else []
+        fees += sorted(other_fees.get(service["id"], []))
         labels = [std.labels[n] for n in needs.get(service["id"], [])]
+        ways = sorted({m for s in at for m in access.get(s["id"], [])})
+        specific = [std.labels[c] for c in sorted(supports.get(service["id"], []))]
         services.append(
             {
-                "source": source,
+                "source": _producer(service, _producer(actors_by_id[service["provider"]], source)),
                 "structure_id": service["provider"],
                 "id": service["id"],
                 "nom": _name(service["name"]),
@@ -271,9 +288,24 @@ def data_inclusion(built: BuiltGraph, tables: Tables) -> tuple[list[dict], list[
                     "payant": "payant",
                     "gratuit-sous-condition": "gratuit",
                 }.get(fee),
-                "frais_precisions": "Gratuit sous condition"
-                if fee == "gratuit-sous-condition"
+                # data·inclusion has one fee: the others, and a condition, are said in words
+                "frais_precisions": ", ".join(std.labels[f] for f in fees)
+                if fee == "gratuit-sous-condition" or len(fees) > 1
                 else None,
+                "publics_precisions": "Prise en charge spécifique : " + ", ".join(specific)
+                if specific
+                else None,
+                "modes_mobilisation": _ordered(
+                    DI_MOBILISATION[m] for m in ways if m in DI_MOBILISATION
+                )
+                or None,
+                "mobilisable_par": _ordered(
+                    "professionnels" if m == PRESCRIPTION else "usagers"
+                    for m in ways
+                    if m in DI_MOBILISATION
+                )
+                or None,
+                "lien_mobilisation": place.get("appointment"),
                 "modes_accueil": _ordered(
                     "a-distance" if m == "modalities/a-distance" else "en-presentiel"
                     for m in modalities.get(service["id"], [])
@@ -283,6 +315,36 @@ def data_inclusion(built: BuiltGraph, tables: Tables) -> tuple[list[dict], list[
             }
         )
     return structures, services
+
+
+# The standard's national programmes and data·inclusion's reseaux porteurs, where one is the
+# other (our mapping: neither schema names the other's codes)
+DI_RESEAUX = {
+    "programmes/aidants-connect": "aidants-connect",
+    "programmes/conseillers-numeriques": "conseillers-numeriques",
+    "programmes/emmaus-connect": "emmaus",
+    "programmes/relais-numerique-emmaus-connect": "emmaus",
+    "programmes/france-services": "france-service",
+    "programmes/grande-ecole-du-numerique": "grandes-ecoles-du-numerique",
+    "programmes/la-croix-rouge": "croix-rouge",
+    "programmes/point-d-acces-numerique-caf": "caf",
+}
+# modalites_acces -> data·inclusion modes_mobilisation (who gets in touch, and how)
+PRESCRIPTION = "acces/envoyer-un-mail-avec-une-fiche-de-prescription"
+DI_MOBILISATION = {
+    "acces/se-presenter": "se-presenter",
+    "acces/telephoner": "telephoner",
+    "acces/contacter-par-mail": "envoyer-un-courriel",
+    "acces/prendre-un-rdv-en-ligne": "utiliser-lien-mobilisation",
+    PRESCRIPTION: "envoyer-un-courriel",
+}
+
+
+def _producer(record: dict, default: str) -> str:
+    """data·inclusion's source of a record imported from it: its producer's identifier, kept
+    as who checked it (``dora``, ``mediation-numerique``); otherwise this network."""
+    checked_by = record.get("verified_by") or ""
+    return checked_by if re.fullmatch(r"[a-z0-9]+([-_][a-z0-9]+)*", checked_by) else default
 
 
 def _name(name: str) -> str:
@@ -300,6 +362,7 @@ def _address(site: dict) -> dict:
         return {}
     return {
         "adresse": site.get("street"),
+        "complement_adresse": site.get("complement"),
         "code_postal": site.get("postcode"),
         "code_insee": site.get("insee"),
         "commune": site.get("commune"),
@@ -396,6 +459,7 @@ def openreferral(built: BuiltGraph, tables: Tables) -> dict[str, list[dict]]:
                     "id": _uuid(site["iri"] + "#address"),
                     "location_id": location_id,
                     "address_1": site["street"],
+                    "address_2": site.get("complement"),
                     "city": site["commune"],
                     # HSDS asks for a region; the département code is what the INSEE code gives
                     "state_province": site["insee"][:2],
@@ -404,6 +468,18 @@ def openreferral(built: BuiltGraph, tables: Tables) -> dict[str, list[dict]]:
                     "address_type": "physical",
                 }
             ],
+        }
+        if site.get("accessibility"):
+            location["accessibility"] = [
+                {
+                    "id": _uuid(site["iri"] + "#accessibility"),
+                    "location_id": location_id,
+                    "description": "Fiche acceslibre du lieu",
+                    "url": site["accessibility"],
+                }
+            ]
+        location["addresses"][0] = {
+            k: v for k, v in location["addresses"][0].items() if v is not None
         }
         if site.get("opening_hours"):
             location["schedules"] = [
@@ -417,13 +493,32 @@ def openreferral(built: BuiltGraph, tables: Tables) -> dict[str, list[dict]]:
     needs = _links(tables, "service_needs", "service_id", "concept_id")
     publics = _links(tables, "service_publics", "service_id", "concept_id")
     service_sites = _links(tables, "service_sites", "service_id", "site_id")
+    supports = _links(tables, "service_support", "service_id", "concept_id")
+    access = _links(tables, "site_access", "site_id", "concept_id")
+    site_labels = _links(tables, "site_labels", "site_id", "concept_id")
     services, at_locations = [], []
     for service in sorted(tables["services"], key=lambda s: s["id"]):
         service_id = _uuid(service["iri"])
         tagged = needs.get(service["id"], []) + publics.get(service["id"], [])
         labels = [std.labels[n] for n in needs.get(service["id"], [])]
+        at = sorted(service_sites.get(service["id"], []))
+        specific = sorted(supports.get(service["id"], []))
+        ways = _ordered(std.labels[m] for s in at for m in access.get(s, []))
+        awarded = _ordered(std.labels[c] for s in at for c in site_labels.get(s, []))
+        awarded += _ordered(v for s in at for v in _json_list(sites[s].get("other_labels")))
+        booking = next((sites[s]["appointment"] for s in at if sites[s].get("appointment")), None)
+        extra = {
+            "languages": _hsds_languages(service, specific),
+            "interpretation_services": ", ".join(std.labels[c] for c in specific) or None,
+            "application_process": "; ".join(
+                ways + ([f"rendez-vous : {booking}"] if booking else [])
+            )
+            or None,
+            "accreditations": ", ".join(awarded) or None,
+        }
         services.append(
             {
+                **{k: v for k, v in extra.items() if v},
                 "id": service_id,
                 "organization_id": _uuid(actor_iris[service["provider"]]),
                 "name": service["name"],
@@ -457,6 +552,31 @@ def openreferral(built: BuiltGraph, tables: Tables) -> dict[str, list[dict]]:
         "service_at_locations": at_locations,
         "taxonomy_terms": [terms[k] for k in sorted(terms)],
     }
+
+
+# The standard's foreign languages, in ISO 639-1 where it names one
+HSDS_LANGUAGES = {"supports/langues-etrangeres-anglais": ("anglais", "en")}
+
+
+def _hsds_languages(service: dict, specific: list[str]) -> list[dict]:
+    """French, and the foreign languages the service's specific support names."""
+    spoken = [("français", "fr")] + [HSDS_LANGUAGES[c] for c in specific if c in HSDS_LANGUAGES]
+    if "supports/langues-etrangeres-autres" in specific:
+        spoken.append(("autres langues étrangères", None))
+    service_id = _uuid(service["iri"])
+    return [
+        {
+            k: v
+            for k, v in {
+                "id": _uuid(f"{service['iri']}#language-{name}"),
+                "service_id": service_id,
+                "name": name,
+                "code": code,
+            }.items()
+            if v is not None
+        }
+        for name, code in spoken
+    ]
 
 
 def write_openreferral(built: BuiltGraph, tables: Tables, folder: Path) -> list[Path]:

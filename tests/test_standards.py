@@ -379,3 +379,119 @@ def test_a_wrong_value_of_a_closed_list_is_located_in_the_csv(tmp_path, column, 
     assert f"lieux.csv:2: site structure-1: {column}: " in result.output, result.output
     assert message in result.output, result.output
     assert not (tmp_path / "data" / "actors").exists()
+
+
+def _import_di(folder: Path, into: Path, *args: str):
+    return CliRunner().invoke(
+        cli,
+        [
+            "import",
+            "data-inclusion",
+            str(folder / "structures.json"),
+            str(folder / "services.json"),
+            "--into",
+            str(into),
+            *args,
+        ],
+    )
+
+
+def _export_di(data: Path, out: Path) -> tuple[list[dict], list[dict]]:
+    result = CliRunner().invoke(
+        cli, ["export", "data-inclusion", "-o", str(out), "--data", str(data)]
+    )
+    assert result.exit_code == 0, result.output
+    return tuple(  # type: ignore[return-value]
+        json.loads((out / f"{name}.json").read_text(encoding="utf-8"))
+        for name in ("structures", "services")
+    )
+
+
+@pytest.mark.parametrize("network", ["default", "exemple"])
+def test_data_inclusion_import_then_export_gives_back_the_same_files(tmp_path, network):
+    """The default network, and the standard's full example (every detail filled): exported
+    to data·inclusion, imported as a new data folder, exported again, the same JSON."""
+    data = DATA
+    if network == "exemple":
+        assert _import(EXAMPLE, tmp_path / "exemple").exit_code == 0
+        data = tmp_path / "exemple"
+    first = _export_di(data, tmp_path / "di1")
+    result = _import_di(tmp_path / "di1", tmp_path / "data")
+    assert result.exit_code == 0, result.output
+    assert "Structures lues : " in result.output
+    assert _export_di(tmp_path / "data", tmp_path / "di2") == first
+    if network == "exemple":
+        (structure,), services = first
+        assert structure["accessibilite_lieu"].startswith("https://acceslibre.beta.gouv.fr/")
+        assert structure["complement_adresse"] == "Le patio du bois de l'Aulne"
+        assert structure["reseaux_porteurs"] == [
+            "aidants-connect",
+            "conseillers-numeriques",
+            "croix-rouge",
+        ]
+        service = services[0]
+        assert service["lien_mobilisation"] == "https://www.rdv-solidarites.fr/"
+        assert service["modes_mobilisation"] == ["se-presenter", "telephoner"]
+        assert service["frais"] == "gratuit"
+        assert service["frais_precisions"] == "Gratuit sous condition, Payant"
+        assert "Surdité" in service["publics_precisions"]
+
+
+def test_data_inclusion_import_keeps_only_the_networks_needs_and_locates_errors(tmp_path):
+    first = _export_di(DATA, tmp_path / "di")
+    structures, services = first
+    other = {
+        **services[0],
+        "id": "aide-alimentaire",
+        "thematiques": ["alimentation--aide-alimentaire"],
+    }
+    broken = {**services[1], "id": "orphelin", "structure_id": "inconnue"}
+    (tmp_path / "di" / "services.json").write_text(
+        json.dumps([*services, other, broken], ensure_ascii=False, indent=1), encoding="utf-8"
+    )
+    result = _import_di(tmp_path / "di", tmp_path / "data")
+    assert result.exit_code == 1
+    assert "services.json:" in result.output and "service orphelin: structure_id: " in result.output
+    assert "structure inconnue" in result.output
+    assert not (tmp_path / "data" / "actors").exists()
+
+    (tmp_path / "di" / "services.json").write_text(
+        json.dumps([*services, other], ensure_ascii=False), encoding="utf-8"
+    )
+    result = _import_di(tmp_path / "di", tmp_path / "data", "--commune", "13063")
+    assert result.exit_code == 0, result.output
+    assert "services sans besoin numérique du réseau (thématiques) laissés de côté" in result.output
+    built = check(tmp_path / "data")
+    assert {r.values["insee"] for r in built.network.of_kind("site")} == {"13063"}
+
+    (tmp_path / "di" / "structures.json").write_text('[{"source": "x", "id": "a",', "utf-8")
+    result = _import_di(tmp_path / "di", tmp_path / "autre")
+    assert result.exit_code == 1
+    assert "structures.json:1: JSON mal formé" in result.output, result.output
+
+
+def test_the_exports_of_the_full_example_carry_its_details_and_stay_valid(tmp_path: Path):
+    assert _import(EXAMPLE, tmp_path / "data").exit_code == 0
+    out = tmp_path / "hsds"
+    result = CliRunner().invoke(
+        cli, ["export", "openreferral", "-o", str(out), "--data", str(tmp_path / "data")]
+    )
+    assert result.exit_code == 0, result.output
+    for file_name, schema in HSDS_SCHEMAS.items():
+        validator = _hsds_validator(schema)
+        for item in json.loads((out / f"{file_name}.json").read_text("utf-8")):
+            assert not list(validator.iter_errors(item)), (file_name, item)
+    (location,) = json.loads((out / "locations.json").read_text("utf-8"))
+    assert location["accessibility"][0]["url"].startswith("https://acceslibre.beta.gouv.fr/")
+    assert location["addresses"][0]["address_2"] == "Le patio du bois de l'Aulne"
+    service = json.loads((out / "services.json").read_text("utf-8"))[0]
+    assert {"fr", "en"} <= {language.get("code") for language in service["languages"]}
+    assert "rendez-vous : https://www.rdv-solidarites.fr/" in service["application_process"]
+    structures, services = _export_di(tmp_path / "data", tmp_path / "di")
+    for kind, items in (("structure", structures), ("service", services)):
+        schema = json.loads((STANDARDS / "data-inclusion-v1" / f"{kind}.json").read_text())
+        validator = jsonschema.Draft202012Validator(
+            schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
+        )
+        for item in items:
+            assert not list(validator.iter_errors(item)), (kind, item["id"])
