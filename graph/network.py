@@ -65,6 +65,7 @@ class Service:
     needs: frozenset[str]
     publics: frozenset[str]
     sites: tuple[str, ...]
+    supports: frozenset[str] = frozenset()  # specific support: deafness, illiteracy...
 
 
 @dataclass
@@ -80,6 +81,7 @@ class ReferralNetwork:
     needs: list[str]
     publics: list[str]
     communes: dict[str, str]
+    supports: list[str] = field(default_factory=list)
     services_of: dict[str, list[str]] = field(default_factory=dict)
     sites_of: dict[str, list[str]] = field(default_factory=dict)
     services_at: dict[str, list[str]] = field(default_factory=dict)
@@ -111,8 +113,9 @@ class ReferralNetwork:
             ("service_needs", "needs", "concept_id"),
             ("service_publics", "publics", "concept_id"),
             ("service_sites", "sites", "site_id"),
+            ("service_support", "supports", "concept_id"),
         ):
-            for row in tables[table]:
+            for row in tables.get(table, ()):
                 by_service[row["service_id"]][key].add(row[column])
         services = {
             row["id"]: Service(
@@ -122,6 +125,7 @@ class ReferralNetwork:
                 frozenset(by_service[row["id"]]["needs"]),
                 frozenset(by_service[row["id"]]["publics"]),
                 tuple(sorted(by_service[row["id"]]["sites"])),
+                frozenset(by_service[row["id"]]["supports"]),
             )
             for row in tables["services"]
         }
@@ -144,6 +148,7 @@ class ReferralNetwork:
             labels={r["id"]: r["label"] for r in concepts},
             needs=sorted(r["id"] for r in concepts if r["scheme"] == "needs"),
             publics=sorted(r["id"] for r in concepts if r["scheme"] == "publics"),
+            supports=sorted(r["id"] for r in concepts if r["scheme"] == "supports"),
             communes={s.insee: s.commune for s in sites.values()},
         )
         for row in tables.get("demand", []):
@@ -303,7 +308,12 @@ class Orientation:
 
 
 def check_ids(
-    network: ReferralNetwork, actor: str, need: str, public: str | None, commune: str | None
+    network: ReferralNetwork,
+    actor: str,
+    need: str,
+    public: str | None,
+    commune: str | None,
+    support: str | None = None,
 ) -> None:
     if actor not in network.graph:
         raise UnknownId("acteur", actor, network.graph.nodes)
@@ -319,6 +329,12 @@ def check_ids(
         )
     if commune is not None and commune not in network.communes:
         raise UnknownId("commune (code INSEE)", commune, network.communes)
+    if support is not None and support not in network.supports:
+        raise UnknownId(
+            "prise en charge spécifique",
+            support.removeprefix("supports/"),
+            [s.removeprefix("supports/") for s in network.supports],
+        )
 
 
 def refer(
@@ -328,13 +344,15 @@ def refer(
     public: str | None = None,
     commune: str | None = None,
     max_hops: int = 4,
+    support: str | None = None,
 ) -> list[Orientation]:
-    """Providers of a service for ``need`` (concept id ``needs/...``), best first.
+    """Providers of a service for ``need`` (concept id ``needs/...``), best first; with
+    ``support`` (``supports/...``), only services that give that specific support.
 
     Providers reachable over referrals that accept the need come first, by fewest hops, then
     by distance; the others follow with no path ("contact directly").
     """
-    check_ids(network, source, need, public, commune)
+    check_ids(network, source, need, public, commune, support)
     wanted = wanted_needs(network, need)
     paths = best_paths(network, wanted, source, max_hops)
     origins = [network.sites[s] for s in network.sites_of.get(source, [])]
@@ -344,6 +362,8 @@ def refer(
     for service_id in sorted(_candidate_services(network, origins, paths, commune)):
         service = network.services[service_id]
         if not (service.needs & wanted) or not fits_public(service, public):
+            continue
+        if support is not None and support not in service.supports:
             continue
         candidates = [network.sites[s] for s in service.sites]
         if commune is not None:

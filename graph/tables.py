@@ -54,12 +54,13 @@ def graph_tables(built: BuiltGraph) -> Tables:
     return tables
 
 
-SERVICE_FACETS = ("needs", "publics", "communes", "poles", "modalities")
+SERVICE_FACETS = ("needs", "publics", "communes", "poles", "modalities", "supports", "programmes")
 
 
 def add_service_facets(tables: Tables) -> None:
     """JSON arrays of labels on each service (needs, publics, communes, poles of its needs,
-    modalities) for Datasette's array facets."""
+    modalities, specific support, national programmes of its places) for Datasette's array
+    facets."""
     labels = {row["id"]: row["label"] for row in tables["concepts"]}
     poles = {row["id"]: labels.get(row["pole"]) for row in tables["concepts"] if row["pole"]}
     communes = {row["id"]: row["commune"] for row in tables["sites"]}
@@ -76,8 +77,15 @@ def add_service_facets(tables: Tables) -> None:
         add(row["service_id"], "publics", labels.get(row["concept_id"]))
     for row in tables["service_modalities"]:
         add(row["service_id"], "modalities", labels.get(row["concept_id"]))
+    for row in tables.get("service_support", ()):
+        add(row["service_id"], "supports", labels.get(row["concept_id"]))
+    programmes: dict[str, list[str]] = {}
+    for row in tables.get("site_programmes", ()):
+        programmes.setdefault(row["site_id"], []).append(row["concept_id"])
     for row in tables["service_sites"]:
         add(row["service_id"], "communes", communes.get(row["site_id"]))
+        for concept in programmes.get(row["site_id"], ()):
+            add(row["service_id"], "programmes", labels.get(concept))
     array = json_arrays()
     for row in tables["services"]:
         mine = values.get(row["id"], {})

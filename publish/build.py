@@ -619,6 +619,7 @@ TABLES_FOR_NETWORK = (
     "service_needs",
     "service_publics",
     "service_sites",
+    "service_support",
     "referral_needs",
     "demand",
 )

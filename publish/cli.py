@@ -344,6 +344,11 @@ def _table(headers: list[str], rows: list[list]) -> str:
 @click.option("--need", required=True, help="Code du besoin (référentiel needs).")
 @click.option("--public", default=None, help="Code du public (référentiel publics).")
 @click.option("--commune", default=None, help="Code INSEE de la commune.")
+@click.option(
+    "--support",
+    default=None,
+    help="Prise en charge spécifique exigée (référentiel supports), par exemple surdite.",
+)
 @click.option("--max-hops", default=4, show_default=True, type=click.IntRange(0, 10))
 @click.option(
     "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
@@ -355,6 +360,7 @@ def refer(
     need: str,
     public: str | None,
     commune: str | None,
+    support: str | None,
     max_hops: int,
     fmt: str,
     data_dir: Path,
@@ -370,6 +376,7 @@ def refer(
             public=f"publics/{public}" if public else None,
             commune=commune,
             max_hops=max_hops,
+            support=f"supports/{support}" if support else None,
         )
     except UnknownId as exc:
         click.echo(f"Erreur : {exc}", err=True)

@@ -91,6 +91,17 @@ def mailto(address: str, subject: str, body: str) -> str:
     return f"mailto:{quote(address, safe='@')}?{fields}"
 
 
+def in_list(cell: str | None) -> str:
+    """A list a table holds as a JSON array, as a reader reads it: ``a, b``."""
+    if not cell:
+        return ""
+    try:
+        values = json.loads(cell)
+    except ValueError:
+        return cell
+    return ", ".join(str(v) for v in values) if isinstance(values, list) else cell
+
+
 @hookimpl
 def prepare_jinja2_environment(env: Any) -> None:
     env.filters["horaires"] = hours.in_words
@@ -98,6 +109,7 @@ def prepare_jinja2_environment(env: Any) -> None:
     env.filters["verifiee"] = checked_in_words
     env.filters["canal"] = lambda notation: CHANNEL_LABELS.get(notation, notation)
     env.filters["mailto"] = mailto
+    env.filters["liste"] = in_list
 
 
 async def download(request: Any, send: Any, datasette: Any) -> Response | None:

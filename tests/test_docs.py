@@ -37,3 +37,14 @@ def test_the_validate_example_is_real_output():
 def test_the_error_example_is_a_real_error():
     expected = (BAD_INPUTS / "bad-postcode" / "expected.txt").read_text(encoding="utf-8")
     assert expected in README
+
+
+def test_the_legacy_import_report_is_real_output(tmp_path):
+    into = tmp_path / "essai"
+    csv_file = ROOT / "tests" / "standards_inputs" / "lieux-v0.1.csv"
+    result = CliRunner().invoke(
+        cli, ["import", "lieux-mediation", str(csv_file), "--into", str(into)]
+    )
+    assert result.exit_code == 0, result.output
+    shown = result.output.replace(str(into), "/tmp/essai")
+    assert f"--into /tmp/essai\n{shown}```" in README

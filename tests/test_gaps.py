@@ -92,6 +92,7 @@ async def test_every_canned_query_answers(ds):
         "public": "",
         "commune": "",
         "mois": "12",  # fiches_a_verifier
+        "support": "",  # orienter: no specific support asked
     }
     for name, query in queries.items():
         args = {p: params[p] for p in query.get("params", [])}

@@ -165,3 +165,50 @@ async def test_they_agree_on_a_synthetic_network_spread_over_france(tmp_path: Pa
         listed += len(expected)
     communes = {s.insee for s in net.sites.values()}
     assert len(communes) == 6 and listed > 0
+
+
+async def test_they_agree_when_a_specific_support_is_required(net, default_dist: Path):
+    """`refer --support` and the orienter form's support field keep only the services giving
+    that support (the CCAS de Miramas, for reduced mobility)."""
+    ds = make_datasette(default_dist)
+    for actor in ("residence-croizat", "france-services-miramas", "epn-martigues"):
+        for need in ("acces-aux-droits", "aide-demarches-administratives"):
+            response = await ds.client.get(
+                "/maillage/orienter.json",
+                params={
+                    "actor": actor,
+                    "need": need,
+                    "public": "",
+                    "commune": "",
+                    "support": "handicaps-moteurs",
+                    "_shape": "array",
+                },
+            )
+            assert response.status_code == 200, response.text
+            got = [(r["actor"], r["service"]) for r in response.json()]
+            expected = [
+                (a.actor, a.service)
+                for a in refer(net, actor, f"needs/{need}", support="supports/handicaps-moteurs")
+            ]
+            assert got == expected, (actor, need)
+    answers = refer(
+        net, "residence-croizat", "needs/acces-aux-droits", support="supports/handicaps-moteurs"
+    )
+    assert {a.service for a in answers} == {"ccas-miramas-aide-droits"}
+    result = CliRunner().invoke(
+        cli,
+        [
+            "refer",
+            "--from",
+            "residence-croizat",
+            "--need",
+            "acces-aux-droits",
+            "--support",
+            "surdit",
+            "--data",
+            str(DATA),
+            "--out",
+            str(default_dist),
+        ],
+    )
+    assert result.exit_code == 2 and "surdite" in result.output

@@ -56,3 +56,46 @@ async def test_lists_are_spaced_and_channels_are_words(ds):
     for notation in ("(telephone)", "(en-personne)", "(courriel)", "(plateforme)"):
         assert notation not in page
     assert any(w in page for w in ("(par téléphone)", "(en personne)", "(par courriel)"))
+
+
+async def test_the_actor_page_shows_programmes_access_and_specific_support(ds):
+    page = html.unescape((await ds.client.get("/maillage/actors/france-services-miramas")).text)
+    assert "Dispositifs nationaux : Conseillers numériques, France Services" in page
+    assert "Pour venir : Se présenter, Téléphoner" in page
+    page = html.unescape((await ds.client.get("/maillage/actors/ccas-miramas")).text)
+    assert "Prise en charge spécifique : Déficience visuelle, Handicaps moteurs" in page
+    facets = (await ds.client.get("/maillage/services.json?_facet_array=supports")).json()
+    values = {v["value"] for v in facets["facet_results"]["supports"]["results"]}
+    assert values == {"Déficience visuelle", "Handicaps moteurs"}
+
+
+async def test_an_imported_place_shows_its_booking_accessibility_and_itinerance(tmp_path: Path):
+    from click.testing import CliRunner
+
+    from maillage.publish.cli import cli
+    from maillage.publish.site import make_datasette
+
+    example = (
+        Path(__file__).parent / "standards" / "lieux-mediation-numerique" / "exemple-valide.csv"
+    )
+    runner = CliRunner()
+    assert (
+        runner.invoke(
+            cli, ["import", "lieux-mediation", str(example), "--into", str(tmp_path / "data")]
+        ).exit_code
+        == 0
+    )
+    result = runner.invoke(
+        cli, ["build", "--data", str(tmp_path / "data"), "--out", str(tmp_path / "dist")]
+    )
+    assert result.exit_code == 0, result.output
+    ds = make_datasette(tmp_path / "dist")
+    page = html.unescape((await ds.client.get("/maillage/actors/anonymal")).text)
+    assert (
+        '<a class="rendez-vous" href="https://www.rdv-solidarites.fr/" rel="nofollow">'
+        "Prendre rendez-vous</a>" in page
+    )
+    assert "acceslibre" in page and 'class="badge itinerant">Itinérant<' in page
+    assert "(Le patio du bois de l'Aulne)" in page
+    assert "Formations et labels : " in page and "Label et la bête" in page
+    assert "Prise en charge spécifique : " in page and "Surdité" in page
