@@ -48,6 +48,8 @@ ACTOR_WEIGHTS: tuple[Weighted, ...] = (
     Weighted("horaires de chaque lieu", 20, _sites_all("opening_hours")),
     Weighted("coordonnées de chaque lieu", 15, _sites_all("latitude")),
     Weighted("date de vérification", 15, _checked),
+    # what residents with a disability need first: the acceslibre page of each place
+    Weighted("accessibilité de chaque lieu (fiche acceslibre)", 10, _sites_all("accessibility")),
 )
 SERVICE_WEIGHTS: tuple[Weighted, ...] = (
     Weighted("description", 15, _has("description")),
@@ -58,6 +60,7 @@ SERVICE_WEIGHTS: tuple[Weighted, ...] = (
     Weighted("coordonnées des lieux", 10, _sites_all("latitude")),
     Weighted("contact de l'acteur", 10, _contact),
     Weighted("date de vérification", 10, _checked),
+    Weighted("accessibilité des lieux (fiche acceslibre)", 10, _sites_all("accessibility")),
 )
 
 

@@ -13,7 +13,7 @@ import sqlite3
 import sys
 import time
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
@@ -718,26 +718,37 @@ def import_() -> None:
     """Importe des données publiées dans un standard national."""
 
 
+def _import_options(command: Callable) -> Callable:
+    """--into, --commune and --partiel, the same for every import."""
+    for option in reversed(
+        (
+            click.option(
+                "--into",
+                required=True,
+                type=click.Path(file_okay=False, path_type=Path),
+                help="Dossier de données où écrire les acteurs importés.",
+            ),
+            click.option(
+                "--commune",
+                "communes",
+                multiple=True,
+                help="Ne garder que les lieux de ces communes (code INSEE, répétable).",
+            ),
+            click.option(
+                "--partiel",
+                "partial",
+                is_flag=True,
+                help="Importer les lieux valides et lister ceux refusés (défaut : tout ou rien).",
+            ),
+        )
+    ):
+        command = option(command)
+    return command
+
+
 @import_.command(name="lieux-mediation")
 @click.argument("csv_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option(
-    "--into",
-    required=True,
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Dossier de données où écrire les acteurs importés.",
-)
-@click.option(
-    "--commune",
-    "communes",
-    multiple=True,
-    help="Ne garder que les lieux de ces communes (code INSEE, répétable).",
-)
-@click.option(
-    "--partiel",
-    "partial",
-    is_flag=True,
-    help="Importer les lieux valides et lister les lignes refusées (défaut : tout ou rien).",
-)
+@_import_options
 def import_lieux_mediation(
     csv_file: Path, into: Path, communes: tuple[str, ...], partial: bool
 ) -> None:
@@ -750,24 +761,7 @@ def import_lieux_mediation(
 @import_.command(name="data-inclusion")
 @click.argument("structures", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.argument("services", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option(
-    "--into",
-    required=True,
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Dossier de données où écrire les acteurs importés.",
-)
-@click.option(
-    "--commune",
-    "communes",
-    multiple=True,
-    help="Ne garder que les structures de ces communes (code INSEE, répétable).",
-)
-@click.option(
-    "--partiel",
-    "partial",
-    is_flag=True,
-    help="Importer les structures valides et lister celles refusées (défaut : tout ou rien).",
-)
+@_import_options
 def import_data_inclusion_command(
     structures: Path, services: Path, into: Path, communes: tuple[str, ...], partial: bool
 ) -> None:

@@ -20,6 +20,8 @@ ACTOR_SQL = [
     "EXISTS (SELECT 1 FROM sites s WHERE s.actor = a.id) AND NOT EXISTS (SELECT 1 FROM sites s "
     "WHERE s.actor = a.id AND s.latitude IS NULL)",
     "a.verified IS NOT NULL",
+    "EXISTS (SELECT 1 FROM sites s WHERE s.actor = a.id) AND NOT EXISTS (SELECT 1 FROM sites s "
+    "WHERE s.actor = a.id AND coalesce(s.accessibility, '') = '')",
 ]
 SERVICE_SQL = [
     "coalesce(v.description, '') != ''",
@@ -32,6 +34,8 @@ SERVICE_SQL = [
     "WHERE l.service_id = v.id AND s.latitude IS NULL)",
     "coalesce(a.email, '') != '' OR coalesce(a.telephone, '') != ''",
     "v.verified IS NOT NULL OR a.verified IS NOT NULL",
+    "NOT EXISTS (SELECT 1 FROM service_sites l JOIN sites s ON s.id = l.site_id "
+    "WHERE l.service_id = v.id AND coalesce(s.accessibility, '') = '')",
 ]
 
 
