@@ -487,6 +487,10 @@ def test_the_exports_of_the_full_example_carry_its_details_and_stay_valid(tmp_pa
     service = json.loads((out / "services.json").read_text("utf-8"))[0]
     assert {"fr", "en"} <= {language.get("code") for language in service["languages"]}
     assert "rendez-vous : https://www.rdv-solidarites.fr/" in service["application_process"]
+    again = check(tmp_path / "data")
+    lieux = write_lieux_csv(again, graph_tables(again), tmp_path / "lieux.csv")
+    report = _frictionless(lieux)
+    assert report.valid, report.flatten(["rowNumber", "fieldName", "message"])
     structures, services = _export_di(tmp_path / "data", tmp_path / "di")
     for kind, items in (("structure", structures), ("service", services)):
         schema = json.loads((STANDARDS / "data-inclusion-v1" / f"{kind}.json").read_text())
