@@ -456,15 +456,13 @@ def _row(result, row, line, display, needs, fees, modalities, poles, typologies,
     fee = _codes(result, row, "frais_a_charge", line, display, record, fees)
     modes = _codes(result, row, "modalites_accompagnement", line, display, record, modalities)
     if result.separator == ";":
+        kept = []
         for value in _values(result, row, "dispositif_programmes_nationaux", line, display, record):
             if value in V0_WITHOUT_EQUIVALENT_PROGRAMMES:
                 result.fixes[f"ancien label national « {value} » ignoré (sans équivalent v1)"] += 1
-        row = dict(row)
-        row["dispositif_programmes_nationaux"] = ";".join(
-            v
-            for v in _values(result, row, "dispositif_programmes_nationaux", line, display, record)
-            if v not in V0_WITHOUT_EQUIVALENT_PROGRAMMES
-        )
+            else:
+                kept.append(value)
+        row = {**row, "dispositif_programmes_nationaux": ";".join(kept)}
     listed = {
         column: _codes(result, row, column, line, display, record, labels)
         for column, labels in lists.items()
