@@ -99,3 +99,19 @@ async def test_an_imported_place_shows_its_booking_accessibility_and_itinerance(
     assert "(Le patio du bois de l'Aulne)" in page
     assert "Formations et labels : " in page and "Label et la bête" in page
     assert "Prise en charge spécifique : " in page and "Surdité" in page
+
+
+async def test_qui_aide_can_keep_only_the_places_open_now(ds):
+    """ouvert=oui keeps the rows whose status, computed for the same page, says open; the
+    others say closed (or have no hours)."""
+    query = "/maillage/qui_aide.json?need=aide-demarches-administratives&public=&commune="
+    every = (await ds.client.get(query + "&ouvert=&_shape=array")).json()
+    open_now = (await ds.client.get(query + "&ouvert=oui&_shape=array")).json()
+    assert every and all(row in every for row in open_now)
+    for row in every:
+        if row in open_now:
+            assert row["ouverture"].startswith("Ouvert"), row
+        else:
+            assert not (row["ouverture"] or "").startswith("Ouvert"), row
+    page = (await ds.client.get("/maillage/qui_aide?need=aide-demarches-administratives")).text
+    assert "ouvert maintenant</a>" in page and "&amp;ouvert=oui" in page
