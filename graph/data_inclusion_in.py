@@ -22,23 +22,42 @@ from maillage.graph.ns import MAI
 from maillage.graph.standards_in import Imported, slug
 from maillage.graph.vocab import Vocabulary
 
-# the exports' mappings, read backwards (publish/standards_out.py names them)
-PROGRAMMES = {
-    "aidants-connect": "aidants-connect",
-    "conseillers-numeriques": "conseillers-numeriques",
-    "emmaus": "emmaus-connect",
-    "france-service": "france-services",
-    "grandes-ecoles-du-numerique": "grande-ecole-du-numerique",
-    "croix-rouge": "la-croix-rouge",
-    "caf": "point-d-acces-numerique-caf",
+# The standard's national programmes and data·inclusion's reseaux porteurs, where one is the
+# other (our mapping: neither schema names the other's codes). The export (publish/
+# standards_out.py) reads them forwards, the import backwards.
+RESEAUX = {
+    "programmes/aidants-connect": "aidants-connect",
+    "programmes/conseillers-numeriques": "conseillers-numeriques",
+    "programmes/emmaus-connect": "emmaus",
+    "programmes/relais-numerique-emmaus-connect": "emmaus",
+    "programmes/france-services": "france-service",
+    "programmes/grande-ecole-du-numerique": "grandes-ecoles-du-numerique",
+    "programmes/la-croix-rouge": "croix-rouge",
+    "programmes/point-d-acces-numerique-caf": "caf",
 }
-ACCESS = {
-    "se-presenter": "se-presenter",
-    "telephoner": "telephoner",
-    "envoyer-un-courriel": "contacter-par-mail",
-    "utiliser-lien-mobilisation": "prendre-un-rdv-en-ligne",
+# modalites_acces -> data·inclusion modes_mobilisation (who gets in touch, and how)
+PRESCRIPTION = "acces/envoyer-un-mail-avec-une-fiche-de-prescription"
+MOBILISATION = {
+    "acces/se-presenter": "se-presenter",
+    "acces/telephoner": "telephoner",
+    "acces/contacter-par-mail": "envoyer-un-courriel",
+    "acces/prendre-un-rdv-en-ligne": "utiliser-lien-mobilisation",
+    PRESCRIPTION: "envoyer-un-courriel",
 }
-SUPPORT_PREFIX = "Prise en charge spécifique : "
+SUPPORT_PREFIX = "Prise en charge spécifique : "  # in publics_precisions
+
+
+def _backwards(mapping: dict[str, str], skip: tuple[str, ...] = ()) -> dict[str, str]:
+    """data·inclusion code -> our notation; of two concepts with one code, the first."""
+    found: dict[str, str] = {}
+    for concept, code in mapping.items():
+        if concept not in skip:
+            found.setdefault(code, concept.split("/", 1)[1])
+    return found
+
+
+PROGRAMMES = _backwards(RESEAUX)
+ACCESS = _backwards(MOBILISATION, skip=(PRESCRIPTION,))
 # data·inclusion's (source, id) of a structure or a service is what identifies it
 ADDRESS = ("adresse", "complement_adresse", "code_postal", "code_insee", "commune")
 COLUMN_OF = {
@@ -338,7 +357,7 @@ def _merge_site(site: dict, service: dict) -> None:
         service.get("modes_mobilisation") or []
     ):
         ways = [w for w in ways if w != "contacter-par-mail"]
-        ways.append("envoyer-un-mail-avec-une-fiche-de-prescription")
+        ways.append(PRESCRIPTION.split("/", 1)[1])
     if ways:
         site["access"] = list(dict.fromkeys([*site.get("access", []), *ways]))
 
@@ -372,4 +391,12 @@ def _clean(record: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in record.items() if v not in (None, "", [])}
 
 
-__all__ = ["COLUMN_OF", "json_items", "read_data_inclusion"]
+__all__ = [
+    "COLUMN_OF",
+    "MOBILISATION",
+    "PRESCRIPTION",
+    "RESEAUX",
+    "SUPPORT_PREFIX",
+    "json_items",
+    "read_data_inclusion",
+]

@@ -18,6 +18,7 @@ from rdflib import URIRef
 from rdflib.namespace import SKOS
 
 from maillage.graph.build import BuiltGraph
+from maillage.graph.data_inclusion_in import MOBILISATION, PRESCRIPTION, RESEAUX, SUPPORT_PREFIX
 from maillage.graph.standards_in import COLUMNS, PUBLICS
 from maillage.graph.tables import Tables
 from maillage.publish.csvcells import SafeDictWriter
@@ -244,10 +245,7 @@ def data_inclusion(built: BuiltGraph, tables: Tables) -> tuple[list[dict], list[
                 **_address(place),
                 "accessibilite_lieu": place.get("accessibility"),
                 "reseaux_porteurs": _ordered(
-                    DI_RESEAUX[p]
-                    for s in first
-                    for p in programmes.get(s["id"], [])
-                    if p in DI_RESEAUX
+                    RESEAUX[p] for s in first for p in programmes.get(s["id"], []) if p in RESEAUX
                 )
                 or None,
             }
@@ -292,17 +290,13 @@ def data_inclusion(built: BuiltGraph, tables: Tables) -> tuple[list[dict], list[
                 "frais_precisions": ", ".join(std.labels[f] for f in fees)
                 if fee == "gratuit-sous-condition" or len(fees) > 1
                 else None,
-                "publics_precisions": "Prise en charge spécifique : " + ", ".join(specific)
-                if specific
-                else None,
-                "modes_mobilisation": _ordered(
-                    DI_MOBILISATION[m] for m in ways if m in DI_MOBILISATION
-                )
+                "publics_precisions": SUPPORT_PREFIX + ", ".join(specific) if specific else None,
+                "modes_mobilisation": _ordered(MOBILISATION[m] for m in ways if m in MOBILISATION)
                 or None,
                 "mobilisable_par": _ordered(
                     "professionnels" if m == PRESCRIPTION else "usagers"
                     for m in ways
-                    if m in DI_MOBILISATION
+                    if m in MOBILISATION
                 )
                 or None,
                 "lien_mobilisation": place.get("appointment"),
@@ -315,29 +309,6 @@ def data_inclusion(built: BuiltGraph, tables: Tables) -> tuple[list[dict], list[
             }
         )
     return structures, services
-
-
-# The standard's national programmes and data·inclusion's reseaux porteurs, where one is the
-# other (our mapping: neither schema names the other's codes)
-DI_RESEAUX = {
-    "programmes/aidants-connect": "aidants-connect",
-    "programmes/conseillers-numeriques": "conseillers-numeriques",
-    "programmes/emmaus-connect": "emmaus",
-    "programmes/relais-numerique-emmaus-connect": "emmaus",
-    "programmes/france-services": "france-service",
-    "programmes/grande-ecole-du-numerique": "grandes-ecoles-du-numerique",
-    "programmes/la-croix-rouge": "croix-rouge",
-    "programmes/point-d-acces-numerique-caf": "caf",
-}
-# modalites_acces -> data·inclusion modes_mobilisation (who gets in touch, and how)
-PRESCRIPTION = "acces/envoyer-un-mail-avec-une-fiche-de-prescription"
-DI_MOBILISATION = {
-    "acces/se-presenter": "se-presenter",
-    "acces/telephoner": "telephoner",
-    "acces/contacter-par-mail": "envoyer-un-courriel",
-    "acces/prendre-un-rdv-en-ligne": "utiliser-lien-mobilisation",
-    PRESCRIPTION: "envoyer-un-courriel",
-}
 
 
 def _producer(record: dict, default: str) -> str:
