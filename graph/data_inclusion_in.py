@@ -19,7 +19,7 @@ from rdflib.namespace import SKOS
 
 from maillage.graph.errors import DataError
 from maillage.graph.ns import MAI
-from maillage.graph.standards_in import Imported, slug
+from maillage.graph.standards_in import Imported, free_id, slug
 from maillage.graph.vocab import Vocabulary
 
 # The standard's national programmes and data·inclusion's reseaux porteurs, where one is the
@@ -181,7 +181,7 @@ def read_data_inclusion(
         if communes and item.get("code_insee") not in communes:
             continue
         result.rows += 1
-        actor_id = _unique(slug(str(item["id"])), result.actors)
+        actor_id = free_id(slug(str(item["id"])), result.actors)
         if actor_id != item["id"]:
             result.fixes["identifiant de structure ramené en minuscules sans accents"] += 1
         by_key[(str(item.get("source")), str(item["id"]))] = actor_id
@@ -247,7 +247,7 @@ def read_data_inclusion(
             left_out += 1
             continue
         actor = result.actors[actor_id]
-        service_id = _unique(slug(str(item["id"])), service_ids)
+        service_id = free_id(slug(str(item["id"])), service_ids)
         service_ids.add(service_id)
         site_id = actor_id
         if any(item.get(k) for k in ADDRESS) and tuple(item.get(k) for k in ADDRESS) != actor.get(
@@ -320,13 +320,6 @@ def _is_record(item: Any, display: str, line: int, kind: str, result: Imported) 
         )
         return False
     return True
-
-
-def _unique(base: str, taken: dict | set) -> str:
-    found, n = base, 2
-    while found in taken:
-        found, n = f"{base}-{n}", n + 1
-    return found
 
 
 def _text(value: Any) -> str | None:

@@ -14,6 +14,7 @@ import io
 import re
 import unicodedata
 from collections import Counter
+from collections.abc import Container
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -176,6 +177,14 @@ def slug(text: str) -> str:
     """``"Médiathèque Louis Aragon"`` -> ``"mediatheque-louis-aragon"``."""
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-") or "sans-nom"
+
+
+def free_id(base: str, taken: Container[str]) -> str:
+    """``base``, or ``base-2``, ``base-3``… the first not taken."""
+    found, n = base, 2
+    while found in taken:
+        found, n = f"{base}-{n}", n + 1
+    return found
 
 
 class _Labels:
@@ -397,10 +406,7 @@ def _row(result, row, line, display, needs, fees, modalities, poles, typologies,
     if pivot not in UNKNOWN_PIVOTS:  # one actor per known pivot
         actor_id = next((a for a, v in result.actors.items() if v["_pivot"] == pivot), None)
     if actor_id is None:
-        base = slug(row["nom"])
-        actor_id, n = base, 2
-        while actor_id in result.actors:
-            actor_id, n = f"{base}-{n}", n + 1
+        actor_id = free_id(slug(row["nom"]), result.actors)
     need_codes = _codes(result, row, "services", line, display, record, needs)
     typology = []
     for code in _values(result, row, "typologie", line, display, record):
@@ -638,4 +644,4 @@ def locate(
     )
 
 
-__all__ = ["Imported", "actor_documents", "locate", "read_lieux_csv", "slug", "Path"]
+__all__ = ["Imported", "actor_documents", "free_id", "locate", "read_lieux_csv", "slug", "Path"]
