@@ -152,8 +152,8 @@ def lieux_rows(built: BuiltGraph, tables: Tables) -> list[dict[str, str]]:
                 ),
                 "autres_formations_labels": "|".join(_json_list(site.get("other_labels"))),
                 "modalites_acces": _labels(std, site_lists["modalites_acces"].get(site["id"], [])),
-                "modalites_accompagnement": "|".join(
-                    _ordered(std.labels[m] for s in offered for m in modalities.get(s, []))
+                "modalites_accompagnement": _labels(
+                    std, [m for s in offered for m in modalities.get(s, [])]
                 ),
                 "fiche_acces_libre": site.get("accessibility") or "",
                 "prise_rdv": site.get("appointment") or "",
