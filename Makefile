@@ -19,14 +19,20 @@ serve: $(STAMP)
 build: $(STAMP)
 	$(VENV)/bin/maillage build
 
-# Browser tests use Debian's Chromium (Playwright drives it; it downloads no browser). Installed
-# when missing and apt-get can run; otherwise those tests skip and say why.
+# Browser tests use Debian's Chromium (Playwright drives it; it downloads no browser), and inject
+# axe-core from the npm registry (tests/axe/package.json, pinned by its lock file). Installed
+# when missing and apt-get or npm can run; otherwise those tests skip and say why.
 browser:
 	@command -v chromium >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium \
 	      >/dev/null) || echo "Chromium could not be installed: browser tests will be skipped"; \
 	  else echo "Chromium missing and apt-get unavailable: browser tests will be skipped"; fi; }
+	@test -f tests/axe/node_modules/axe-core/axe.min.js || { \
+	  if command -v npm >/dev/null 2>&1; then \
+	    npm ci --prefix tests/axe --no-audit --no-fund --silent \
+	      || echo "axe-core could not be installed: the accessibility tests will be skipped"; \
+	  else echo "npm missing: the accessibility tests (axe-core) will be skipped"; fi; }
 
 test: $(STAMP) browser
 	$(VENV)/bin/ruff check .

@@ -53,6 +53,8 @@ NETWORK_KEYS = (
     "source",
     "communes",
     "recheck_months",
+    "map_tiles",
+    "map_attribution",
 )
 
 
@@ -936,6 +938,21 @@ def load_meta(data_dir: Path, errors: list[DataError]) -> dict[str, Any]:
                     else "contact : une adresse électronique ou une adresse http(s)://…",
                 )
             )
+    tiles = str(doc.get("map_tiles", ""))
+    if "map_tiles" in doc and not (
+        re.fullmatch(r"https://[^\s\"'<>]+", tiles)
+        and all(p in tiles for p in ("{z}", "{x}", "{y}"))
+    ):
+        errors.append(
+            DataError(
+                display,
+                doc.lines.get("map_tiles"),
+                "network",
+                "map_tiles",
+                "fond de carte : une adresse https://… avec {z}, {x} et {y} "
+                "(par exemple https://{s}.tile.openstreetmap.fr/osmfr/{z}/{x}/{y}.png)",
+            )
+        )
     months = str(doc.get("recheck_months", "12"))
     if not (months.isdigit() and 1 <= int(months) <= 120):
         errors.append(

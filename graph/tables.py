@@ -55,6 +55,16 @@ def graph_tables(built: BuiltGraph) -> Tables:
 
 
 SERVICE_FACETS = ("needs", "publics", "communes", "poles", "modalities", "supports", "programmes")
+# their headings on the site (the columns are lists of labels, for the services' facets)
+SERVICE_FACET_LABELS = {
+    "needs": "Besoins",
+    "publics": "Publics",
+    "communes": "Communes",
+    "poles": "Pôles",
+    "modalities": "Modalités",
+    "supports": "Prises en charge spécifiques",
+    "programmes": "Programmes nationaux",
+}
 
 
 def add_service_facets(tables: Tables) -> None:

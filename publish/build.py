@@ -47,7 +47,7 @@ from maillage.publish.history import release_history
 from maillage.publish.plot import draw_matrix, matrix_figure
 from maillage.publish.rdf import PendingDumps, sha256_of, write_dumps
 from maillage.publish.report import write_indicators_csv
-from maillage.publish.site import write_metadata
+from maillage.publish.site import MAP_ATTRIBUTION, MAP_TILES, write_metadata
 from maillage.publish.sqlite import index_database, write_rows
 from maillage.publish.standards_out import LIEUX_FILE, write_lieux_csv
 from maillage.shapes import validate
@@ -441,6 +441,10 @@ def _publish(
                 "triples": report.triples,
                 "recheck_months": recheck_months(built.network.meta),
                 "contact": str(built.network.meta.get("contact") or ""),
+                "map_tiles": str(built.network.meta.get("map_tiles") or MAP_TILES),
+                "map_attribution": str(
+                    built.network.meta.get("map_attribution") or MAP_ATTRIBUTION
+                ),
             }
         ]
         with _stage(report, "history"):

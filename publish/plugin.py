@@ -14,13 +14,16 @@ from __future__ import annotations
 import codecs
 import functools
 import json
+import sqlite3
 import traceback
+from datetime import datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, quote
+from urllib.parse import parse_qsl, quote, urlencode
 
 from datasette import hookimpl
 from datasette.utils.asgi import Response, asgi_send_file
+from markupsafe import Markup
 
 from maillage.graph import hours
 from maillage.graph.freshness import checked_in_words
@@ -102,6 +105,110 @@ def in_list(cell: str | None) -> str:
     return ", ".join(str(v) for v in values) if isinstance(values, list) else cell
 
 
+# Datasette's filter operators, as its table pages offer them (their names are English in
+# Datasette's Python: datasette/filters.py), in French.
+OPERATORS = {
+    "exact": "égal à",
+    "not": "différent de",
+    "contains": "contient",
+    "endswith": "se termine par",
+    "startswith": "commence par",
+    "gt": "supérieur à",
+    "gte": "supérieur ou égal à",
+    "lt": "inférieur à",
+    "lte": "inférieur ou égal à",
+    "like": "ressemble à (like)",
+    "notlike": "ne ressemble pas à (not like)",
+    "glob": "correspond au motif (glob)",
+    "in": "parmi (liste)",
+    "notin": "hors de (liste)",
+    "arraycontains": "la liste contient",
+    "arraynotcontains": "la liste ne contient pas",
+    "date": "à la date",
+    "isnull": "est vide (null)",
+    "notnull": "n'est pas vide (null)",
+    "isblank": "est vide",
+    "notblank": "n'est pas vide",
+}
+OPEN_NOW = "_ouvert"  # ?_ouvert=oui keeps the places open when the page is served
+
+
+def number(value: int | None) -> str:
+    """``1234`` -> ``1 234`` (French thousands, with a narrow no-break space)."""
+    return "" if value is None else f"{value:,}".replace(",", "\u202f")
+
+
+def filters_in_words(filters: Any, columns: dict[str, str] | None = None, search: str = "") -> str:
+    """What a table page's filters keep, in French: ``Nom contient « mjc » et Pôle égal à …``
+    (Datasette's own description, ``human_description_en``, is English)."""
+    columns = columns or {}
+    parts = [f"recherche « {search} »"] if search else []
+    for column, lookup, value in filters.selections():
+        label = columns.get(column, column)
+        operator = OPERATORS.get(lookup, lookup)
+        parts.append(f"{label} {operator}" + (f" « {value} »" if value and value != "1" else ""))
+    return " et ".join(parts)
+
+
+@hookimpl
+def filters_from_request(request: Any, database: str, table: str, datasette: Any) -> Any:
+    """``?_ouvert=oui`` on a table with opening hours keeps the rows open now."""
+    from datasette.filters import FilterArguments
+
+    if request.args.get(OPEN_NOW) != "oui":
+        return None
+    column = {"sites": "opening_hours", "carte_des_lieux": "horaires"}.get(table)
+    if column is None:
+        return None
+    return FilterArguments(
+        [f'ouvert_maintenant("{column}") = 1'], human_descriptions=["ouverts maintenant"]
+    )
+
+
+def markers(rows: list[Any], now: datetime | None = None) -> Markup:
+    """The map's places as JSON for a ``<script type="application/json">``: name, actor,
+    pole, address, hours in words and open-now status, computed when the page is served."""
+    places = []
+    for row in rows:
+        row = dict(row)
+        if row.get("latitude") is None or row.get("longitude") is None:
+            continue
+        # the rows of carte_des_lieux (French names) or of the sites table
+        street = ", ".join(
+            str(p) for p in (row.get("street"), row.get("postcode"), row.get("commune")) if p
+        )
+        opening = row.get("horaires", row.get("opening_hours"))
+        places.append(
+            {
+                "lat": row["latitude"],
+                "lon": row["longitude"],
+                "lieu": row.get("lieu") or row.get("name") or "",
+                "acteur": row.get("acteur") or "",
+                "actor_id": row.get("actor_id") or row.get("actor") or "",
+                "pole": row.get("pole") or "",
+                "adresse": row.get("adresse") or street,
+                "horaires": hours.in_words(opening),
+                "ouverture": hours.status(opening, now),
+            }
+        )
+    text = json.dumps(places, ensure_ascii=False)
+    # inside <script>, "</" would end the element: "<" (only ever inside a JSON string) is
+    # written as its escape, so no name can close it
+    return Markup(text.replace("<", "\\u003c"))
+
+
+# Columns holding OSM opening hours: the pages say them in words (the exports keep the syntax)
+HOURS_COLUMNS = frozenset({"opening_hours", "horaires"})
+
+
+@hookimpl
+def render_cell(value: Any, column: str) -> Markup | None:
+    if column not in HOURS_COLUMNS or not isinstance(value, str) or not value:
+        return None
+    words, status = hours.in_words(value), hours.status(value)
+    return Markup("{}<br><em>{}</em>").format(words, status) if status else Markup.escape(words)
+
+
 @hookimpl
 def prepare_jinja2_environment(env: Any) -> None:
     env.filters["horaires"] = hours.in_words
@@ -110,6 +217,11 @@ def prepare_jinja2_environment(env: Any) -> None:
     env.filters["canal"] = lambda notation: CHANNEL_LABELS.get(notation, notation)
     env.filters["mailto"] = mailto
     env.filters["liste"] = in_list
+    env.filters["operateur"] = lambda lookup: OPERATORS.get(lookup, lookup)
+    env.filters["nombre"] = number
+    env.filters["libelle"] = lambda column, labels: (labels or {}).get(column) or column
+    env.filters["filtres_en_clair"] = filters_in_words
+    env.filters["marqueurs"] = markers
 
 
 async def download(request: Any, send: Any, datasette: Any) -> Response | None:
@@ -133,6 +245,21 @@ def register_routes() -> list:
     return [(rf"^/{DOWNLOADS}/(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)$", download)]
 
 
+# Table pages with a form of their own, whose "Tous" choices send empty values: an empty
+# value would be a filter (column = ''), so the page is asked again without them, as
+# Datasette does for its own filter form.
+FORM_PAGES = frozenset({"/maillage/carte_des_lieux"})
+
+
+def _has_empty_filter(query: str) -> bool:
+    return any(not v and not k.startswith("_") for k, v in parse_qsl(query, keep_blank_values=True))
+
+
+def _without_empty_filters(path: str, query: str):
+    kept = [(k, v) for k, v in parse_qsl(query, keep_blank_values=True) if v or k.startswith("_")]
+    return Response.redirect(path + ("?" + urlencode(kept) if kept else ""))
+
+
 def _refuse(message: str):
     async def app(scope: dict, receive: Any, send: Any) -> None:
         await Response.text(message, status=400).asgi_send(send)
@@ -140,9 +267,9 @@ def _refuse(message: str):
     return app
 
 
-# Links to javascript:, data: or vbscript: never run, whoever wrote them (a map pop-up's
-# link comes from a query's popup column: the map plugin escapes it but lets any scheme
-# through). Listening in the capture phase, before Leaflet stops the click in its pop-ups.
+# Links to javascript:, data: or vbscript: never run, whoever wrote them (a description's
+# link, a pop-up's). Listening in the capture phase, before Leaflet stops the click in its
+# pop-ups.
 INERT_SCRIPT_LINKS = """
 document.addEventListener("click", function (event) {
   var link = event.target.closest ? event.target.closest("a[href]") : null;
@@ -188,6 +315,9 @@ def asgi_wrapper() -> Any:
                     await _refuse(refusal)(scope, receive, send)
                     return
                 path = scope.get("path", "")
+                if path in FORM_PAGES and _has_empty_filter(query):
+                    await _without_empty_filters(path, query).asgi_send(send)
+                    return
                 if path.endswith(".csv") and not path.startswith(f"/{DOWNLOADS}/"):
                     send = _safe_csv(send)
             await app(scope, receive, send)
@@ -214,6 +344,10 @@ def _status_and_message(exception: Exception) -> tuple[int, str, str | None]:
         if status == 404:
             message = "Cette page n'existe pas."
         return status, message, None
+    if isinstance(exception, sqlite3.ProgrammingError) and "binding parameter" in str(exception):
+        # a row's address with fewer key values than the table's primary key (Datasette 0.65
+        # runs the query anyway): no such page
+        return 404, "Cette page n'existe pas.", None
     if isinstance(exception, DatasetteError):
         status, message = exception.status, str(exception.message)
         for start, french in CLIENT_ERRORS.items():

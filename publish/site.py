@@ -16,7 +16,7 @@ from typing import Any
 import yaml
 
 from maillage.graph.model import CLASSES, CONCEPT_TABLE_LABELS
-from maillage.graph.tables import link_fields, link_table
+from maillage.graph.tables import SERVICE_FACET_LABELS, link_fields, link_table
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -29,6 +29,12 @@ SETTINGS: dict[str, Any] = {
     "allow_download": True,  # the published database is open data (Etalab 2.0)
     "default_facet_size": 15,
 }
+
+
+# The map's background (network.yaml's map_tiles and map_attribution replace it): OpenStreetMap
+# France's tiles, the French labels a resident reads.
+MAP_TILES = "https://{s}.tile.openstreetmap.fr/osmfr/{z}/{x}/{y}.png"
+MAP_ATTRIBUTION = "© les contributeurs d'OpenStreetMap, fond OpenStreetMap France"
 
 
 class SiteError(Exception):
@@ -55,6 +61,7 @@ def merged_metadata(metadata_path: Path) -> dict[str, Any]:
             link.setdefault("description", f"{cls.label} → {f.label.lower()}")
             link.setdefault("columns", {}).update({own: cls.label, other_col: f.label})
     tables.setdefault("concepts", {}).setdefault("columns", {}).update(CONCEPT_TABLE_LABELS)
+    tables.setdefault("services", {}).setdefault("columns", {}).update(SERVICE_FACET_LABELS)
     return metadata
 
 

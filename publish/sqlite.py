@@ -99,6 +99,18 @@ SELECT
   sites.commune AS commune,
   sites.street || ', ' || sites.postcode || ' ' || sites.commune AS adresse,
   sites.opening_hours AS horaires,
+  (
+    SELECT json_group_array(DISTINCT need.label) FROM service_sites
+    JOIN service_needs ON service_needs.service_id = service_sites.service_id
+    JOIN concepts AS need ON need.id = service_needs.concept_id
+    WHERE service_sites.site_id = sites.id
+  ) AS besoins,
+  (
+    SELECT json_group_array(DISTINCT public.label) FROM service_sites
+    JOIN service_publics ON service_publics.service_id = service_sites.service_id
+    JOIN concepts AS public ON public.id = service_publics.concept_id
+    WHERE service_sites.site_id = sites.id
+  ) AS publics,
   sites.latitude AS latitude,
   sites.longitude AS longitude
 FROM sites
@@ -167,6 +179,8 @@ ANALYTICS: dict[str, tuple[dict[str, Any], list[tuple[str, str, str]]]] = {
             "triples": int,
             "recheck_months": int,
             "contact": str,
+            "map_tiles": str,
+            "map_attribution": str,
         },
         [],
     ),

@@ -136,7 +136,7 @@ async def test_home_page_links_the_picture_and_it_is_served(ds):
 
 async def test_the_sites_table_has_a_map(ds):
     page = await ds.client.get("/maillage/sites")
-    assert "datasette-cluster-map" in page.text
+    assert 'id="carte"' in page.text and "datasette-leaflet" in page.text
 
 
 def test_gaps_rank_by_residents_demand(default_dist: Path):

@@ -109,6 +109,49 @@ def test_the_map_follows_the_pole_filter(site: str, page):
     assert set(page.locator("td.col-pole").all_inner_texts()) == {"Numérique nécessité"}
 
 
+def test_the_map_page_puts_the_map_first_and_explains_the_missing_tiles(site: str, page):
+    """Offline (as here) the tiles cannot load: the places are still drawn, and a note says
+    why there is no background. A pop-up gives the place, its hours in words, whether it is
+    open now and a link to the actor's page."""
+    page.goto(site + "/maillage/carte_des_lieux")
+    page.wait_for_selector(".leaflet-marker-icon", timeout=15000)
+    order = page.evaluate(
+        """() => [...document.querySelectorAll("main #carte, main form, main table")]
+                 .map(e => e.tagName)"""
+    )
+    assert order[0] == "DIV"  # the map before the filters and the list
+    page.wait_for_selector("#carte-note:not([hidden])", timeout=15000)
+    assert "Fond de carte indisponible" in page.inner_text("#carte-note")
+    markers = page.locator(".leaflet-marker-icon")
+    assert markers.count() == page.locator("table.rows-and-columns tbody tr").count()
+    # markers overlap at this zoom: the keyboard opens one (and shows it can)
+    page.get_by_role("button", name="Maison France services : afficher les détails").focus()
+    page.keyboard.press("Enter")
+    popup = page.locator(".leaflet-popup-content")
+    text = popup.inner_text()
+    assert "Maison France services de Miramas" in text
+    assert "lundi" in text and " h" in text  # hours in words
+    assert "Ouvert" in text or "Fermé" in text
+    assert popup.locator("a").get_attribute("href") == "/maillage/actors/france-services-miramas"
+
+
+def test_the_map_filters_by_need_public_and_commune(site: str, page):
+    page.goto(site + "/maillage/carte_des_lieux")
+    every = page.locator("table.rows-and-columns tbody tr").count()
+    page.select_option("#choix-besoins", value="Aide aux démarches administratives")
+    page.select_option("#choix-commune", value="Miramas")
+    page.get_by_role("button", name="Filtrer la carte").click()
+    page.wait_for_selector(".leaflet-marker-icon", timeout=15000)
+    rows = page.locator("table.rows-and-columns tbody tr")
+    assert 0 < rows.count() < every
+    assert set(page.locator("td.col-commune").all_inner_texts()) == {"Miramas"}
+    for cell in page.locator("td.col-besoins").all_inner_texts():
+        assert "Aide aux démarches administratives" in cell
+    # the choices left at "Tous" filter nothing
+    assert "pole=" not in page.url and "publics__arraycontains=" not in page.url
+    assert page.locator(".leaflet-marker-icon").count() == rows.count()
+
+
 @pytest.mark.parametrize(
     "path",
     [

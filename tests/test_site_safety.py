@@ -60,8 +60,7 @@ async def test_only_read_only_plugins_are_installed(ds):
     plugins = {p["name"] for p in (await ds.client.get("/-/plugins.json")).json()}
     # datasette-template-sql lets templates run read-only queries on the immutable database
     assert plugins <= {
-        "datasette-cluster-map",
-        "datasette-leaflet",
+        "datasette-leaflet",  # Leaflet for the map pages' own script
         "datasette-template-sql",
         "maillage",  # publish/plugin.py: guards, serves the downloads, refuses _where
     }
