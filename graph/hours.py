@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import functools
 from collections import Counter
+from collections.abc import Mapping
 from datetime import date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import opening_hours
@@ -207,19 +209,90 @@ def _moment(when: datetime, now: datetime) -> str:
     return f"le {when.day} {MONTHS[when.month - 1]} à {clock(when.hour * 60 + when.minute)}"
 
 
+OSM_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def _osm_day(day: date) -> str:
+    return f"{day.year} {OSM_MONTHS[day.month - 1]} {day.day:02d}"
+
+
+def with_closures(expression: str | None, closures: list[dict]) -> str:
+    """The hours in force: the site's OSM expression followed by a rule per dated closure
+    (``2026 Dec 24-2027 Jan 01 off "congés"``) and per period of exceptional hours, so that
+    the parser itself answers "open now?" and "when next?" on those days. ``closures`` are
+    rows of the closures table (start, end, reason, hours); closures come before exceptional
+    hours, which win on the days both name. Without regular hours, the rest of the year is
+    unknown rather than closed."""
+    if not closures:
+        return expression or ""
+    rules = [expression.strip() if expression and expression.strip() else "24/7 unknown"]
+    ordered = sorted(closures, key=lambda c: (bool(c.get("hours")), str(c.get("start"))))
+    for closure in ordered:
+        try:
+            start = date.fromisoformat(str(closure["start"]))
+            end = date.fromisoformat(str(closure["end"]))
+        except (KeyError, ValueError):
+            continue  # refused by the shapes before any publication
+        span = f"{_osm_day(start)}-{_osm_day(end)}" if end != start else _osm_day(start)
+        reason = str(closure.get("reason") or "").replace('"', "")
+        comment = f' "{reason}"' if reason else ""
+        rule = closure.get("hours") or "off"
+        rules.append(f"{span} {rule}{comment}")
+    return "; ".join(rules)
+
+
+def _day_words(day: date, with_year: bool = True) -> str:
+    number = "1er" if day.day == 1 else str(day.day)
+    return f"{number} {MONTHS[day.month - 1]}" + (f" {day.year}" if with_year else "")
+
+
+def closure_in_words(closure: Mapping[str, Any]) -> str:
+    """ "Fermé du 24 décembre 2026 au 1er janvier 2027 — congés", "Fermé le 1er mai 2027",
+    "Horaires exceptionnels du 2 au 9 janvier 2027 : du lundi au vendredi, de 8 h 30 à 12 h"."""
+    closure = dict(closure)  # a row of the closures table, as a dict or an sqlite3.Row
+    try:
+        start = date.fromisoformat(str(closure["start"]))
+        end = date.fromisoformat(str(closure["end"]))
+    except (KeyError, ValueError):
+        return ""
+    if start == end:
+        period = f"le {_day_words(start)}"
+    elif start.year == end.year and start.month == end.month:
+        period = f"du {'1er' if start.day == 1 else start.day} au {_day_words(end)}"
+    else:
+        period = f"du {_day_words(start, start.year != end.year)} au {_day_words(end)}"
+    reason = f" — {closure['reason']}" if closure.get("reason") else ""
+    if closure.get("hours"):
+        words = in_words(str(closure["hours"]))
+        words = words[0].lower() + words[1:] if words else ""
+        return f"Horaires exceptionnels {period} : {words}{reason}"
+    return f"Fermé {period}{reason}"
+
+
 def status(expression: str | None, now: datetime | None = None) -> str:
-    """ "Ouvert — ferme à 17 h", "Fermé — ouvre lundi à 8 h 30", or "" when unknown; ``now``
-    is taken in Europe/Paris."""
+    """ "Ouvert — ferme à 17 h", "Fermé — ouvre lundi à 8 h 30", "Fermé (congés) — ouvre le
+    4 janvier à 8 h 30", or "" when unknown; ``now`` is taken in Europe/Paris."""
     parsed = parse(expression)
     if parsed is None:
         return ""
     now = _paris(now)
     if parsed.is_unknown(now):
         return ""
-    change = parsed.next_change(now)
+    state, comment = parsed.state(now)
+    why = f" ({comment})" if comment else ""
     if parsed.is_open(now):
-        return "Ouvert" + (f" — ferme {_moment(change, now)}" if change else " en permanence")
-    return "Fermé" + (f" — ouvre {_moment(change, now)}" if change else "")
+        change = parsed.next_change(now)
+        return "Ouvert" + why + (f" — ferme {_moment(change, now)}" if change else " en permanence")
+    # the next change may be from closed to closed (a closure ends on a closed day): go on to
+    # the next opening, a few changes ahead at most
+    change = parsed.next_change(now)
+    for _ in range(16):
+        if change is None or parsed.is_open(change) or parsed.is_unknown(change):
+            break
+        change = parsed.next_change(change)
+    if change is None or parsed.is_unknown(change):
+        return "Fermé" + why
+    return "Fermé" + why + f" — ouvre {_moment(change, now)}"
 
 
 def is_open(expression: str | None, now: datetime | None = None) -> bool:

@@ -29,6 +29,7 @@ from maillage.graph.model import (
     ACTION,
     ACTOR,
     BY_NAME,
+    CLOSURE,
     DEMAND,
     INDICATOR,
     REFERRAL,
@@ -485,12 +486,18 @@ def load_actor_file(
             )
             continue
         for item in items:
-            rec, _ = _record(cls, item, display, f"actor {actor_id}", (), errors, line)
+            extra = ("closures",) if cls is SITE else ()
+            rec, item_mapping = _record(
+                cls, item, display, f"actor {actor_id}", extra, errors, line
+            )
             if rec is None:
                 continue
             if cls is SITE:
                 rec.values["actor"] = actor_id
                 site_ids.append(rec.id)
+                closures = _closures(rec, item_mapping, display, errors)
+                rec.values["closures"] = [c.id for c in closures]
+                records.extend(closures)
             elif cls is SERVICE:
                 rec.values["provider"] = actor_id
             elif cls is REFERRAL:
@@ -516,6 +523,40 @@ def load_actor_file(
             # A service without a list of sites is offered at every site of its actor.
             rec.values["sites"] = list(site_ids)
     return records
+
+
+def _closures(
+    site: Record, mapping: _Mapping | None, display: str, errors: list[DataError]
+) -> list[Record]:
+    """A site's dated closures and exceptional hours (``closures:`` under the site), each a
+    record named after its site and first day."""
+    items = mapping.get("closures") if mapping is not None else None
+    if items is None or not site.id:
+        return []
+    owner = f"site {site.id}"
+    line = mapping.lines.get("closures", mapping.line)
+    if not isinstance(items, list):
+        message = "une liste est attendue (des éléments commençant par « - »)"
+        errors.append(DataError(display, line, owner, "closures", message))
+        return []
+    found: list[Record] = []
+    for item in items:
+        rec, _ = _record(CLOSURE, item, display, owner, (), errors, line)
+        if rec is None:
+            continue
+        start = str(rec.values.get("start", ""))
+        rec.id = f"{site.id}-{start}" if start else ""
+        if not start:
+            message = "date de début obligatoire (from: AAAA-MM-JJ)"
+            errors.append(DataError(display, rec.line, owner, "from", message))
+            continue
+        if any(r.id == rec.id for r in found):
+            message = f"deux périodes commencent le {start} : réunissez-les en une seule"
+            errors.append(DataError(display, rec.line_of("start"), owner, "from", message))
+            continue
+        rec.values.update(id=rec.id, site=site.id)
+        found.append(rec)
+    return found
 
 
 def load_list_file(

@@ -198,6 +198,36 @@ SITE = ClassModel(
         ),
         # autres_formations_labels: free text, schema.org's award
         Field("other_labels", SDO.award, "text", "Autres formations et labels", many=True),
+        Field(
+            "closures",
+            SDO.specialOpeningHoursSpecification,
+            "ref",
+            "Fermetures et horaires exceptionnels",
+            many=True,
+            target="closure",
+            derived=True,
+        ),
+    ),
+)
+
+# A dated closure of a site ("fermé du 24 décembre au 2 janvier"), or exceptional hours over a
+# period when ``hours`` is given: schema.org's special opening hours, valid from a day through
+# another. Written under its site in YAML (closures: [{from, to, reason, hours}]).
+CLOSURE = ClassModel(
+    "closure",
+    "closures",
+    (SDO.OpeningHoursSpecification,),
+    "Fermeture ou horaires exceptionnels",
+    (
+        Field("id", DCTERMS.identifier, "id", "Identifiant", required=True, derived=True),
+        Field(
+            "site", MAI.specialHoursOf, "ref", "Lieu", required=True, target="site", derived=True
+        ),
+        Field("start", SDO.validFrom, "date", "Du", required=True, key="from"),
+        Field("end", SDO.validThrough, "date", "Au", required=True, key="to"),
+        Field("reason", SDO.description, "text", "Motif"),
+        # OSM opening hours for those days (one rule, e.g. "Mo-Fr 09:00-12:00"); none: closed
+        Field("hours", MAI.specialHours, "text", "Horaires pendant la période"),
     ),
 )
 
@@ -331,7 +361,16 @@ DEMAND = ClassModel(
     ),
 )
 
-CLASSES: tuple[ClassModel, ...] = (ACTOR, SITE, SERVICE, REFERRAL, ACTION, INDICATOR, DEMAND)
+CLASSES: tuple[ClassModel, ...] = (
+    ACTOR,
+    SITE,
+    CLOSURE,
+    SERVICE,
+    REFERRAL,
+    ACTION,
+    INDICATOR,
+    DEMAND,
+)
 BY_NAME = {c.name: c for c in CLASSES}
 
 # Concept schemes a network's vocabulary must provide (file data/vocab/{scheme}.ttl).

@@ -69,6 +69,8 @@ class MAI(DefinedNamespace):
     accessibilityPage: URIRef  # the place's page on acceslibre.beta.gouv.fr
     appointmentPage: URIRef  # where to book an appointment with the place's helpers
     support: URIRef  # specific support a service gives: deafness, illiteracy, languages (concept)
+    specialHoursOf: URIRef  # the site a dated closure or exceptional opening applies to
+    specialHours: URIRef  # OSM opening hours over a closure's period (none: closed)
 
     # `mai:from` and `mai:to` (the referring and the referred actor) are Python keywords.
     _extras = ["from", "to"]
@@ -97,6 +99,7 @@ KINDS = (
     "site",
     "service",
     "referral",
+    "closure",
     "concept",
     "commune",
     "action",

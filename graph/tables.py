@@ -15,6 +15,7 @@ from rdflib.namespace import DCTERMS, RDF, SKOS
 from rdflib.term import Node
 
 from maillage.graph.build import BuiltGraph
+from maillage.graph.hours import with_closures
 from maillage.graph.index import Index
 from maillage.graph.model import CLASSES, ClassModel, Field
 from maillage.graph.ns import MAI, address_iri
@@ -51,7 +52,21 @@ def graph_tables(built: BuiltGraph) -> Tables:
         for (name, own, other_col, _), pairs in links.items():
             tables[name] = [{own: a, other_col: b} for a, b in sorted(pairs)]
     add_service_facets(tables)
+    add_hours_in_force(tables)
     return tables
+
+
+# The sites' hours with their dated closures and exceptional hours folded in (OSM syntax, see
+# graph/hours.py): what the site's "open now" reads, in one column
+HOURS_IN_FORCE = "hours_in_force"
+
+
+def add_hours_in_force(tables: Tables) -> None:
+    closures: dict[str, list[dict]] = {}
+    for row in tables.get("closures", []):
+        closures.setdefault(row["site"], []).append(row)
+    for row in tables["sites"]:
+        row[HOURS_IN_FORCE] = with_closures(row.get("opening_hours"), closures.get(row["id"], []))
 
 
 SERVICE_FACETS = ("needs", "publics", "communes", "poles", "modalities", "supports", "programmes")

@@ -157,7 +157,7 @@ def filters_from_request(request: Any, database: str, table: str, datasette: Any
 
     if request.args.get(OPEN_NOW) != "oui":
         return None
-    column = {"sites": "opening_hours", "carte_des_lieux": "horaires"}.get(table)
+    column = {"sites": "hours_in_force", "carte_des_lieux": "horaires_en_vigueur"}.get(table)
     if column is None:
         return None
     return FilterArguments(
@@ -178,6 +178,7 @@ def markers(rows: list[Any], now: datetime | None = None) -> Markup:
             str(p) for p in (row.get("street"), row.get("postcode"), row.get("commune")) if p
         )
         opening = row.get("horaires", row.get("opening_hours"))
+        in_force = row.get("horaires_en_vigueur", row.get("hours_in_force", opening))
         places.append(
             {
                 "lat": row["latitude"],
@@ -188,7 +189,7 @@ def markers(rows: list[Any], now: datetime | None = None) -> Markup:
                 "pole": row.get("pole") or "",
                 "adresse": row.get("adresse") or street,
                 "horaires": hours.in_words(opening),
-                "ouverture": hours.status(opening, now),
+                "ouverture": hours.status(in_force, now),
             }
         )
     text = json.dumps(places, ensure_ascii=False)
@@ -197,15 +198,21 @@ def markers(rows: list[Any], now: datetime | None = None) -> Markup:
     return Markup(text.replace("<", "\\u003c"))
 
 
-# Columns holding OSM opening hours: the pages say them in words (the exports keep the syntax)
+# Columns holding OSM opening hours: the pages say them in words (the exports keep the syntax);
+# the hours in force (closures folded in) give the status when the row has them
 HOURS_COLUMNS = frozenset({"opening_hours", "horaires"})
+IN_FORCE_COLUMNS = frozenset({"hours_in_force", "horaires_en_vigueur"})
 
 
 @hookimpl
-def render_cell(value: Any, column: str) -> Markup | None:
+def render_cell(row: Any, value: Any, column: str) -> Markup | None:
+    if column in IN_FORCE_COLUMNS and isinstance(value, str):
+        return Markup.escape(hours.status(value))
     if column not in HOURS_COLUMNS or not isinstance(value, str) or not value:
         return None
-    words, status = hours.in_words(value), hours.status(value)
+    keys = row.keys() if hasattr(row, "keys") else ()
+    in_force = next((row[k] for k in IN_FORCE_COLUMNS if k in keys), value)
+    words, status = hours.in_words(value), hours.status(in_force)
     return Markup("{}<br><em>{}</em>").format(words, status) if status else Markup.escape(words)
 
 
@@ -213,6 +220,7 @@ def render_cell(value: Any, column: str) -> Markup | None:
 def prepare_jinja2_environment(env: Any) -> None:
     env.filters["horaires"] = hours.in_words
     env.filters["ouverture"] = hours.status
+    env.filters["periode"] = hours.closure_in_words
     env.filters["verifiee"] = checked_in_words
     env.filters["canal"] = lambda notation: CHANNEL_LABELS.get(notation, notation)
     env.filters["mailto"] = mailto

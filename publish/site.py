@@ -16,7 +16,7 @@ from typing import Any
 import yaml
 
 from maillage.graph.model import CLASSES, CONCEPT_TABLE_LABELS
-from maillage.graph.tables import SERVICE_FACET_LABELS, link_fields, link_table
+from maillage.graph.tables import HOURS_IN_FORCE, SERVICE_FACET_LABELS, link_fields, link_table
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -62,6 +62,9 @@ def merged_metadata(metadata_path: Path) -> dict[str, Any]:
             link.setdefault("columns", {}).update({own: cls.label, other_col: f.label})
     tables.setdefault("concepts", {}).setdefault("columns", {}).update(CONCEPT_TABLE_LABELS)
     tables.setdefault("services", {}).setdefault("columns", {}).update(SERVICE_FACET_LABELS)
+    tables["sites"].setdefault("columns", {})[HOURS_IN_FORCE] = (
+        "En ce moment (fermetures comprises)"
+    )
     return metadata
 
 

@@ -15,7 +15,7 @@ import sqlite_utils
 from sqlite_utils.db import Table
 
 from maillage.graph.model import CLASSES
-from maillage.graph.tables import SERVICE_FACETS, Tables, link_fields, link_table
+from maillage.graph.tables import HOURS_IN_FORCE, SERVICE_FACETS, Tables, link_fields, link_table
 
 PYTHON_TYPES = {"decimal": float, "integer": int, "boolean": int}
 
@@ -99,6 +99,7 @@ SELECT
   sites.commune AS commune,
   sites.street || ', ' || sites.postcode || ' ' || sites.commune AS adresse,
   sites.opening_hours AS horaires,
+  sites.hours_in_force AS horaires_en_vigueur,
   (
     SELECT json_group_array(DISTINCT need.label) FROM service_sites
     JOIN service_needs ON service_needs.service_id = service_sites.service_id
@@ -297,6 +298,8 @@ def write_rows(tables: Tables, path: Path, analytics: Tables | None = None) -> d
         columns.update({f.name: PYTHON_TYPES.get(f.kind, str) for f in cls.columns})
         if cls.name == "service":
             columns.update(SERVICE_FACET_COLUMNS)
+        if cls.name == "site":
+            columns[HOURS_IN_FORCE] = str
         keys = [
             (f.name, "concepts" if f.kind == "concept" else f"{f.target}s", "id")
             for f in cls.columns
@@ -305,6 +308,9 @@ def write_rows(tables: Tables, path: Path, analytics: Tables | None = None) -> d
         db[cls.table].create(columns, pk="id", foreign_keys=keys)
         # a class with no record still gets its table
         counts[cls.table] = insert_rows(db[cls.table], tables.get(cls.table, []))
+    # the link tables once every class's table exists (a site links its closures, whose
+    # table comes after the sites')
+    for cls in CLASSES:
         for f in link_fields(cls):
             name, own, other_col, other = link_table(cls, f)
             db[name].create(

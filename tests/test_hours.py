@@ -134,3 +134,63 @@ async def test_the_site_shows_hours_in_words_and_open_now(default_dist: Path):
         "/maillage/qui_aide", params={"need": "aide-demarches-administratives"}
     )
     assert "Mo-Fr" not in answer.text and "Du lundi au vendredi" in answer.text
+
+
+CLOSURES = [
+    {"start": "2026-12-24", "end": "2027-01-01", "reason": "fermeture de fin d'année"},
+    {"start": "2027-01-02", "end": "2027-01-09", "hours": "Mo-Fr 08:30-12:00", "reason": "matin"},
+]
+WEEK = "Mo-Fr 08:30-12:00,13:30-17:00"
+
+
+@pytest.mark.parametrize(
+    ("instant", "said"),
+    [
+        (datetime(2026, 12, 23, 10, 0), "Ouvert — ferme à 12 h"),
+        (datetime(2026, 12, 23, 18, 0), "Fermé — ouvre le 4 janvier à 8 h 30"),
+        (
+            datetime(2026, 12, 28, 10, 0),
+            "Fermé (fermeture de fin d'année) — ouvre le 4 janvier à 8 h 30",
+        ),
+        (datetime(2027, 1, 4, 10, 0), "Ouvert (matin) — ferme à 12 h"),
+        (datetime(2027, 1, 4, 14, 0), "Fermé — ouvre demain à 8 h 30"),
+        (datetime(2027, 1, 11, 14, 0), "Ouvert — ferme à 17 h"),
+    ],
+)
+def test_closures_and_exceptional_hours_decide_open_now(instant: datetime, said: str):
+    in_force = hours.with_closures(WEEK, CLOSURES)
+    assert hours.status(in_force, instant.replace(tzinfo=PARIS)) == said
+    # the parser's own answer on the expression in force
+    assert opening_hours.OpeningHours(in_force).is_open(instant) == said.startswith("Ouvert")
+
+
+def test_a_closure_without_regular_hours_leaves_the_rest_unknown():
+    in_force = hours.with_closures("", [{"start": "2026-12-24", "end": "2026-12-26"}])
+    assert hours.status(in_force, datetime(2026, 12, 25, 10, tzinfo=PARIS)) == "Fermé"
+    assert hours.status(in_force, datetime(2026, 12, 20, 10, tzinfo=PARIS)) == ""
+
+
+def test_closures_in_words():
+    assert hours.closure_in_words(CLOSURES[0]) == (
+        "Fermé du 24 décembre 2026 au 1er janvier 2027 — fermeture de fin d'année"
+    )
+    assert hours.closure_in_words(CLOSURES[1]) == (
+        "Horaires exceptionnels du 2 au 9 janvier 2027 : du lundi au vendredi, de 8 h 30 à 12 h"
+        " — matin"
+    )
+    assert hours.closure_in_words({"start": "2027-05-01", "end": "2027-05-01"}) == (
+        "Fermé le 1er mai 2027"
+    )
+
+
+async def test_the_actor_page_shows_the_closures_to_come(default_dist: Path):
+    ds = make_datasette(default_dist)
+    page = (await ds.client.get("/maillage/actors/france-services-miramas")).text
+    closures = await ds.client.get(
+        "/maillage/closures.json",
+        params={"_shape": "array", "site": "france-services-miramas-accueil"},
+    )
+    today = datetime.now(PARIS).date().isoformat()
+    for row in closures.json():
+        words = hours.closure_in_words(row)
+        assert (words in page.replace("&#39;", "'")) == (row["end"] >= today), words
