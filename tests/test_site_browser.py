@@ -97,8 +97,6 @@ def test_the_map_shows_markers(site: str, page, screenshots: Path):
     page.goto(site + "/maillage/carte_des_lieux?_size=100")
     page.wait_for_selector(".leaflet-marker-icon, .marker-cluster", timeout=15000)
     assert page.locator(".leaflet-marker-icon, .marker-cluster").count() >= 1
-    # the map itself (its tiles come from OpenStreetMap, out of reach of the test machine)
-    page.locator(".leaflet-container").first.screenshot(path=str(screenshots / "carte.png"))
 
 
 def test_the_map_follows_the_pole_filter(site: str, page):
@@ -109,7 +107,9 @@ def test_the_map_follows_the_pole_filter(site: str, page):
     assert set(page.locator("td.col-pole").all_inner_texts()) == {"Numérique nécessité"}
 
 
-def test_the_map_page_puts_the_map_first_and_explains_the_missing_tiles(site: str, page):
+def test_the_map_page_puts_the_map_first_and_explains_the_missing_tiles(
+    site: str, page, screenshots: Path
+):
     """Offline (as here) the tiles cannot load: the places are still drawn, and a note says
     why there is no background. A pop-up gives the place, its hours in words, whether it is
     open now and a link to the actor's page."""
@@ -133,6 +133,20 @@ def test_the_map_page_puts_the_map_first_and_explains_the_missing_tiles(site: st
     assert "lundi" in text and " h" in text  # hours in words
     assert "Ouvert" in text or "Fermé" in text
     assert popup.locator("a").get_attribute("href") == "/maillage/actors/france-services-miramas"
+    # the page with a pop-up open (the tiles are out of reach of the test machine), once the
+    # map has panned to it and faded it in
+    page.wait_for_timeout(800)
+    _shot(page, screenshots, "carte.png")
+
+
+def test_a_table_page_speaks_french(site: str, page, screenshots: Path):
+    page.goto(site + "/maillage/services?_search=numerique&_facet=fee")
+    heading = page.inner_text("h2.effectif")
+    assert heading.endswith("lignes : recherche « numerique »"), heading
+    assert page.get_by_role("button", name="Appliquer").count() == 1
+    assert page.get_by_label("Rechercher :").input_value() == "numerique"
+    assert "Télécharger ces lignes" in page.inner_text("main")
+    _shot(page, screenshots, "tableau.png")
 
 
 def test_the_map_filters_by_need_public_and_commune(site: str, page):
