@@ -441,6 +441,7 @@ def _publish(
                 "triples": report.triples,
                 "recheck_months": recheck_months(built.network.meta),
                 "contact": str(built.network.meta.get("contact") or ""),
+                "site": str(built.network.meta.get("site") or ""),
                 "map_tiles": str(built.network.meta.get("map_tiles") or MAP_TILES),
                 "map_attribution": str(
                     built.network.meta.get("map_attribution") or MAP_ATTRIBUTION

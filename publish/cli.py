@@ -30,6 +30,7 @@ from maillage.graph.network import refer as refer_paths
 from maillage.graph.tables import graph_tables
 from maillage.publish import build as build_mod
 from maillage.publish.csvcells import SafeDictWriter
+from maillage.publish.guide import GUIDE_TABLES, GuideTooLarge, Selection, guide_model, render_guide
 from maillage.publish.history import changed_dumps, changes, french
 from maillage.publish.importer import ImportReport, import_data_inclusion, import_lieux
 from maillage.publish.plot import coverage_matrix
@@ -689,6 +690,49 @@ def fiches(actor_ids: tuple[str, ...], output: Path, data_dir: Path, out_dir: Pa
         click.echo(f"Erreur : acteur inconnu : {exc.args[0]}", err=True)
         sys.exit(2)
     click.echo(f"{len(written)} fiche(s) écrite(s) dans {output}")
+
+
+@cli.command()
+@click.option(
+    "--commune",
+    "communes",
+    multiple=True,
+    help="Code INSEE d'une commune (répétable ; défaut : toutes les communes du réseau).",
+)
+@click.option(
+    "--pole",
+    type=click.Choice(["necessite", "accomplissement", "loisir-mediation"]),
+    help="Un seul pôle (défaut : les trois).",
+)
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Fichier PDF à écrire (livret A5).",
+)
+@DATA_OPTION
+@OUT_OPTION
+def guide(
+    communes: tuple[str, ...], pole: str | None, output: Path, data_dir: Path, out_dir: Path
+) -> None:
+    """Le guide à imprimer « Qui ? fait Quoi ? et Où ? » (PDF, A5)."""
+    with _reported():
+        tables = build_mod.published_tables(data_dir, out_dir, names=GUIDE_TABLES)
+    known = {s["insee"] for s in tables["sites"]}
+    unknown = [c for c in communes if c not in known]
+    if unknown:
+        click.echo(f"Erreur : aucun lieu du réseau dans la commune {', '.join(unknown)}", err=True)
+        sys.exit(2)
+    try:
+        model = guide_model(tables, Selection(communes, pole))
+    except GuideTooLarge as exc:
+        click.echo(f"Erreur : {exc}", err=True)
+        sys.exit(2)
+    render_guide(model, output)
+    click.echo(
+        f"Guide écrit dans {output} : {len(model['index'])} acteurs, {model['entries']} entrées."
+    )
 
 
 @cli.group()

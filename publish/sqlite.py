@@ -180,6 +180,7 @@ ANALYTICS: dict[str, tuple[dict[str, Any], list[tuple[str, str, str]]]] = {
             "triples": int,
             "recheck_months": int,
             "contact": str,
+            "site": str,
             "map_tiles": str,
             "map_attribution": str,
         },

@@ -1,0 +1,139 @@
+"""The printed guide, read back from its PDF: its text (pypdf), its QR codes (pages rendered by
+pdfium, decoded by zxing-cpp), a commune's guide, the same PDF from the same data, the guide
+too large to print refused, hostile names printed as written."""
+
+from __future__ import annotations
+
+import io
+import re
+import sqlite3
+from pathlib import Path
+
+import pypdf
+import pytest
+from click.testing import CliRunner
+from conftest import DATA, make_network
+
+from maillage.publish import guide as guide_mod
+from maillage.publish.build import build, published_tables
+from maillage.publish.cli import cli
+from maillage.publish.guide import GUIDE_TABLES, GuideTooLarge, Selection, guide_model
+
+NETWORKS = Path(__file__).parent / "networks"
+RAW_HOURS = re.compile(r"\b(Mo|Tu|We|Th|Fr|Sa|Su)(-(Mo|Tu|We|Th|Fr|Sa|Su))? \d\d:\d\d")
+
+
+def _guide(dist: Path, tmp_path: Path, *args: str) -> Path:
+    output = tmp_path / "guide.pdf"
+    result = CliRunner().invoke(
+        cli, ["guide", "--data", str(DATA), "--out", str(dist), "-o", str(output), *args]
+    )
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith(f"Guide écrit dans {output} : ")
+    return output
+
+
+def _text(pdf: Path) -> str:
+    return "\n".join(page.extract_text() for page in pypdf.PdfReader(pdf).pages)
+
+
+def _qr_codes(pdf: Path) -> list[str]:
+    pdfium = pytest.importorskip("pypdfium2", reason="pypdfium2 renders the guide's pages")
+    zxingcpp = pytest.importorskip("zxingcpp", reason="zxing-cpp decodes the QR codes")
+    found: list[str] = []
+    document = pdfium.PdfDocument(str(pdf))
+    try:
+        for page in document:
+            image = page.render(scale=3).to_pil()
+            found.extend(code.text for code in zxingcpp.read_barcodes(image))
+    finally:
+        document.close()
+    return found
+
+
+def _db(dist: Path, sql: str) -> list[tuple]:
+    with sqlite3.connect(dist / "maillage.db") as conn:
+        return conn.execute(sql).fetchall()
+
+
+@pytest.fixture(scope="module")
+def whole(default_dist: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return _guide(default_dist, tmp_path_factory.mktemp("guide"))
+
+
+def test_every_actor_and_need_with_an_offer_is_in_the_guide(default_dist: Path, whole: Path):
+    text = _text(whole).replace("\n", " ")
+    offered = _db(
+        default_dist,
+        """SELECT DISTINCT actors.name, need.label FROM services
+           JOIN actors ON actors.id = services.provider
+           JOIN service_needs ON service_needs.service_id = services.id
+           JOIN concepts AS need ON need.id = service_needs.concept_id
+           JOIN service_sites ON service_sites.service_id = services.id""",
+    )
+    assert len({a for a, _ in offered}) == 31
+    squeeze = re.sub(r"\s+", "", text)  # a long name may break across lines
+    for actor, need in offered:
+        assert re.sub(r"\s+", "", actor) in squeeze, actor
+        assert re.sub(r"\s+", "", need) in squeeze, need
+    assert "Index des acteurs" in text and "Les lieux à Miramas" in text
+
+
+def test_hours_are_in_words_and_closures_said(whole: Path):
+    text = _text(whole)
+    assert not RAW_HOURS.search(text), RAW_HOURS.search(text)
+    assert "Du lundi au vendredi, de 8 h 30 à 12 h et de 13 h 30 à 17 h" in text.replace("\n", " ")
+    assert "Édition du" in text and "Informations vérifiées entre le" in text
+
+
+def test_one_qr_code_per_entry_opens_its_actors_page(default_dist: Path, whole: Path):
+    site = _db(default_dist, "SELECT site FROM publication")[0][0]
+    codes = _qr_codes(whole)
+    actors = {row[0] for row in _db(default_dist, "SELECT DISTINCT provider FROM services")}
+    pages = {f"{site}/maillage/actors/{a}" for a in actors}
+    assert site in codes  # the cover's
+    assert set(codes) - {site} == pages
+
+
+def test_a_communes_guide_holds_only_that_commune(default_dist: Path, tmp_path: Path):
+    martigues = _text(_guide(default_dist, tmp_path, "--commune", "13056"))
+    assert "Martigues" in martigues and "13140 Miramas" not in martigues
+    assert "Les lieux à Martigues" in martigues and "Les lieux à Miramas" not in martigues
+    only_miramas = _db(
+        default_dist,
+        """SELECT name FROM actors WHERE id NOT IN (SELECT actor FROM sites WHERE insee = '13056')
+           AND id IN (SELECT actor FROM sites WHERE insee = '13063')""",
+    )
+    squeeze = re.sub(r"\s+", "", martigues)
+    assert only_miramas and all(re.sub(r"\s+", "", n) not in squeeze for (n,) in only_miramas)
+
+
+def test_the_same_data_give_the_same_guide(default_dist: Path, whole: Path, tmp_path: Path):
+    again = _guide(default_dist, tmp_path)
+    assert again.read_bytes() == whole.read_bytes()
+    assert len(pypdf.PdfReader(again).pages) == len(pypdf.PdfReader(whole).pages) > 10
+
+
+def test_a_guide_too_large_to_print_is_refused(default_dist: Path, monkeypatch):
+    tables = published_tables(DATA, default_dist, names=GUIDE_TABLES)
+    monkeypatch.setattr(guide_mod, "MAX_ENTRIES", 20)
+    with pytest.raises(GuideTooLarge, match="--commune"):
+        guide_model(tables)
+    result = CliRunner().invoke(
+        cli, ["guide", "--data", str(DATA), "--out", str(default_dist), "-o", "/dev/null"]
+    )
+    assert result.exit_code == 2 and "maillage guide --commune" in result.stderr
+    # a commune's guide within the limit is still made
+    monkeypatch.setattr(guide_mod, "MAX_ENTRIES", 60)
+    assert guide_model(tables, Selection(communes=("13056",)))["entries"] <= 60
+
+
+def test_hostile_names_are_printed_as_written(tmp_path: Path):
+    out = tmp_path / "dist"
+    build(make_network(tmp_path, NETWORKS / "hostile"), out)
+    tables = published_tables(tmp_path / "data", out, names=GUIDE_TABLES)
+    model = guide_model(tables)
+    pdf = guide_mod.render_guide(model, tmp_path / "guide.pdf")
+    text = re.sub(r"\s+", "", _text(pdf))
+    assert "<imgsrc=xonerror=alert(1)>" in text
+    assert pypdf.PdfReader(io.BytesIO(pdf.read_bytes())).pages
