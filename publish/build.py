@@ -43,6 +43,7 @@ from maillage.graph.tables import Tables, graph_tables
 from maillage.graph.vocab import load_vocabulary
 from maillage.publish.beside import Beside, Forked, peak_memory_mb, reset_peak_memory
 from maillage.publish.catalog import dataset_void, write_catalog
+from maillage.publish.guide import GUIDE_FILE, GuideTooLarge, guide_model, render_guide
 from maillage.publish.history import release_history
 from maillage.publish.plot import draw_matrix, matrix_figure
 from maillage.publish.rdf import PendingDumps, sha256_of, write_dumps
@@ -448,6 +449,14 @@ def _publish(
                 ),
             }
         ]
+        with _stage(report, "guide"):
+            # the printed guide of the whole network, when it fits one booklet (a commune's
+            # guide is always one command away: maillage guide --commune)
+            try:
+                guide = guide_model({**tables, "publication": analytics["publication"]})
+            except GuideTooLarge:
+                guide = None
+            analytics["publication"][0]["guide"] = GUIDE_FILE if guide else ""
         with _stage(report, "history"):
             if history is None:
                 history = Beside(release_history, history_args, here=True)
@@ -470,6 +479,8 @@ def _publish(
         with _stage(report, "exports"):
             write_lieux_csv(built, tables, tmp / LIEUX_FILE)
             write_indicators_csv(tables, tmp / "indicateurs.csv")
+            if guide is not None:
+                render_guide(guide, tmp / GUIDE_FILE)
         with _stage(report, "rdf-wait"):
             checksums = dumps.wait()
             checksums["maillage.nt"] = releases[-1]["sha256"]  # this build's release

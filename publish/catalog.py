@@ -39,6 +39,11 @@ FILES = {
         "text/csv",
         "CSV",
     ),
+    "guide.pdf": (
+        "Guide à imprimer « Qui ? fait Quoi ? et Où ? » (livret A5)",
+        "application/pdf",
+        "PDF",
+    ),
     "lieux-mediation-numerique.csv": (
         "Lieux au standard national des lieux de médiation numérique (CSV v1.0.2)",
         "text/csv",

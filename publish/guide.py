@@ -24,6 +24,7 @@ from maillage.graph.freshness import french_date
 from maillage.graph.hours import closure_in_words, in_words
 
 TEMPLATE = Path(__file__).parent / "templates" / "guide" / "guide.typ"
+GUIDE_FILE = "guide.pdf"  # in the published folder, when the whole network fits one booklet
 GUIDE_TABLES = (
     "actors",
     "sites",
@@ -103,11 +104,11 @@ def guide_model(
                     (service, place, links.get("publics", []))
                 )
                 count += 1
-    if count > MAX_ENTRIES:
-        raise GuideTooLarge(
-            f"{count} entrées : trop pour un guide imprimé (au plus {MAX_ENTRIES}). "
-            "Choisissez une ou plusieurs communes : maillage guide --commune CODE_INSEE"
-        )
+                if count > MAX_ENTRIES:  # said at once: a region's guide is not read through
+                    raise GuideTooLarge(
+                        f"plus de {MAX_ENTRIES} entrées : trop pour un guide imprimé. "
+                        "Choisissez une ou plusieurs communes : maillage guide --commune CODE_INSEE"
+                    )
     commune_names = {s["insee"]: s["commune"] for s in tables["sites"]}
     poles = []
     for pole_id in sorted(tree, key=lambda p: concepts[p]["notation"] != "necessite"):

@@ -181,6 +181,7 @@ ANALYTICS: dict[str, tuple[dict[str, Any], list[tuple[str, str, str]]]] = {
             "recheck_months": int,
             "contact": str,
             "site": str,
+            "guide": str,
             "map_tiles": str,
             "map_attribution": str,
         },

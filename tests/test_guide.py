@@ -137,3 +137,26 @@ def test_hostile_names_are_printed_as_written(tmp_path: Path):
     text = re.sub(r"\s+", "", _text(pdf))
     assert "<imgsrc=xonerror=alert(1)>" in text
     assert pypdf.PdfReader(io.BytesIO(pdf.read_bytes())).pages
+
+
+async def test_the_build_publishes_the_guide_and_the_home_page_links_it(default_dist: Path):
+    from rdflib import Graph, URIRef
+    from rdflib.namespace import DCAT
+
+    from maillage.publish.site import make_datasette
+
+    assert (default_dist / "guide.pdf").read_bytes()[:5] == b"%PDF-"
+    catalog = Graph().parse(default_dist / "catalog.ttl")
+    urls = {str(o) for o in catalog.objects(None, DCAT.downloadURL)}
+    assert any(u.endswith("/telechargements/guide.pdf") for u in urls)
+    assert (
+        None,
+        DCAT.mediaType,
+        URIRef("http://www.iana.org/assignments/media-types/application/pdf"),
+    ) in catalog
+    ds = make_datasette(default_dist)
+    home = await ds.client.get("/")
+    assert 'href="/telechargements/guide.pdf"' in home.text
+    assert "Télécharger le guide à imprimer" in home.text
+    served = await ds.client.get("/telechargements/guide.pdf")
+    assert served.status_code == 200 and served.headers["content-type"] == "application/pdf"
