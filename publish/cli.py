@@ -42,6 +42,7 @@ from maillage.publish.sheets import TABLES as SHEET_TABLES
 from maillage.publish.sheets import write_sheets
 from maillage.publish.site import SiteError
 from maillage.publish.site import serve as serve_site
+from maillage.publish.slip import SLIP_TABLES, render_slip, slip_model
 from maillage.publish.sparql import DEFAULT_TIMEOUT, PushError, QueryError, load_published, render
 from maillage.publish.sparql import push as push_graph
 from maillage.publish.sparql import query as run_query
@@ -352,7 +353,27 @@ def _table(headers: list[str], rows: list[list]) -> str:
 )
 @click.option("--max-hops", default=4, show_default=True, type=click.IntRange(0, 10))
 @click.option(
-    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", "pdf"]),
+    default="table",
+    show_default=True,
+    help="pdf : la fiche d'orientation à remettre (une page A4), dans le fichier -o.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Fichier de la fiche d'orientation (--format pdf).",
+)
+@click.option(
+    "--answer",
+    "choice",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 100),
+    help="Quelle réponse mettre sur la fiche (1 : la première).",
 )
 @DATA_OPTION
 @OUT_OPTION
@@ -364,6 +385,8 @@ def refer(
     support: str | None,
     max_hops: int,
     fmt: str,
+    output: Path | None,
+    choice: int,
     data_dir: Path,
     out_dir: Path,
 ) -> None:
@@ -384,6 +407,19 @@ def refer(
         sys.exit(2)
     if fmt == "json":
         click.echo(json.dumps([a.as_dict() for a in answers], ensure_ascii=False, indent=2))
+        return
+    if fmt == "pdf":
+        if output is None or not 1 <= choice <= len(answers):
+            click.echo(
+                "Erreur : la fiche d'orientation demande -o FICHIER.pdf et une réponse "
+                f"existante (--answer 1 à {len(answers)})",
+                err=True,
+            )
+            sys.exit(2)
+        tables = build_mod.published_tables(data_dir, out_dir, names=SLIP_TABLES)
+        answer = answers[choice - 1]
+        render_slip(slip_model(answer, need, source, tables, date.today()), output)
+        click.echo(f"Fiche d'orientation écrite dans {output} : {answer.advice}")
         return
     if not answers:
         click.echo("Aucun acteur ne propose de service pour ce besoin.")

@@ -11,6 +11,7 @@ actor's page on the site. A page per commune draws its places over the commune's
 
 from __future__ import annotations
 
+import io
 import json
 import math
 import tempfile
@@ -257,29 +258,38 @@ def _map_svg(places: list[dict], width: float = 360, height: float = 300) -> str
     )
 
 
-def render_guide(model: dict[str, Any], output: Path) -> Path:
-    """Lay the guide out with Typst into ``output`` (PDF)."""
-    import segno
+def typeset(template: Path, files: dict[str, str], output: Path) -> Path:
+    """Compile a Typst ``template`` with ``files`` (name -> text: its JSON, SVG pictures) beside
+    it into the PDF ``output``. No system font and a fixed timestamp: the same data give the
+    same PDF on any machine."""
     import typst
 
-    with tempfile.TemporaryDirectory(prefix="maillage-guide-") as folder:
+    with tempfile.TemporaryDirectory(prefix="maillage-typst-") as folder:
         root = Path(folder)
-        (root / "qr").mkdir()
-        (root / "cartes").mkdir()
-        for actor_id, url in model["qr"].items():
-            segno.make(url, error="m").save(str(root / "qr" / f"{actor_id}.svg"), border=2)
-        segno.make(model["site"] or "-", error="m").save(str(root / "qr" / "site.svg"), border=2)
-        for commune in model["communes"]:
-            (root / commune["map"]).write_text(commune["svg"], encoding="utf-8")
-        (root / "guide.json").write_text(json.dumps(model, ensure_ascii=False), encoding="utf-8")
-        (root / "guide.typ").write_text(TEMPLATE.read_text(encoding="utf-8"), encoding="utf-8")
-        # no system font and a fixed timestamp: the same data, the same PDF on any machine
-        document = typst.compile(
-            str(root / "guide.typ"),
-            root=str(root),
-            ignore_system_fonts=True,
-            timestamp=0,
+        for name, text in files.items():
+            (root / name).parent.mkdir(parents=True, exist_ok=True)
+            (root / name).write_text(text, encoding="utf-8")
+        (root / "main.typ").write_text(template.read_text(encoding="utf-8"), encoding="utf-8")
+        pdf = typst.compile(
+            str(root / "main.typ"), root=str(root), ignore_system_fonts=True, timestamp=0
         )
     output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_bytes(document)
+    output.write_bytes(pdf)
     return output
+
+
+def qr_svg(url: str) -> str:
+    import segno
+
+    buffer = io.BytesIO()
+    segno.make(url or "-", error="m").save(buffer, kind="svg", border=2)
+    return buffer.getvalue().decode("utf-8")
+
+
+def render_guide(model: dict[str, Any], output: Path) -> Path:
+    """Lay the guide out with Typst into ``output`` (PDF)."""
+    files = {f"qr/{actor_id}.svg": qr_svg(url) for actor_id, url in model["qr"].items()}
+    files["qr/site.svg"] = qr_svg(model["site"])
+    files.update({commune["map"]: commune["svg"] for commune in model["communes"]})
+    files["guide.json"] = json.dumps(model, ensure_ascii=False)
+    return typeset(TEMPLATE, files, output)

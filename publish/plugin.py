@@ -26,7 +26,7 @@ from datasette.utils.asgi import Response, asgi_send_file
 from markupsafe import Markup
 
 from maillage.graph import hours
-from maillage.graph.freshness import checked_in_words
+from maillage.graph.freshness import checked_in_words, french_date
 from maillage.graph.model import CHANNEL_LABELS
 from maillage.publish.csvcells import CSVStream
 from maillage.publish.guard import guard
@@ -222,6 +222,7 @@ def prepare_jinja2_environment(env: Any) -> None:
     env.filters["horaires"] = hours.in_words
     env.filters["ouverture"] = hours.status
     env.filters["periode"] = hours.closure_in_words
+    env.filters["date_du_jour"] = lambda _: french_date(datetime.now(hours.PARIS).date())
     env.filters["verifiee"] = checked_in_words
     env.filters["canal"] = lambda notation: CHANNEL_LABELS.get(notation, notation)
     env.filters["mailto"] = mailto

@@ -48,3 +48,16 @@ def test_the_legacy_import_report_is_real_output(tmp_path):
     assert result.exit_code == 0, result.output
     shown = result.output.replace(str(into), "/tmp/essai")
     assert f"--into /tmp/essai\n{shown}```" in README
+
+
+def test_the_guide_examples_are_real_output(tmp_path, default_dist):
+    for args, name in (([], "guide.pdf"), (["--commune", "13056"], "guide-martigues.pdf")):
+        output = tmp_path / name
+        result = CliRunner().invoke(
+            cli,
+            ["guide", "--data", str(DATA), "--out", str(default_dist), *args, "-o", str(output)],
+        )
+        assert result.exit_code == 0, result.output
+        shown = result.output.replace(str(output), name)
+        command = " ".join(["$ maillage guide", *args, "-o", name])
+        assert f"{command}\n{shown}" in README

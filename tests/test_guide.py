@@ -5,6 +5,7 @@ too large to print refused, hostile names printed as written."""
 from __future__ import annotations
 
 import io
+import os
 import re
 import sqlite3
 from pathlib import Path
@@ -12,7 +13,7 @@ from pathlib import Path
 import pypdf
 import pytest
 from click.testing import CliRunner
-from conftest import DATA, make_network
+from conftest import DATA, ROOT, make_network
 
 from maillage.publish import guide as guide_mod
 from maillage.publish.build import build, published_tables
@@ -51,6 +52,20 @@ def _qr_codes(pdf: Path) -> list[str]:
     return found
 
 
+def _picture(pdf: Path, page: int, name: str) -> None:
+    """A page as PNG: into docs/screenshots with MAILLAGE_SCREENSHOTS (make screenshots), for
+    the README; otherwise nowhere."""
+    folder = os.environ.get("MAILLAGE_SCREENSHOTS")
+    if not folder:
+        return
+    pdfium = pytest.importorskip("pypdfium2", reason="pypdfium2 renders the guide's pages")
+    document = pdfium.PdfDocument(str(pdf))
+    try:
+        document[page].render(scale=1.4).to_pil().save(ROOT / folder / name)
+    finally:
+        document.close()
+
+
 def _db(dist: Path, sql: str) -> list[tuple]:
     with sqlite3.connect(dist / "maillage.db") as conn:
         return conn.execute(sql).fetchall()
@@ -77,6 +92,7 @@ def test_every_actor_and_need_with_an_offer_is_in_the_guide(default_dist: Path, 
         assert re.sub(r"\s+", "", actor) in squeeze, actor
         assert re.sub(r"\s+", "", need) in squeeze, need
     assert "Index des acteurs" in text and "Les lieux à Miramas" in text
+    _picture(whole, 3, "guide.png")
 
 
 def test_hours_are_in_words_and_closures_said(whole: Path):
@@ -160,3 +176,59 @@ async def test_the_build_publishes_the_guide_and_the_home_page_links_it(default_
     assert "Télécharger le guide à imprimer" in home.text
     served = await ds.client.get("/telechargements/guide.pdf")
     assert served.status_code == 200 and served.headers["content-type"] == "application/pdf"
+
+
+def test_the_cli_slip_is_one_page_that_names_the_place(default_dist: Path, tmp_path: Path):
+    slip = tmp_path / "fiche.pdf"
+    result = CliRunner().invoke(
+        cli,
+        [
+            "refer", "--data", str(DATA), "--out", str(default_dist),
+            "--from", "residence-croizat", "--need", "maitrise-outils-numeriques",
+            "--format", "pdf", "-o", str(slip), "--answer", "3",
+        ],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    pages = pypdf.PdfReader(slip).pages
+    assert len(pages) == 1
+    text = pages[0].extract_text()
+    for words in (
+        "Fiche d’orientation",
+        "Remise par Résidence seniors Croizat",
+        "Maîtrise des outils numériques du quotidien",
+        "Résidence seniors Hestia",
+        "Boulevard du 8 Mai 1945, 13140 Miramas",
+        "Du lundi au vendredi, de 9 h à 17 h",
+        "via Unis-Cité Miramas",
+        "Prénom :",
+    ):
+        assert words in text, words
+    site = _db(default_dist, "SELECT site FROM publication")[0][0]
+    assert _qr_codes(slip) == [f"{site}/maillage/actors/residence-hestia"]
+    _picture(slip, 0, "fiche-orientation.png")
+
+
+def test_the_cli_slip_needs_a_file_and_an_existing_answer(default_dist: Path, tmp_path: Path):
+    base = ["refer", "--data", str(DATA), "--out", str(default_dist)]
+    base += ["--from", "residence-croizat", "--need", "maitrise-outils-numeriques"]
+    for extra in (["--format", "pdf"], ["--format", "pdf", "-o", "x.pdf", "--answer", "99"]):
+        result = CliRunner().invoke(cli, base + extra)
+        assert result.exit_code == 2 and "Erreur : la fiche d'orientation" in result.stderr
+
+
+async def test_the_sites_slip_is_a_print_view_of_an_answer(default_dist: Path):
+    from maillage.publish.site import make_datasette
+
+    ds = make_datasette(default_dist)
+    answer = "/maillage/orienter?actor=residence-croizat&need=maitrise-outils-numeriques"
+    answer += "&public=&commune="
+    page = (await ds.client.get(answer)).text
+    assert (
+        "Imprimer la fiche d&#39;orientation" in page or "Imprimer la fiche d'orientation" in page
+    )
+    slip = (await ds.client.get(answer + "&_fiche=3")).text
+    assert "Fiche d'orientation" in slip.replace("&#39;", "'")
+    assert "Résidence seniors Hestia" in slip and "via Unis-Cité Miramas" in slip
+    assert "@media print" in slip and "<input" not in slip  # nothing is typed on the site
+    wrong = (await ds.client.get(answer + "&_fiche=999")).text
+    assert "Trouver vers qui orienter" in wrong  # no such answer: the answers again

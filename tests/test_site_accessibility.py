@@ -19,6 +19,8 @@ PAGES = [
     "/",
     "/maillage/actors/france-services-miramas",
     "/maillage/orienter?actor=centre-social-schweitzer&need=demarches-vehicule&public=&commune=",
+    "/maillage/orienter?actor=residence-croizat&need=maitrise-outils-numeriques&public=&commune="
+    "&_fiche=3",  # the referral slip
     "/maillage/qui_aide?need=aide-demarches-administratives",
     "/maillage/carte_des_lieux",
     "/maillage/services?_search=numerique",

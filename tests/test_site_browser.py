@@ -203,3 +203,22 @@ def test_a_javascript_link_never_runs(site: str, page):
         page.click("#piege")
         page.wait_for_timeout(200)
     assert dialogs == []
+
+
+def test_the_referral_slip_prints_on_one_page(site: str, page, tmp_path: Path):
+    """The print view of an answer, printed by Chromium (print CSS, A4): one page that names
+    the place and leaves the first name to be written by hand."""
+    page.goto(
+        site + "/maillage/orienter?actor=residence-croizat&need=maitrise-outils-numeriques"
+        "&public=&commune="
+    )
+    page.get_by_role("link", name="Imprimer la fiche d'orientation").nth(2).click()
+    pdf = tmp_path / "fiche.pdf"
+    page.pdf(path=str(pdf), format="A4")
+    import pypdf
+
+    pages = pypdf.PdfReader(pdf).pages
+    assert len(pages) == 1
+    text = pages[0].extract_text()
+    assert "Résidence seniors Hestia" in text and "Prénom" in text
+    assert "Aller au contenu" not in text and "Site publié avec" not in text

@@ -1,0 +1,70 @@
+"""The referral slip of ``maillage refer --format pdf``: one A4 page a partner hands over,
+laid out by Typst like the guide (``templates/guide/fiche.typ``). The site's own slip is the
+print view of the ``orienter`` answer (``templates/_fiche_orientation.html``)."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from maillage.graph.freshness import french_date
+from maillage.graph.hours import closure_in_words, in_words
+from maillage.graph.network import Orientation
+from maillage.publish.guide import qr_svg, typeset
+
+TEMPLATE = Path(__file__).parent / "templates" / "guide" / "fiche.typ"
+SLIP_TABLES = ("actors", "sites", "site_access", "concepts", "closures", "publication")
+
+
+def slip_model(
+    answer: Orientation, need: str, source: str, tables: dict[str, list[dict]], today: date
+) -> dict[str, Any]:
+    concepts = {c["id"]: c["label"] for c in tables["concepts"]}
+    actors = {a["id"]: a for a in tables["actors"]}
+    place = next((s for s in tables["sites"] if answer.site and s["id"] == answer.site.id), {})
+    access = sorted(
+        concepts.get(r["concept_id"], r["concept_id"])
+        for r in tables["site_access"]
+        if place and r["site_id"] == place["id"]
+    )
+    publication = (tables.get("publication") or [{}])[0]
+    origin = actors.get(source, {"name": source})
+    if answer.hops is None:
+        path = "Pas d'orientation habituelle entre ces partenaires : présentez-vous directement."
+    elif answer.hops == 0:
+        path = f"Sur place, chez {origin['name']}."
+    else:
+        via = ", ".join(answer.path_names[1:-1])
+        path = f"Orienté par {origin['name']}" + (f", via {via}" if via else "") + "."
+    address = ", ".join(
+        str(p) for p in (place.get("complement"), answer.site and answer.site.address) if p
+    )
+    site_url = str(publication.get("site") or "").rstrip("/")
+    return {
+        "network": str(publication.get("network") or ""),
+        "date": french_date(today),
+        "from_name": origin["name"],
+        "from_telephone": origin.get("telephone") or "",
+        "need": concepts.get(f"needs/{need}", need),
+        "actor": answer.actor_name,
+        "service": answer.service_name,
+        "address": address or "Adresse non renseignée",
+        "hours": in_words(place.get("opening_hours")) or "Non renseignés : appelez avant de venir.",
+        "closures": [
+            closure_in_words(c)
+            for c in tables.get("closures", [])
+            if place and c["site"] == place["id"] and str(c["end"]) >= today.isoformat()
+        ],
+        "access": ", ".join(access),
+        "appointment": place.get("appointment") or "",
+        "telephone": actors.get(answer.actor, {}).get("telephone") or "",
+        "path": path,
+        "page": f"{site_url}/maillage/actors/{answer.actor}",
+    }
+
+
+def render_slip(model: dict[str, Any], output: Path) -> Path:
+    files = {"fiche.json": json.dumps(model, ensure_ascii=False), "qr.svg": qr_svg(model["page"])}
+    return typeset(TEMPLATE, files, output)
