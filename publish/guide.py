@@ -14,6 +14,8 @@ from __future__ import annotations
 import io
 import json
 import math
+import subprocess
+import sys
 import tempfile
 from collections import defaultdict
 from dataclasses import dataclass
@@ -21,7 +23,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from maillage.graph.freshness import french_date
+from maillage.graph.freshness import checked_in_words, french_date
 from maillage.graph.hours import closure_in_words, in_words
 
 TEMPLATE = Path(__file__).parent / "templates" / "guide" / "guide.typ"
@@ -112,7 +114,10 @@ def guide_model(
                     )
     commune_names = {s["insee"]: s["commune"] for s in tables["sites"]}
     poles = []
-    for pole_id in sorted(tree, key=lambda p: concepts[p]["notation"] != "necessite"):
+    order = list(POLE_COLOURS)  # the articles' order: nécessité, accomplissement, loisir
+    for pole_id in sorted(
+        tree, key=lambda p: (order + [concepts[p]["notation"]]).index(concepts[p]["notation"])
+    ):
         pole = concepts[pole_id]
         needs = []
         for need_id in sorted(tree[pole_id], key=lambda n: concepts[n]["label"]):
@@ -147,6 +152,7 @@ def guide_model(
         "edition": french_date(today),
         "site": site_url,
         "site_qr": "qr/site.svg",
+        "contact": str(publication.get("contact") or ""),
         "verified": (
             f"Informations vérifiées entre le {french_date(date.fromisoformat(verified[0]))} "
             f"et le {french_date(date.fromisoformat(verified[-1]))} ; les fiches sans date "
@@ -195,9 +201,13 @@ def _entry(
                 "appointment": place.get("appointment") or "",
             }
         )
+    # the latest check of the actor, its places and services in this entry
+    checks = [actor.get("verified")] + [o[0].get("verified") for o in offers]
+    checks += [o[1].get("verified") for o in offers]
     return {
         "id": actor["id"],
         "name": actor["name"],
+        "checked": checked_in_words(max((str(c) for c in checks if c), default=None)),
         "telephone": actor.get("telephone") or "",
         "email": actor.get("email") or "",
         "qr": f"qr/{actor['id']}.svg",
@@ -258,23 +268,40 @@ def _map_svg(places: list[dict], width: float = 360, height: float = 300) -> str
     )
 
 
+# Typst compiles on a pool of threads of its own: in a process forked from one that already
+# used it (maillage watch publishes from a forked child) the pool's threads are gone and the
+# compile waits forever. A fresh interpreter has its own pool.
+_COMPILE = (
+    "import sys, typst; sys.stdout.buffer.write(typst.compile(sys.argv[1], root=sys.argv[2], "
+    "ignore_system_fonts=True, timestamp=0))"
+)
+
+
+class TypesetError(Exception):
+    """Typst refused the document (a bug of the template: the data come in as text)."""
+
+
 def typeset(template: Path, files: dict[str, str], output: Path) -> Path:
     """Compile a Typst ``template`` with ``files`` (name -> text: its JSON, SVG pictures) beside
     it into the PDF ``output``. No system font and a fixed timestamp: the same data give the
     same PDF on any machine."""
-    import typst
-
     with tempfile.TemporaryDirectory(prefix="maillage-typst-") as folder:
         root = Path(folder)
         for name, text in files.items():
             (root / name).parent.mkdir(parents=True, exist_ok=True)
             (root / name).write_text(text, encoding="utf-8")
-        (root / "main.typ").write_text(template.read_text(encoding="utf-8"), encoding="utf-8")
-        pdf = typst.compile(
-            str(root / "main.typ"), root=str(root), ignore_system_fonts=True, timestamp=0
+        main = root / "main.typ"
+        main.write_text(template.read_text(encoding="utf-8"), encoding="utf-8")
+        done = subprocess.run(
+            [sys.executable, "-c", _COMPILE, str(main), str(root)],
+            capture_output=True,
+            timeout=900,
+            check=False,
         )
+    if done.returncode != 0:
+        raise TypesetError(done.stderr.decode("utf-8", "replace")[-2000:])
     output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_bytes(pdf)
+    output.write_bytes(done.stdout)
     return output
 
 

@@ -102,6 +102,31 @@ def test_hours_are_in_words_and_closures_said(whole: Path):
     assert "Édition du" in text and "Informations vérifiées entre le" in text
 
 
+def test_each_entry_says_when_it_was_checked_and_where_to_report_an_error(
+    default_dist: Path, whole: Path
+):
+    text = re.sub(r"\s+", " ", _text(whole))
+    contact = _db(default_dist, "SELECT contact FROM publication")[0][0]
+    assert (
+        f"Signaler une erreur : une adresse, un horaire, un service a changé ? Écrivez à {contact}"
+        in text
+    )  # noqa: E501
+    said = text.count("Informations vérifiées le ") + text.count("Informations jamais vérifiées")
+    model = _model(default_dist)
+    entries = [
+        e for p in model["poles"] for n in p["needs"] for c in n["communes"] for e in c["actors"]
+    ]  # noqa: E501
+    assert said == len(entries) > 30
+    # the poles in the articles' order: nécessité, accomplissement, loisir
+    poles = ["Numérique nécessité", "Numérique accomplissement", "Numérique loisir"]
+    assert [p["label"][: len(w)] for p, w in zip(model["poles"], poles, strict=True)] == poles
+    assert sorted(poles, key=text.index) == poles
+
+
+def _model(dist: Path) -> dict:
+    return guide_model(published_tables(DATA, dist, names=GUIDE_TABLES))
+
+
 def test_one_qr_code_per_entry_opens_its_actors_page(default_dist: Path, whole: Path):
     site = _db(default_dist, "SELECT site FROM publication")[0][0]
     codes = _qr_codes(whole)
