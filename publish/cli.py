@@ -712,16 +712,26 @@ def verifier(
     "--output",
     required=True,
     type=click.Path(file_okay=False, path_type=Path),
-    help="Dossier où écrire les fiches (une par acteur, {acteur}.html).",
+    help="Dossier où écrire les fiches (une par acteur, {acteur}.pdf ou .html).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["pdf", "html"]),
+    default="pdf",
+    show_default=True,
+    help="pdf (A4, à imprimer et envoyer) ou html (à imprimer depuis le navigateur).",
 )
 @DATA_OPTION
 @OUT_OPTION
-def fiches(actor_ids: tuple[str, ...], output: Path, data_dir: Path, out_dir: Path) -> None:
+def fiches(
+    actor_ids: tuple[str, ...], output: Path, fmt: str, data_dir: Path, out_dir: Path
+) -> None:
     """Fiches de vérification à imprimer : une par partenaire, avant chaque édition du guide."""
     with _reported():
         tables = build_mod.published_tables(data_dir, out_dir, names=SHEET_TABLES)
     try:
-        written = write_sheets(tables, output, list(actor_ids) or None)
+        written = write_sheets(tables, output, list(actor_ids) or None, fmt=fmt)
     except KeyError as exc:
         click.echo(f"Erreur : acteur inconnu : {exc.args[0]}", err=True)
         sys.exit(2)

@@ -1,7 +1,8 @@
 """``maillage fiches``: one printable verification sheet per partner, of everything the
 network publishes about it, the missing fields marked, a box to correct each field by hand,
 the date and the coordinator's contact: what the coordinator sends before each edition of the
-guide. HTML with print CSS (A4), from the published tables."""
+guide. A4 PDF laid out by Typst (the guide's renderer), or HTML with print CSS, from the
+published tables."""
 
 from __future__ import annotations
 
@@ -14,8 +15,10 @@ import jinja2
 
 from maillage.graph.freshness import checked_in_words, french_date
 from maillage.graph.hours import in_words
+from maillage.publish.guide import typeset
 
 TEMPLATES = Path(__file__).parent / "templates" / "fiches"
+PDF_TEMPLATE = Path(__file__).parent / "templates" / "guide" / "verification.typ"
 TABLES = ("actors", "sites", "services", "referrals", "referral_needs", "concepts", "publication")
 
 
@@ -96,8 +99,10 @@ def write_sheets(
     folder: Path,
     actor_ids: list[str] | None = None,
     today: date | None = None,
+    fmt: str = "pdf",
 ) -> list[Path]:
-    """One ``{actor}.html`` per partner (or per one of ``actor_ids``) in ``folder``."""
+    """One ``{actor}.pdf`` (laid out by Typst, like the guide) or ``{actor}.html`` (print CSS)
+    per partner, or per one of ``actor_ids``, in ``folder``."""
     environment = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True, undefined=jinja2.StrictUndefined
     )
@@ -110,7 +115,11 @@ def write_sheets(
     written = []
     for actor_id in actor_ids or sorted(known):
         context = sheet_context(tables, actor_id, today or date.today())
-        path = folder / f"{actor_id}.html"
-        path.write_text(template.render(context), encoding="utf-8")
+        path = folder / f"{actor_id}.{fmt}"
+        if fmt == "pdf":
+            sheet = json.dumps(context, ensure_ascii=False, default=str)
+            typeset(PDF_TEMPLATE, {"sheet.json": sheet}, path)
+        else:
+            path.write_text(template.render(context), encoding="utf-8")
         written.append(path)
     return written

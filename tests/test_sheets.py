@@ -19,8 +19,10 @@ def _text(path: Path) -> str:
 
 def test_a_sheet_per_actor_with_what_is_published(default_dist: Path, tmp_path: Path):
     result = CliRunner().invoke(
-        cli, ["fiches", "-o", str(tmp_path), "--data", str(DATA), "--out", str(default_dist)]
-    )
+        cli,
+        ["fiches", "-o", str(tmp_path), "--format", "html", "--data", str(DATA),
+         "--out", str(default_dist)],
+    )  # fmt: skip
     assert result.exit_code == 0, result.output
     sheets = sorted(tmp_path.glob("*.html"))
     assert len(sheets) == 31 and "31 fiche(s)" in result.output
@@ -42,7 +44,7 @@ def test_a_sheet_per_actor_with_what_is_published(default_dist: Path, tmp_path: 
 
 
 def test_sheets_for_chosen_actors_and_an_unknown_one(default_dist: Path, tmp_path: Path):
-    common = ["--data", str(DATA), "--out", str(default_dist)]
+    common = ["--format", "html", "--data", str(DATA), "--out", str(default_dist)]
     chosen = CliRunner().invoke(
         cli, ["fiches", "-o", str(tmp_path / "deux"), "--actor", "ccas-martigues",
               "--actor", "mjc-mpt-miramas", *common],
@@ -56,3 +58,35 @@ def test_sheets_for_chosen_actors_and_an_unknown_one(default_dist: Path, tmp_pat
         cli, ["fiches", "-o", str(tmp_path / "x"), "--actor", "nope", *common]
     )
     assert unknown.exit_code == 2 and "acteur inconnu : nope" in unknown.stderr
+
+
+def test_the_sheets_are_pdf_by_default_laid_out_like_the_guide(default_dist: Path, tmp_path: Path):
+    import pypdf
+
+    result = CliRunner().invoke(
+        cli,
+        ["fiches", "-o", str(tmp_path), "--actor", "france-services-miramas",
+         "--actor", "ccas-martigues", "--data", str(DATA), "--out", str(default_dist)],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "ccas-martigues.pdf",
+        "france-services-miramas.pdf",
+    ]
+    reader = pypdf.PdfReader(tmp_path / "france-services-miramas.pdf")
+    text = " ".join(page.extract_text() for page in reader.pages)
+    text = re.sub(r"\s+", " ", text)
+    for expected in (
+        "Fiche de vérification : Maison France services de Miramas",
+        "Place de l'Hôtel de Ville, 13140 Miramas",
+        "Informations vérifiées le 1er septembre 2023",
+        "contact@maillage.example.org",
+        "Correction",
+        "Aide aux démarches administratives",
+    ):
+        assert expected in text, expected
+    assert text.count("manquant") >= 3
+    never = " ".join(
+        p.extract_text() for p in pypdf.PdfReader(tmp_path / "ccas-martigues.pdf").pages
+    )
+    assert "Informations jamais vérifiées" in never
