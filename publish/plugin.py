@@ -132,6 +132,11 @@ OPERATORS = {
     "notblank": "n'est pas vide",
 }
 OPEN_NOW = "_ouvert"  # ?_ouvert=oui keeps the places open when the page is served
+# Columns holding OSM opening hours: the pages say them in words (the exports keep the syntax);
+# the hours in force (closures folded in) give the status when the row has them
+HOURS_COLUMNS = frozenset({"opening_hours", "horaires"})
+IN_FORCE_OF = {"sites": "hours_in_force", "carte_des_lieux": "horaires_en_vigueur"}
+IN_FORCE_COLUMNS = frozenset(IN_FORCE_OF.values())
 
 
 def number(value: int | None) -> str:
@@ -158,7 +163,7 @@ def filters_from_request(request: Any, database: str, table: str, datasette: Any
 
     if request.args.get(OPEN_NOW) != "oui":
         return None
-    column = {"sites": "hours_in_force", "carte_des_lieux": "horaires_en_vigueur"}.get(table)
+    column = IN_FORCE_OF.get(table)
     if column is None:
         return None
     return FilterArguments(
@@ -179,7 +184,7 @@ def markers(rows: list[Any], now: datetime | None = None) -> Markup:
             str(p) for p in (row.get("street"), row.get("postcode"), row.get("commune")) if p
         )
         opening = row.get("horaires", row.get("opening_hours"))
-        in_force = row.get("horaires_en_vigueur", row.get("hours_in_force", opening))
+        in_force = next((row[k] for k in IN_FORCE_COLUMNS if k in row), opening)
         places.append(
             {
                 "lat": row["latitude"],
@@ -197,12 +202,6 @@ def markers(rows: list[Any], now: datetime | None = None) -> Markup:
     # inside <script>, "</" would end the element: "<" (only ever inside a JSON string) is
     # written as its escape, so no name can close it
     return Markup(text.replace("<", "\\u003c"))
-
-
-# Columns holding OSM opening hours: the pages say them in words (the exports keep the syntax);
-# the hours in force (closures folded in) give the status when the row has them
-HOURS_COLUMNS = frozenset({"opening_hours", "horaires"})
-IN_FORCE_COLUMNS = frozenset({"hours_in_force", "horaires_en_vigueur"})
 
 
 @hookimpl
