@@ -140,11 +140,20 @@ def week_in_words(week: Week) -> str:
     return " ; ".join(f"{_days(days)} {_ranges(ranges)}" for ranges, days in parts)
 
 
-def _period(first: date, last: date) -> str:
-    def day(d: date) -> str:
-        return f"{'1er' if d.day == 1 else d.day} {MONTHS[d.month - 1]}"
+def _period(first: date, last: date, with_year: bool = False) -> str:
+    """ "le 1er mai", "du 2 janvier au 9 janvier"; with the year, as a dated closure is said:
+    "le 1er mai 2027", "du 2 au 9 janvier 2027", "du 24 décembre 2026 au 1er janvier 2027"."""
 
-    return f"le {day(first)}" if first == last else f"du {day(first)} au {day(last)}"
+    def day(d: date, year: bool) -> str:
+        return f"{'1er' if d.day == 1 else d.day} {MONTHS[d.month - 1]}" + (
+            f" {d.year}" if year else ""
+        )
+
+    if first == last:
+        return f"le {day(first, with_year)}"
+    if with_year and (first.year, first.month) == (last.year, last.month):
+        return f"du {'1er' if first.day == 1 else first.day} au {day(last, True)}"
+    return f"du {day(first, with_year and first.year != last.year)} au {day(last, with_year)}"
 
 
 def _period_words(year: dict, typical: Week, first: date, last: date) -> str:
@@ -228,11 +237,10 @@ def with_closures(expression: str | None, closures: list[dict]) -> str:
     rules = [expression.strip() if expression and expression.strip() else "24/7 unknown"]
     ordered = sorted(closures, key=lambda c: (bool(c.get("hours")), str(c.get("start"))))
     for closure in ordered:
-        try:
-            start = date.fromisoformat(str(closure["start"]))
-            end = date.fromisoformat(str(closure["end"]))
-        except (KeyError, ValueError):
+        days = _closure_days(closure)
+        if days is None:
             continue  # refused by the shapes before any publication
+        start, end = days
         span = f"{_osm_day(start)}-{_osm_day(end)}" if end != start else _osm_day(start)
         reason = str(closure.get("reason") or "").replace('"', "")
         comment = f' "{reason}"' if reason else ""
@@ -241,26 +249,22 @@ def with_closures(expression: str | None, closures: list[dict]) -> str:
     return "; ".join(rules)
 
 
-def _day_words(day: date, with_year: bool = True) -> str:
-    number = "1er" if day.day == 1 else str(day.day)
-    return f"{number} {MONTHS[day.month - 1]}" + (f" {day.year}" if with_year else "")
+def _closure_days(closure: Mapping[str, Any]) -> tuple[date, date] | None:
+    """A closure's first and last days, None when they are not dates."""
+    try:
+        return date.fromisoformat(str(closure["start"])), date.fromisoformat(str(closure["end"]))
+    except (KeyError, ValueError):
+        return None
 
 
 def closure_in_words(closure: Mapping[str, Any]) -> str:
     """ "Fermé du 24 décembre 2026 au 1er janvier 2027 — congés", "Fermé le 1er mai 2027",
     "Horaires exceptionnels du 2 au 9 janvier 2027 : du lundi au vendredi, de 8 h 30 à 12 h"."""
     closure = dict(closure)  # a row of the closures table, as a dict or an sqlite3.Row
-    try:
-        start = date.fromisoformat(str(closure["start"]))
-        end = date.fromisoformat(str(closure["end"]))
-    except (KeyError, ValueError):
+    days = _closure_days(closure)
+    if days is None:
         return ""
-    if start == end:
-        period = f"le {_day_words(start)}"
-    elif start.year == end.year and start.month == end.month:
-        period = f"du {'1er' if start.day == 1 else start.day} au {_day_words(end)}"
-    else:
-        period = f"du {_day_words(start, start.year != end.year)} au {_day_words(end)}"
+    period = _period(*days, with_year=True)
     reason = f" — {closure['reason']}" if closure.get("reason") else ""
     if closure.get("hours"):
         words = in_words(str(closure["hours"]))

@@ -69,8 +69,7 @@ def add_hours_in_force(tables: Tables) -> None:
         row[HOURS_IN_FORCE] = with_closures(row.get("opening_hours"), closures.get(row["id"], []))
 
 
-SERVICE_FACETS = ("needs", "publics", "communes", "poles", "modalities", "supports", "programmes")
-# their headings on the site (the columns are lists of labels, for the services' facets)
+# the services' facet columns (lists of labels) and their headings on the site
 SERVICE_FACET_LABELS = {
     "needs": "Besoins",
     "publics": "Publics",
@@ -80,6 +79,7 @@ SERVICE_FACET_LABELS = {
     "supports": "Prises en charge spécifiques",
     "programmes": "Programmes nationaux",
 }
+SERVICE_FACETS = tuple(SERVICE_FACET_LABELS)
 
 
 def add_service_facets(tables: Tables) -> None:

@@ -11,12 +11,8 @@ actor's page on the site. A page per commune draws its places over the commune's
 
 from __future__ import annotations
 
-import io
 import json
 import math
-import subprocess
-import sys
-import tempfile
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
@@ -25,6 +21,7 @@ from typing import Any
 
 from maillage.graph.freshness import checked_in_words, french_date
 from maillage.graph.hours import closure_in_words, in_words
+from maillage.publish.typeset import qr_svg, typeset
 
 TEMPLATE = Path(__file__).parent / "templates" / "guide" / "guide.typ"
 GUIDE_FILE = "guide.pdf"  # in the published folder, when the whole network fits one booklet
@@ -59,8 +56,18 @@ def _labels(ids: list[str], concepts: dict[str, dict]) -> list[str]:
     return sorted(concepts[i]["label"] for i in ids if i in concepts)
 
 
-def _page_url(site: str, actor_id: str) -> str:
+def actor_page(site: str, actor_id: str) -> str:
+    """The actor's page on the site, which its QR codes open."""
     return f"{site.rstrip('/')}/maillage/actors/{actor_id}"
+
+
+def closures_to_come(rows: list[dict], today: date) -> dict[str, list[dict]]:
+    """The closures that apply or are to come, by site (those over are not printed)."""
+    found: dict[str, list[dict]] = defaultdict(list)
+    for row in rows:
+        if str(row["end"]) >= today.isoformat():
+            found[row["site"]].append(row)
+    return found
 
 
 def guide_model(
@@ -73,10 +80,7 @@ def guide_model(
     publication = (tables.get("publication") or [{}])[0]
     site_url = str(publication.get("site") or "")
     today = edition or date.today()
-    closures: dict[str, list[dict]] = defaultdict(list)
-    for row in tables.get("closures", []):
-        if str(row["end"]) >= today.isoformat():
-            closures[row["site"]].append(row)
+    closures = closures_to_come(tables.get("closures", []), today)
     by_service: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
     for key, link in (
         ("sites", "service_sites"),
@@ -115,9 +119,12 @@ def guide_model(
     commune_names = {s["insee"]: s["commune"] for s in tables["sites"]}
     poles = []
     order = list(POLE_COLOURS)  # the articles' order: nécessité, accomplissement, loisir
-    for pole_id in sorted(
-        tree, key=lambda p: (order + [concepts[p]["notation"]]).index(concepts[p]["notation"])
-    ):
+
+    def rank(pole_id: str) -> int:
+        notation = concepts[pole_id]["notation"]
+        return order.index(notation) if notation in order else len(order)
+
+    for pole_id in sorted(tree, key=lambda p: (rank(p), concepts[p]["notation"])):
         pole = concepts[pole_id]
         needs = []
         for need_id in sorted(tree[pole_id], key=lambda n: concepts[n]["label"]):
@@ -137,15 +144,13 @@ def guide_model(
                 "needs": needs,
             }
         )
-    listed = sorted(
-        {e["id"] for p in poles for n in p["needs"] for c in n["communes"] for e in c["actors"]},
-        key=lambda a: actors[a]["name"],
-    )
+    shown = {e["id"] for p in poles for n in p["needs"] for c in n["communes"] for e in c["actors"]}
+    listed = sorted(shown, key=lambda a: actors[a]["name"])
     verified = sorted(
         str(r["verified"])
         for table in ("actors", "sites", "services")
         for r in tables[table]
-        if r.get("verified") and (table != "actors" or r["id"] in listed)
+        if r.get("verified") and (table != "actors" or r["id"] in shown)
     )
     return {
         "network": str(publication.get("network") or ""),
@@ -165,7 +170,7 @@ def guide_model(
         "index": [{"id": a, "name": actors[a]["name"]} for a in listed],
         "communes": _commune_maps(tables, listed, wanted),
         "entries": count,
-        "qr": {a: _page_url(site_url, a) for a in listed},
+        "qr": {a: actor_page(site_url, a) for a in listed},
     }
 
 
@@ -266,51 +271,6 @@ def _map_svg(places: list[dict], width: float = 360, height: float = 300) -> str
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
         f'viewBox="0 0 {width} {height}">{frame}{"".join(dots)}</svg>'
     )
-
-
-# Typst compiles on a pool of threads of its own: in a process forked from one that already
-# used it (maillage watch publishes from a forked child) the pool's threads are gone and the
-# compile waits forever. A fresh interpreter has its own pool.
-_COMPILE = (
-    "import sys, typst; sys.stdout.buffer.write(typst.compile(sys.argv[1], root=sys.argv[2], "
-    "ignore_system_fonts=True, timestamp=0))"
-)
-
-
-class TypesetError(Exception):
-    """Typst refused the document (a bug of the template: the data come in as text)."""
-
-
-def typeset(template: Path, files: dict[str, str], output: Path) -> Path:
-    """Compile a Typst ``template`` with ``files`` (name -> text: its JSON, SVG pictures) beside
-    it into the PDF ``output``. No system font and a fixed timestamp: the same data give the
-    same PDF on any machine."""
-    with tempfile.TemporaryDirectory(prefix="maillage-typst-") as folder:
-        root = Path(folder)
-        for name, text in files.items():
-            (root / name).parent.mkdir(parents=True, exist_ok=True)
-            (root / name).write_text(text, encoding="utf-8")
-        main = root / "main.typ"
-        main.write_text(template.read_text(encoding="utf-8"), encoding="utf-8")
-        done = subprocess.run(
-            [sys.executable, "-c", _COMPILE, str(main), str(root)],
-            capture_output=True,
-            timeout=900,
-            check=False,
-        )
-    if done.returncode != 0:
-        raise TypesetError(done.stderr.decode("utf-8", "replace")[-2000:])
-    output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_bytes(done.stdout)
-    return output
-
-
-def qr_svg(url: str) -> str:
-    import segno
-
-    buffer = io.BytesIO()
-    segno.make(url or "-", error="m").save(buffer, kind="svg", border=2)
-    return buffer.getvalue().decode("utf-8")
 
 
 def render_guide(model: dict[str, Any], output: Path) -> Path:

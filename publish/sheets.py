@@ -15,7 +15,7 @@ import jinja2
 
 from maillage.graph.freshness import checked_in_words, french_date
 from maillage.graph.hours import in_words
-from maillage.publish.guide import typeset
+from maillage.publish.typeset import typeset
 
 TEMPLATES = Path(__file__).parent / "templates" / "fiches"
 PDF_TEMPLATE = Path(__file__).parent / "templates" / "guide" / "verification.typ"

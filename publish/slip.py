@@ -12,7 +12,8 @@ from typing import Any
 from maillage.graph.freshness import french_date
 from maillage.graph.hours import closure_in_words, in_words
 from maillage.graph.network import Orientation
-from maillage.publish.guide import qr_svg, typeset
+from maillage.publish.guide import actor_page, closures_to_come
+from maillage.publish.typeset import qr_svg, typeset
 
 TEMPLATE = Path(__file__).parent / "templates" / "guide" / "fiche.typ"
 SLIP_TABLES = ("actors", "sites", "site_access", "concepts", "closures", "publication")
@@ -41,7 +42,6 @@ def slip_model(
     address = ", ".join(
         str(p) for p in (place.get("complement"), answer.site and answer.site.address) if p
     )
-    site_url = str(publication.get("site") or "").rstrip("/")
     return {
         "network": str(publication.get("network") or ""),
         "date": french_date(today),
@@ -54,14 +54,13 @@ def slip_model(
         "hours": in_words(place.get("opening_hours")) or "Non renseignés : appelez avant de venir.",
         "closures": [
             closure_in_words(c)
-            for c in tables.get("closures", [])
-            if place and c["site"] == place["id"] and str(c["end"]) >= today.isoformat()
+            for c in closures_to_come(tables.get("closures", []), today).get(place.get("id"), [])
         ],
         "access": ", ".join(access),
         "appointment": place.get("appointment") or "",
         "telephone": actors.get(answer.actor, {}).get("telephone") or "",
         "path": path,
-        "page": f"{site_url}/maillage/actors/{answer.actor}",
+        "page": actor_page(str(publication.get("site") or ""), answer.actor),
     }
 
 
