@@ -44,6 +44,7 @@ def synthetic_tables(
     actors: int, services_per_actor: int = 5, referrals_per_actor: int = 5, seed: int = 0
 ) -> Tables:
     rng = random.Random(seed)
+    levels_rng = random.Random(seed + 1)
     concepts = concept_rows()
     needs = [c["id"] for c in concepts if c["scheme"] == "needs"]
     publics = [c["id"] for c in concepts if c["scheme"] == "publics"]
@@ -60,6 +61,8 @@ def synthetic_tables(
             "service_publics",
             "service_competencies",
             "service_modalities",
+            "service_support",
+            "service_levels",
             "referral_needs",
             "actor_competencies",
         )
@@ -121,6 +124,10 @@ def synthetic_tables(
                 tables["service_needs"].append({"service_id": service, "concept_id": need})
             for public in rng.sample(publics, rng.randint(0, 2)):
                 tables["service_publics"].append({"service_id": service, "concept_id": public})
+            # a level of the path to autonomy, from its own generator: the draws above stay
+            # those of earlier versions
+            level = f"niveaux/{levels_rng.randint(1, 3)}"
+            tables["service_levels"].append({"service_id": service, "concept_id": level})
     for commune, members in per_commune.items():
         neighbours = members + per_commune.get((commune + 1) % communes, [])
         for actor in members:

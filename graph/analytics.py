@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from maillage.graph.network import ReferralNetwork, actor_metrics, coverage, weak_points
+from maillage.graph.parcours import broken_in_words, every_parcours, parcours_rows, what_breaks
 from maillage.graph.tables import Tables, json_arrays
 
 STATUS = {0: "lacune", 1: "fragile"}
@@ -12,7 +13,8 @@ def analytics_tables(
     network: ReferralNetwork,
     rows: list[dict] | None = None,
 ) -> tuple[Tables, dict]:
-    """(``coverage``, ``gaps`` and ``actor_metrics`` rows, the weak points as data).
+    """(``coverage``, ``gaps``, ``actor_metrics`` and ``parcours`` rows, the weak points as
+    data, the broken parcours among them).
 
     ``rows`` is ``coverage(network)`` when the caller has already computed it.
     """
@@ -100,8 +102,42 @@ def analytics_tables(
                 f"({needs}), qui n'a aucun service pour ces besoins.",
             )
         )
+    # a need no one covers in a commune is a gap above; a parcours is broken where someone
+    # does, and a level or a step between two levels is missing
+    every = every_parcours(network)
+    broken = [p for p in every if p.broken and any(s.actors for s in p.steps)]
+    broken.sort(
+        key=lambda p: (-(network.demand.get((p.need, p.commune)) or 0.0), p.need, p.commune)
+    )
+    weak["broken_parcours"] = [
+        {
+            "need": p.need.removeprefix("needs/"),
+            "commune": p.commune,
+            "missing": p.missing,
+            "breaks": [{"from_rank": a, "to_rank": b} for a, b in p.breaks],
+            "demand": network.demand.get((p.need, p.commune)),
+            "what": what_breaks(p),
+        }
+        for p in broken
+    ]
+    for p in broken:
+        gaps.append(
+            _gap(
+                "parcours interrompu",
+                None,
+                p.need.removeprefix("needs/"),
+                p.commune,
+                broken_in_words(network, p),
+            )
+        )
     metrics = actor_metrics(network, weak["critical_actors"], weak["articulation_points"])
-    return {"coverage": coverage_rows, "gaps": gaps, "actor_metrics": metrics}, weak
+    tables = {
+        "coverage": coverage_rows,
+        "gaps": gaps,
+        "actor_metrics": metrics,
+        "parcours": parcours_rows(network, every),
+    }
+    return tables, weak
 
 
 def _gap(kind: str, actor: str | None, need: str | None, commune: str | None, detail: str):

@@ -22,6 +22,7 @@ from rdflib.namespace import DCTERMS, ORG, RDF, RDFS, SDO, SKOS, XSD
 from rdflib.term import Node
 
 from maillage.graph.index import Index, Triple
+from maillage.graph.levels import derived_levels, modality_levels
 from maillage.graph.load import Network, Record
 from maillage.graph.model import BY_NAME, Field
 from maillage.graph.ns import MAI, address_iri, iri
@@ -153,13 +154,14 @@ def _add_network(graph: Index, network: Network) -> URIRef:
 
 # rdflib namespaces look names up slowly
 _RDF_TYPE, _POSTAL_ADDRESS, _HAS_MEMBER = RDF.type, SDO.PostalAddress, ORG.hasMember
-_FROM, _TO = MAI["from"], MAI["to"]
+_FROM, _TO, _LEVEL = MAI["from"], MAI["to"], MAI.level
 
 
 class _RecordWriter:
     """Adds records' triples, with those the build derives from them: the network's
-    ``org:hasMember`` of each actor, and for SPARQL users who do not need a referral's needs
-    and channel, the plain edge ``mai:refersTo`` from actor to actor. The IRIs of references
+    ``org:hasMember`` of each actor, for SPARQL users who do not need a referral's needs
+    and channel, the plain edge ``mai:refersTo`` from actor to actor, and the levels of a
+    service that states none, from its modalities (``graph/levels.py``). The IRIs of references
     and concepts, and the literals, repeated across the network, are made once."""
 
     def __init__(self, built: BuiltGraph) -> None:
@@ -167,6 +169,7 @@ class _RecordWriter:
         self.base = built.network.base
         self.terms: dict[tuple, URIRef | Literal] = {}
         self._plans: dict[str, _Plan] = {}
+        self.levels_of = modality_levels(built.vocab)
 
     def __call__(self, record: Record) -> None:
         self.write(record, self.built.index.add, self.built.origin)
@@ -221,6 +224,9 @@ class _RecordWriter:
             add(self.built.network_iri, _HAS_MEMBER, subject)
         elif ends is not None and _FROM in ends and _TO in ends:
             add(ends[_FROM], MAI.refersTo, ends[_TO])
+        elif record.kind == "service":
+            for level in derived_levels(values, self.built.vocab, self.levels_of):
+                add(subject, _LEVEL, level)
 
     def _plan(self, kind: str) -> _Plan:
         """What ``write`` reads of each field of a class, looked up once per class."""

@@ -268,6 +268,9 @@ SERVICE = ClassModel(
             scheme="competencies",
         ),
         Field("modalities", MAI.modality, "concept", "Modalités", many=True, scheme="modalities"),
+        # the levels of the path to autonomy the service offers (1 free access, 2 accompaniment,
+        # 3 autonomy); when the YAML gives none, derived from the modalities (graph/levels.py)
+        Field("levels", MAI.level, "concept", "Niveaux du parcours", many=True, scheme="niveaux"),
         Field(
             "support",
             MAI.support,
@@ -387,6 +390,7 @@ SCHEMES = (
     "labels",
     "acces",
     "itinerance",
+    "niveaux",
 )
 
 CONCEPT_TABLE_LABELS = {

@@ -66,6 +66,7 @@ class Service:
     publics: frozenset[str]
     sites: tuple[str, ...]
     supports: frozenset[str] = frozenset()  # specific support: deafness, illiteracy...
+    levels: frozenset[str] = frozenset()  # levels of the path to autonomy (niveaux/1...)
 
 
 @dataclass
@@ -82,6 +83,8 @@ class ReferralNetwork:
     publics: list[str]
     communes: dict[str, str]
     supports: list[str] = field(default_factory=list)
+    levels: list[str] = field(default_factory=list)  # the path's levels, lowest first
+    ranks: dict[str, int] = field(default_factory=dict)  # level -> its rank (1, 2, 3)
     services_of: dict[str, list[str]] = field(default_factory=dict)
     sites_of: dict[str, list[str]] = field(default_factory=dict)
     services_at: dict[str, list[str]] = field(default_factory=dict)
@@ -114,8 +117,9 @@ class ReferralNetwork:
             ("service_publics", "publics", "concept_id"),
             ("service_sites", "sites", "site_id"),
             ("service_support", "supports", "concept_id"),
+            ("service_levels", "levels", "concept_id"),
         ):
-            for row in tables.get(table, ()):
+            for row in tables[table]:  # a table left out is the caller's mistake
                 by_service[row["service_id"]][key].add(row[column])
         services = {
             row["id"]: Service(
@@ -126,6 +130,7 @@ class ReferralNetwork:
                 frozenset(by_service[row["id"]]["publics"]),
                 tuple(sorted(by_service[row["id"]]["sites"])),
                 frozenset(by_service[row["id"]]["supports"]),
+                frozenset(by_service[row["id"]]["levels"]),
             )
             for row in tables["services"]
         }
@@ -151,6 +156,10 @@ class ReferralNetwork:
             supports=sorted(r["id"] for r in concepts if r["scheme"] == "supports"),
             communes={s.insee: s.commune for s in sites.values()},
         )
+        levels = [r for r in concepts if r["scheme"] == "niveaux" and r["notation"].isdigit()]
+        for row in sorted(levels, key=lambda r: int(r["notation"])):
+            network.levels.append(row["id"])
+            network.ranks[row["id"]] = int(row["notation"])
         for row in tables.get("demand", []):
             if row.get("commune"):
                 network.demand[(row["need"], row["commune"])] = row["share"]
@@ -434,7 +443,7 @@ def _closest(
     return found
 
 
-def _covered(network: ReferralNetwork) -> Callable[[frozenset[str]], frozenset[str]]:
+def needs_covered(network: ReferralNetwork) -> Callable[[frozenset[str]], frozenset[str]]:
     """Every need a service with these needs answers: its needs and all the narrower needs
     below them; worked out once per distinct set of needs (a national network's services
     share a few hundred)."""
@@ -454,7 +463,7 @@ def _covered(network: ReferralNetwork) -> Callable[[frozenset[str]], frozenset[s
 def coverage(network: ReferralNetwork) -> list[dict]:
     """For every need x public (None = all publics) x commune: distinct actors covering it."""
     actors: dict[tuple[str, str | None, str], set[str]] = defaultdict(set)
-    covered = _covered(network)
+    covered = needs_covered(network)
     publics_of: dict[frozenset[str], list[str | None]] = {}  # few distinct sets of publics
     for service in network.services.values():
         needs = covered(service.needs)
@@ -502,7 +511,7 @@ def weak_points(network: ReferralNetwork, rows: list[dict] | None = None) -> dic
         if r["actors"] == 1
     ]
     dead_ends = []
-    covered = _covered(network)
+    covered = needs_covered(network)
     answered: dict[str, frozenset[str]] = {}  # actor -> every need its services answer
     for source, target, data in sorted(graph.edges(data=True)):
         offered = network.services_of.get(target, [])

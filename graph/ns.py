@@ -38,6 +38,7 @@ class MAI(DefinedNamespace):
     need: URIRef  # need a service answers (concept)
     develops: URIRef  # competency a service develops (concept)
     modality: URIRef  # how a service is delivered (concept)
+    level: URIRef  # a level of the path to autonomy a service offers (concept, niveaux.ttl)
     fee: URIRef  # fee of a service (concept)
     inseeCode: URIRef  # INSEE code of the commune of an address
     neighbourhood: URIRef  # neighbourhood of a site

@@ -636,6 +636,7 @@ TABLES_FOR_NETWORK = (
     "service_publics",
     "service_sites",
     "service_support",
+    "service_levels",
     "referral_needs",
     "demand",
 )

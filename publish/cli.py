@@ -24,9 +24,13 @@ from maillage.graph import hours
 from maillage.graph.analytics import analytics_tables
 from maillage.graph.errors import DataError, DataErrors, os_reason
 from maillage.graph.freshness import DEFAULT_RECHECK_MONTHS, months_before, to_check
+from maillage.graph.levels import derivations
 from maillage.graph.load import read_source
+from maillage.graph.model import CHANNEL_LABELS
 from maillage.graph.network import NO_PATH, ReferralNetwork, UnknownId, by_demand, coverage
 from maillage.graph.network import refer as refer_paths
+from maillage.graph.parcours import Parcours, broken_in_words
+from maillage.graph.parcours import parcours as parcours_of
 from maillage.graph.tables import graph_tables
 from maillage.publish import build as build_mod
 from maillage.publish.csvcells import SafeDictWriter
@@ -185,15 +189,27 @@ def cli() -> None:
 
 @cli.command()
 @DATA_OPTION
-def validate(data_dir: Path) -> None:
+@click.option(
+    "-v",
+    "--verbose",
+    is_flag=True,
+    help="Dit aussi ce que la validation a déduit : les niveaux du parcours des services qui"
+    " n'en donnent pas, tirés de leurs modalités.",
+)
+def validate(data_dir: Path, verbose: bool) -> None:
     """Valide les données (YAML, référentiels, formes SHACL) sans rien publier."""
     progress = StageProgress()
     report = build_mod.BuildReport(Path("."), progress=progress)
     with _reported():
         try:
-            build_mod.check(data_dir, report)
+            built = build_mod.check(data_dir, report)
         finally:
             progress.close()
+    if verbose:
+        derived = derivations(built.network, built.vocab)
+        for line in derived:
+            click.echo(str(line))
+        click.echo(f"{len(derived)} service(s) sans niveaux : niveaux déduits de leurs modalités.")
     counts = ", ".join(f"{n} {table}" for table, n in report.counts.items())
     click.echo(f"Données valides : {counts} ; {report.triples} triplets.")
 
@@ -442,6 +458,75 @@ def refer(
 
 
 @cli.command()
+@click.option("--need", required=True, help="Code du besoin (référentiel needs).")
+@click.option("--commune", required=True, help="Code INSEE de la commune.")
+@click.option("--public", default=None, help="Code du public (référentiel publics).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json"]),
+    default="table",
+    show_default=True,
+)
+@DATA_OPTION
+@OUT_OPTION
+def parcours(
+    need: str, commune: str, public: str | None, fmt: str, data_dir: Path, out_dir: Path
+) -> None:
+    """Le parcours d'un besoin dans une commune : de l'accès libre à l'autonomie, qui est à
+    chaque niveau et quelles orientations font monter d'un niveau."""
+    network = _network(data_dir, out_dir)
+    try:
+        found = parcours_of(
+            network, f"needs/{need}", commune, f"publics/{public}" if public else None
+        )
+    except UnknownId as exc:
+        click.echo(f"Erreur : {exc}", err=True)
+        sys.exit(2)
+    if fmt == "json":
+        click.echo(json.dumps(found.as_dict(), ensure_ascii=False, indent=2))
+        return
+    click.echo("\n".join(_parcours_lines(network, found)))
+
+
+def _parcours_lines(network: ReferralNetwork, found: Parcours) -> list[str]:
+    name = network.name
+    who = f" ({network.labels.get(found.public, found.public)})" if found.public else ""
+    title = f"Parcours « {network.labels.get(found.need)} » à {network.communes[found.commune]}"
+    state = broken_in_words(network, found).split(" : ", 1)[1] if found.broken else "complet."
+    lines = [f"{title}{who} : {state}", ""]
+    for step in found.steps:
+        lines.append(f"{step.rank}. {step.label}")
+        lines += [f"   - {name(a)}" for a in step.actors] or ["   (personne)"]
+    lines.append("")
+    if found.climbs:
+        lines.append("Orientations qui font monter d'un niveau :")
+        lines.append(
+            _table(
+                ["niveaux", "de", "vers", "canal"],
+                [
+                    [
+                        f"{c.from_rank} → {c.to_rank}",
+                        name(c.from_actor),
+                        name(c.to_actor),
+                        CHANNEL_LABELS.get(
+                            network.graph.edges[c.from_actor, c.to_actor].get("channel") or "", ""
+                        ),
+                    ]
+                    for c in found.climbs
+                ],
+            )
+        )
+    else:
+        lines.append("Aucune orientation ne fait monter d'un niveau.")
+    stays = found.as_dict()["in_place"]
+    if stays:
+        lines += ["", "Sur place, chez le même acteur :"]
+        lines += [f"  {s['from_rank']} → {s['to_rank']} : {name(s['actor'])}" for s in stays]
+    return lines
+
+
+@cli.command()
 @click.option(
     "--format",
     "fmt",
@@ -501,9 +586,32 @@ def gaps(fmt: str, plot: Path | None, data_dir: Path, out_dir: Path) -> None:
         )
         click.echo("")
         click.echo(
+            "Parcours interrompus (un niveau manque, ou aucune orientation ne mène au suivant), "
+            "les plus demandés d'abord :"
+        )
+        click.echo(
+            _table(
+                ["demande", "besoin", "commune", "ce qui manque"],
+                [
+                    [
+                        f"{r['demand']:g} %" if r["demand"] is not None else "",
+                        label(f"needs/{r['need']}"),
+                        network.communes[r["commune"]],
+                        r["what"],
+                    ]
+                    for r in weak["broken_parcours"]
+                ],
+            )
+        )
+        click.echo("")
+        click.echo(
             _table(
                 ["type", "explication"],
-                [[g["kind"], g["detail"]] for g in tables["gaps"] if g["kind"] not in ("lacune",)],
+                [
+                    [g["kind"], g["detail"]]
+                    for g in tables["gaps"]
+                    if g["kind"] not in ("lacune", "parcours interrompu")
+                ],
             )
         )
 

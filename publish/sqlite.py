@@ -143,6 +143,22 @@ ANALYTICS: dict[str, tuple[dict[str, Any], list[tuple[str, str, str]]]] = {
         {"kind": str, "actor": str, "need": str, "commune": str, "detail": str},
         [("actor", "actors", "id"), ("need", "concepts", "id")],
     ),
+    "parcours": (
+        {
+            "need": str,
+            "commune": str,
+            "commune_name": str,
+            "rank": int,
+            "level": str,
+            "label": str,
+            "actors": str,
+            "climbs": str,
+            "in_place": str,
+            "broken": int,
+            "demand": float,
+        },
+        [("need", "concepts", "id"), ("level", "concepts", "id")],
+    ),
     "actor_metrics": (
         {
             "actor": str,
@@ -325,7 +341,11 @@ def write_rows(tables: Tables, path: Path, analytics: Tables | None = None) -> d
         columns, keys = ANALYTICS[name]
         db[name].create(
             columns,
-            pk={"actor_metrics": "actor", "releases": "version"}.get(name),
+            pk={
+                "actor_metrics": "actor",
+                "releases": "version",
+                "parcours": ("need", "commune", "rank"),
+            }.get(name),
             foreign_keys=keys,
         )
         counts[name] = insert_rows(db[name], rows)

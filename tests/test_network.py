@@ -26,6 +26,8 @@ def network(actors: dict[str, dict], referrals: list[tuple[str, str, list[str]]]
         "service_needs": [],
         "service_publics": [],
         "service_sites": [],
+        "service_support": [],
+        "service_levels": [],
         "referral_needs": [],
     }
     for actor, spec in actors.items():

@@ -1,0 +1,95 @@
+"""The levels of the path to autonomy (``data/vocab/niveaux.ttl``), and how a service that does
+not state its levels gets them from its modalities.
+
+A service states ``levels: [1, 2]``; when it does not, it offers the levels whose
+``skos:closeMatch`` is one of its modalities (the scheme's comments say which and why): a
+self-service post (``en-autonomie``) is level 1, individual help is level 2, a collective
+workshop is level 3. The graph holds the derived levels as if they were written, so that SQL,
+SPARQL and the parcours read one field; :func:`derivations` lists them for
+``maillage validate --verbose``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from rdflib import URIRef
+from rdflib.namespace import SKOS
+
+from maillage.graph.load import Network
+from maillage.graph.vocab import Vocabulary
+
+LEVELS = "niveaux"  # the scheme's id
+MODALITIES = "modalities"
+
+
+def modality_levels(vocab: Vocabulary) -> dict[URIRef, tuple[URIRef, ...]]:
+    """Modality concept -> the level concepts matched to it, lowest level first."""
+    found: dict[URIRef, set[URIRef]] = {}
+    for level in vocab.notations.get(LEVELS, {}).values():
+        for match in vocab.graph.objects(level, SKOS.closeMatch):
+            if vocab.by_iri.get(match, ("",))[0] == MODALITIES:
+                found.setdefault(match, set()).add(level)  # type: ignore[arg-type]
+    return {m: tuple(sorted(levels, key=lambda c: rank(vocab, c))) for m, levels in found.items()}
+
+
+def rank(vocab: Vocabulary, level: URIRef) -> int:
+    """A level's rank, its notation as a number (1, 2, 3)."""
+    notation = vocab.by_iri.get(level, ("", ""))[1]
+    return int(notation) if notation.isdigit() else 0
+
+
+def derived_levels(
+    values: Mapping[str, Any], vocab: Vocabulary, table: Mapping[URIRef, tuple[URIRef, ...]]
+) -> tuple[URIRef, ...]:
+    """The levels a service record gets from its modalities; none when it states its own."""
+    if values.get("levels") is not None:
+        return ()
+    found: dict[URIRef, None] = {}
+    for modality in values.get("modalities") or ():
+        for level in table.get(vocab.resolve(MODALITIES, str(modality)), ()):
+            found[level] = None
+    return tuple(sorted(found, key=lambda c: rank(vocab, c)))
+
+
+@dataclass(frozen=True)
+class Derivation:
+    """One service whose levels were derived from its modalities."""
+
+    file: str
+    line: int
+    service: str
+    modalities: tuple[str, ...]
+    levels: tuple[str, ...]  # notations
+
+    def __str__(self) -> str:
+        return (
+            f"{self.file}:{self.line}: service {self.service}: levels: "
+            f"niveaux {', '.join(self.levels)} déduits des modalités "
+            f"({', '.join(self.modalities)})"
+        )
+
+
+def derivations(network: Network, vocab: Vocabulary) -> list[Derivation]:
+    """Every service of the network whose levels come from its modalities, in file order."""
+    table = modality_levels(vocab)
+    found = []
+    for record in _services(network.records):
+        levels = derived_levels(record.values, vocab, table)
+        if levels:
+            found.append(
+                Derivation(
+                    record.file,
+                    record.line_of("modalities"),
+                    record.id,
+                    tuple(str(m) for m in record.values.get("modalities") or ()),
+                    tuple(vocab.by_iri[level][1] for level in levels),
+                )
+            )
+    return found
+
+
+def _services(records: Iterable[Any]) -> Iterable[Any]:
+    return (r for r in records if r.kind == "service")
