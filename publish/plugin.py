@@ -106,6 +106,15 @@ def in_list(cell: str | None) -> str:
     return ", ".join(str(v) for v in values) if isinstance(values, list) else cell
 
 
+def from_json(cell: str | None) -> Any:
+    """A JSON cell of a query (a list of actors, of referrals) as data; nothing when it is not
+    JSON."""
+    try:
+        return json.loads(cell) if cell else []
+    except ValueError:
+        return []
+
+
 # Datasette's filter operators, as its table pages offer them (their names are English in
 # Datasette's Python: datasette/filters.py), in French.
 OPERATORS = {
@@ -226,6 +235,7 @@ def prepare_jinja2_environment(env: Any) -> None:
     env.filters["canal"] = lambda notation: CHANNEL_LABELS.get(notation, notation)
     env.filters["mailto"] = mailto
     env.filters["liste"] = in_list
+    env.filters["depuis_json"] = from_json
     env.filters["operateur"] = lambda lookup: OPERATORS.get(lookup, lookup)
     env.filters["nombre"] = number
     env.filters["libelle"] = lambda column, labels: (labels or {}).get(column) or column
