@@ -255,3 +255,23 @@ def broken_in_words(network: ReferralNetwork, p: Parcours) -> str:
 
 def _json(values: list) -> str:
     return json.dumps(values, ensure_ascii=False, separators=(",", ":"))
+
+
+def parcours_from_rows(rows: list[dict]) -> list[Parcours]:
+    """The parcours the ``parcours`` table holds (:func:`parcours_rows`), for all publics."""
+    grouped: dict[tuple[str, str], list[dict]] = defaultdict(list)
+    for row in rows:
+        grouped[(row["need"], row["commune"])].append(row)
+    found = []
+    for (need, commune), group in grouped.items():
+        group.sort(key=lambda r: r["rank"])
+        steps = tuple(
+            Step(r["rank"], r["level"], r["label"], tuple(json.loads(r["actors"]))) for r in group
+        )
+        climbs = tuple(
+            Climb(c["from"], c["to"], lower["rank"], upper["rank"])
+            for lower, upper in zip(group, group[1:], strict=False)
+            for c in json.loads(lower["climbs"])
+        )
+        found.append(Parcours(need, commune, None, steps, climbs))
+    return found

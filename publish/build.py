@@ -453,7 +453,13 @@ def _publish(
             # the printed guide of the whole network, when it fits one booklet (a commune's
             # guide is always one command away: maillage guide --commune)
             try:
-                guide = guide_model({**tables, "publication": analytics["publication"]})
+                guide = guide_model(
+                    {
+                        **tables,
+                        "parcours": analytics["parcours"],
+                        "publication": analytics["publication"],
+                    }
+                )
             except GuideTooLarge:
                 guide = None
             analytics["publication"][0]["guide"] = GUIDE_FILE if guide else ""

@@ -21,6 +21,7 @@ from typing import Any
 
 from maillage.graph.freshness import checked_in_words, french_date
 from maillage.graph.hours import closure_in_words, in_words
+from maillage.graph.parcours import Parcours, parcours_from_rows, what_breaks
 from maillage.publish.typeset import qr_svg, typeset
 
 TEMPLATE = Path(__file__).parent / "templates" / "guide" / "guide.typ"
@@ -34,12 +35,19 @@ GUIDE_TABLES = (
     "service_publics",
     "concepts",
     "closures",
+    "parcours",
     "publication",
 )
 # Above this many entries (a service at a place for a need) one booklet is no longer a guide
 # a household reads: the guide of a whole region is refused, a commune's is made.
 MAX_ENTRIES = 2500
 POLE_COLOURS = {"necessite": "#1f77b4", "accomplissement": "#2ca02c", "loisir-mediation": "#d62728"}
+# What each level of the parcours offers, as the guide says it to a resident
+LEVEL_HINTS = {
+    1: "venir faire sa démarche seul, sur un poste en libre-service",
+    2: "être guidé pas à pas par un agent ou un conseiller formé",
+    3: "apprendre à faire seul, en atelier",
+}
 
 
 class GuideTooLarge(Exception):
@@ -169,9 +177,74 @@ def guide_model(
         "poles": poles,
         "index": [{"id": a, "name": actors[a]["name"]} for a in listed],
         "communes": _commune_maps(tables, listed, wanted),
+        "parcours": _parcours_pages(tables, selection, concepts, actors, commune_names, rank),
         "entries": count,
         "qr": {a: actor_page(site_url, a) for a in listed},
     }
+
+
+def _parcours_pages(
+    tables: dict,
+    selection: Selection,
+    concepts: dict[str, dict],
+    actors: dict[str, dict],
+    communes: dict[str, str],
+    pole_rank: Any,
+) -> list[dict]:
+    """A page per need: in each commune of the guide, who is at each level of the parcours,
+    how one goes from a level to the next, and where the parcours breaks."""
+    wanted = set(selection.communes)
+    by_need: dict[str, list[Parcours]] = defaultdict(list)
+    for p in parcours_from_rows(tables.get("parcours", [])):
+        need = concepts.get(p.need)
+        pole = concepts.get((need or {}).get("pole") or "")
+        if need is None or pole is None or (wanted and p.commune not in wanted):
+            continue
+        if selection.pole and pole["notation"] != selection.pole:
+            continue
+        if any(s.actors for s in p.steps):
+            by_need[p.need].append(p)
+
+    def name(actor: str) -> str:
+        return actors[actor]["name"] if actor in actors else actor
+
+    pages = []
+    for need in sorted(
+        by_need, key=lambda n: (pole_rank(concepts[n]["pole"]), concepts[n]["label"])
+    ):
+        places = []
+        for p in sorted(by_need[need], key=lambda p: communes.get(p.commune, p.commune)):
+            steps = []
+            for i, step in enumerate(p.steps):
+                upper = p.steps[i + 1] if i + 1 < len(p.steps) else None
+                ways = [
+                    f"{name(c.from_actor)} oriente vers {name(c.to_actor)}"
+                    for c in p.climbs
+                    if c.from_rank == step.rank
+                ]
+                if upper is not None:
+                    ways += [f"{name(a)} continue avec vous" for a in p.in_place(step, upper)]
+                steps.append(
+                    {
+                        "rank": step.rank,
+                        "label": step.label,
+                        "hint": LEVEL_HINTS.get(step.rank, ""),
+                        "actors": [
+                            {"id": a, "name": name(a)}
+                            for a in sorted(step.actors, key=lambda a: name(a))
+                        ],
+                        "next": " ; ".join(ways) if upper is not None else "",
+                    }
+                )
+            places.append(
+                {
+                    "name": communes.get(p.commune, p.commune),
+                    "steps": steps,
+                    "broken": what_breaks(p) if p.broken else "",
+                }
+            )
+        pages.append({"need": concepts[need]["label"], "communes": places})
+    return pages
 
 
 def _scope(selection: Selection, names: dict[str, str], concepts: dict[str, dict]) -> str:
