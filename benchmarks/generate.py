@@ -114,7 +114,9 @@ def concept_notations() -> dict[str, list[str]]:
     return notations
 
 
-def generate(actors: int, out: Path | str, defects: float = 0.0, seed: int = 0) -> dict:
+def generate(
+    actors: int, out: Path | str, defects: float = 0.0, seed: int = 0, levels: bool = True
+) -> dict:
     """Write the network into ``out`` (replaced if present); return a summary."""
     rng = random.Random(seed)
     out = Path(out)
@@ -133,7 +135,7 @@ def generate(actors: int, out: Path | str, defects: float = 0.0, seed: int = 0) 
     counts = {"actors": actors, "sites": 0, "services": 0, "referrals": 0}
     for i, actor_id in enumerate(ids):
         place = places[home[i]]
-        doc, sites = _actor(actor_id, i, place, concepts, rng)
+        doc, sites = _actor(actor_id, i, place, concepts, rng, levels)
         doc["referrals"] = _referrals(i, ids, home, by_commune, len(places), concepts, rng)
         if defects and rng.random() < defects:
             kind = rng.choice(DEFECTS)
@@ -165,7 +167,12 @@ def generate(actors: int, out: Path | str, defects: float = 0.0, seed: int = 0) 
 
 
 def _actor(
-    actor_id: str, i: int, place: dict, concepts: dict[str, list[str]], rng: random.Random
+    actor_id: str,
+    i: int,
+    place: dict,
+    concepts: dict[str, list[str]],
+    rng: random.Random,
+    levels: bool = True,
 ) -> tuple[dict, list[str]]:
     typology, kind = rng.choice(_KINDS)
     doc: dict = {
@@ -213,6 +220,10 @@ def _actor(
         }
         if rng.random() < 0.4:
             service["competencies"] = rng.sample(concepts["competencies"], 1)
+        if levels and (i + s) % 4 == 0:
+            # one service in four states its level; the others get it from their modality.
+            # Chosen without the generator, so that the other draws stay those of before.
+            service["levels"] = [1 + (i + s) % 3]
         doc["services"].append(service)
     if not doc["competencies"]:
         del doc["competencies"]
@@ -271,8 +282,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--defects", type=float, default=0.0, help="share of actors, 0 to 1")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--no-levels",
+        action="store_true",
+        help="no service states its levels (data an earlier maillage reads)",
+    )
     args = parser.parse_args(argv)
-    summary = generate(args.actors, args.out, args.defects, args.seed)
+    summary = generate(args.actors, args.out, args.defects, args.seed, not args.no_levels)
     print(json.dumps(summary, ensure_ascii=False))
 
 

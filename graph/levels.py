@@ -65,9 +65,10 @@ class Derivation:
     levels: tuple[str, ...]  # notations
 
     def __str__(self) -> str:
+        levels = ", ".join(self.levels)
+        said = f"niveau {levels} déduit" if len(self.levels) == 1 else f"niveaux {levels} déduits"
         return (
-            f"{self.file}:{self.line}: service {self.service}: levels: "
-            f"niveaux {', '.join(self.levels)} déduits des modalités "
+            f"{self.file}:{self.line}: service {self.service}: levels: {said} des modalités "
             f"({', '.join(self.modalities)})"
         )
 

@@ -209,7 +209,10 @@ def validate(data_dir: Path, verbose: bool) -> None:
         derived = derivations(built.network, built.vocab)
         for line in derived:
             click.echo(str(line))
-        click.echo(f"{len(derived)} service(s) sans niveaux : niveaux déduits de leurs modalités.")
+        click.echo(
+            f"{len(derived)} service(s) sans niveaux du parcours (levels) : niveaux déduits de "
+            "leurs modalités."
+        )
     counts = ", ".join(f"{n} {table}" for table, n in report.counts.items())
     click.echo(f"Données valides : {counts} ; {report.triples} triplets.")
 

@@ -95,6 +95,29 @@ def test_every_actor_and_need_with_an_offer_is_in_the_guide(default_dist: Path, 
     _picture(whole, 3, "guide.png")
 
 
+def test_a_page_per_need_tells_the_parcours_to_autonomy(default_dist: Path, whole: Path):
+    pages = [page.extract_text() for page in pypdf.PdfReader(whole).pages]
+    assert sum(p.startswith("Pour apprendre à faire seul") for p in pages) >= 15
+    text = re.sub(r"\s+", " ", "\n".join(pages)).replace("’", "'")  # Typst curls quotes
+    section = text[text.index("Les parcours vers l'autonomie") : text.index("Index des acteurs")]
+    by_need = {
+        part.split(" Martigues ")[0].split(" Miramas ")[0]: part
+        for part in section.split("Pour apprendre à faire seul : ")[1:]
+    }
+    helped = _db(
+        default_dist,
+        "SELECT DISTINCT need.label FROM parcours JOIN concepts AS need ON need.id = parcours.need"
+        " WHERE parcours.actors != '[]'",
+    )
+    assert {need for (need,) in helped} <= set(by_need)  # a page per need someone helps with
+    procedures = by_need["Aide aux démarches administratives"]
+    assert "1. Accès libre" in procedures and "3. Autonomie" in procedures
+    assert "Imédias — Maison de l'innovation et du partage (p." in procedures
+    assert "Maison France services de Miramas oriente vers Imédias" in procedures
+    broken = by_need["Utilisation sécurisée du numérique"]
+    assert "Ce parcours s'interrompt" in broken and "Pas encore d'acteur" in broken
+
+
 def test_hours_are_in_words_and_closures_said(whole: Path):
     text = _text(whole)
     assert not RAW_HOURS.search(text), RAW_HOURS.search(text)

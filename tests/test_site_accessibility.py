@@ -25,6 +25,8 @@ PAGES = [
     "/maillage/carte_des_lieux",
     "/maillage/services?_search=numerique",
     "/maillage/lacunes",
+    "/maillage/parcours_besoin?besoin=aide-demarches-administratives&commune=13063",
+    "/maillage/parcours_besoin?besoin=utilisation-securisee&commune=13056",
     "/maillage/points_fragiles",
     "/maillage/changes",
     "/maillage/actors",

@@ -19,6 +19,8 @@ PAGES = [
     "/maillage/qui_fait_quoi_ou",
     "/maillage/carte_des_lieux",
     "/maillage/lacunes",
+    "/maillage/parcours_besoin?besoin=aide-demarches-administratives&commune=13063",
+    "/maillage/parcours_besoin?besoin=utilisation-securisee&commune=13056",
     "/maillage/points_fragiles",
     "/maillage/changes",
     "/maillage/qui_aide?need=aide-demarches-administratives",
