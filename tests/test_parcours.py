@@ -327,7 +327,7 @@ def ds(default_dist: Path):
 
 async def test_the_parcours_page_draws_the_three_steps(ds):
     page = await ds.client.get(
-        "/maillage/parcours_besoin?besoin=aide-demarches-administratives&commune=13063"
+        "/maillage/parcours_besoin?need=aide-demarches-administratives&commune=13063"
     )
     assert page.status_code == 200
     html = page.text
@@ -341,9 +341,7 @@ async def test_the_parcours_page_draws_the_three_steps(ds):
 
 
 async def test_a_broken_parcours_page_says_what_is_missing(ds):
-    page = await ds.client.get(
-        "/maillage/parcours_besoin?besoin=utilisation-securisee&commune=13056"
-    )
+    page = await ds.client.get("/maillage/parcours_besoin?need=utilisation-securisee&commune=13056")
     assert "Parcours interrompu : niveaux manquants : 1 (Accès libre), 2 (Accompagnement)" in (
         page.text
     )
@@ -373,7 +371,7 @@ def test_the_readme_shows_a_parcours_as_the_command_prints_it(default_dist: Path
 
 async def test_the_readme_picture_is_the_page_s_drawing(ds):
     page = await ds.client.get(
-        "/maillage/parcours_besoin?besoin=aide-demarches-administratives&commune=13063"
+        "/maillage/parcours_besoin?need=aide-demarches-administratives&commune=13063"
     )
     html = page.text
     served = html[html.index("<svg") : html.index("</svg>") + len("</svg>")]
