@@ -98,7 +98,7 @@ def json_items(text: str, display: str, errors: list[DataError]) -> list[tuple[i
     decoder = json.JSONDecoder()
     at = len(text) - len(text.lstrip())
     if not text[at:].startswith("["):
-        errors.append(DataError(display, 1, None, None, "JSON attendu : une liste [ … ]"))
+        errors.append(DataError(file=display, line=1, message="JSON attendu : une liste [ … ]"))
         return []
     at += 1
     items = []
@@ -114,7 +114,9 @@ def json_items(text: str, display: str, errors: list[DataError]) -> list[tuple[i
             items.append((text.count("\n", 0, at) + 1, value))
             at = end
     except json.JSONDecodeError as exc:
-        errors.append(DataError(display, exc.lineno, None, None, f"JSON mal formé : {exc.msg}"))
+        errors.append(
+            DataError(file=display, line=exc.lineno, message=f"JSON mal formé : {exc.msg}")
+        )
         return []
     return items
 
@@ -233,11 +235,11 @@ def read_data_inclusion(
                 continue  # its structure is in another commune
             result.errors.append(
                 DataError(
-                    services_file,
-                    line,
-                    f"service {item['id']}",
-                    "structure_id",
-                    f"structure inconnue : « {item.get('structure_id')} » n'est pas dans "
+                    file=services_file,
+                    line=line,
+                    record=f"service {item['id']}",
+                    field="structure_id",
+                    message=f"structure inconnue : « {item.get('structure_id')} » n'est pas dans "
                     f"{structures_file} (même source)",
                 )
             )
@@ -294,9 +296,7 @@ def read_data_inclusion(
         del actor["_address"]
     if not result.actors and not result.errors:
         result.errors.append(
-            DataError(
-                services_file, None, None, None, "aucun service d'inclusion numérique à importer"
-            )
+            DataError(file=services_file, message="aucun service d'inclusion numérique à importer")
         )
     return result
 
@@ -304,18 +304,20 @@ def read_data_inclusion(
 def _is_record(item: Any, display: str, line: int, kind: str, result: Imported) -> bool:
     if not isinstance(item, dict):
         result.errors.append(
-            DataError(display, line, None, None, f"un(e) {kind} doit être un objet JSON {{ … }}")
+            DataError(
+                file=display, line=line, message=f"un(e) {kind} doit être un objet JSON {{ … }}"
+            )
         )
         return False
     missing = [k for k in ("source", "id", "nom") if not item.get(k)]
     if missing:
         result.errors.append(
             DataError(
-                display,
-                line,
-                f"{kind} {item.get('id', '?')}",
-                missing[0],
-                "champ obligatoire absent",
+                file=display,
+                line=line,
+                record=f"{kind} {item.get('id', '?')}",
+                field=missing[0],
+                message="champ obligatoire absent",
             )
         )
         return False

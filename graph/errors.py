@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import errno
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 OS_REASONS = {
     errno.ENOENT: "fichier ou dossier introuvable",
@@ -23,20 +24,23 @@ def os_reason(exc: OSError) -> str:
     return OS_REASONS.get(exc.errno or 0, exc.strerror or str(exc))
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True, order=True, kw_only=True)
 class DataError:
-    """One problem in the source data, located as precisely as we know.
+    """One problem in the source data, located as precisely as we know: built by name,
+    ``DataError(file=..., line=..., record=..., field=..., message=...)``, what is not known
+    left out.
 
     ``message`` is in French: it is read by the coordinators who keep the data.
     """
 
     file: str
-    line: int | None
-    record: str | None
-    field: str | None
+    line: int | None = None
+    record: str | None = None
+    field: str | None = None
     message: str
     hint: str | None = None
-    value: str | None = field(default=None, compare=False)  # the offending value, when known
+    # the offending value, when known
+    value: str | None = dataclasses.field(default=None, compare=False)
 
     def __str__(self) -> str:
         where = self.file if self.line is None else f"{self.file}:{self.line}"

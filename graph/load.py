@@ -247,7 +247,7 @@ def read_source(
     folder would publish whatever it points at)."""
 
     def refuse(message: str) -> None:
-        errors.append(DataError(display, None, None, None, message))
+        errors.append(DataError(file=display, message=message))
 
     if root is not None:
         target = Path(os.path.realpath(path))
@@ -293,39 +293,43 @@ def read_yaml(path: Path, display: str, errors: list[DataError], root: Path | No
         line = raw[: exc.start].count(b"\n") + 1
         errors.append(
             DataError(
-                display,
-                line,
-                None,
-                None,
-                "le fichier n'est pas en UTF-8 (octet "
+                file=display,
+                line=line,
+                message="le fichier n'est pas en UTF-8 (octet "
                 f"0x{raw[exc.start]:02x}) : réenregistrez-le en UTF-8",
             )
         )
         return None
     if not text.strip():
-        errors.append(DataError(display, None, None, None, "fichier vide"))
+        errors.append(DataError(file=display, message="fichier vide"))
         return None
     try:
         return _parse(text)
     except RecursionError:
         errors.append(
-            DataError(display, None, None, None, "YAML trop imbriqué (des milliers de niveaux)")
+            DataError(file=display, message="YAML trop imbriqué (des milliers de niveaux)")
         )
     except DuplicateKey as exc:
-        errors.append(DataError(display, exc.line, None, exc.key, "clé en double dans le fichier"))
+        errors.append(
+            DataError(
+                file=display, line=exc.line, field=exc.key, message="clé en double dans le fichier"
+            )
+        )
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
         column = f" (colonne {mark.column + 1})" if mark else ""
         problem = exc.problem or exc.context or "syntaxe invalide"
-        errors.append(DataError(display, line, None, None, f"YAML mal formé : {problem}{column}"))
+        errors.append(
+            DataError(file=display, line=line, message=f"YAML mal formé : {problem}{column}")
+        )
     except yaml.YAMLError as exc:
-        errors.append(DataError(display, None, None, None, f"YAML mal formé : {exc}"))
+        errors.append(DataError(file=display, message=f"YAML mal formé : {exc}"))
     except ValueError as exc:
         # PyYAML's constructors raise plain ValueErrors, e.g. for a date such as 2024-13-45
         errors.append(
             DataError(
-                display, None, None, None, f"valeur illisible : {exc} (une date s'écrit AAAA-MM-JJ)"
+                file=display, message=f"valeur illisible : {exc} (une date s'écrit AAAA-MM-JJ)"
             )
         )
     return None
@@ -360,12 +364,12 @@ def _check_keys(
         if key not in allowed:
             errors.append(
                 DataError(
-                    display,
-                    mapping.lines.get(str(key), mapping.line),
-                    record,
-                    str(key),
-                    "clé inconnue",
-                    did_you_mean(key, allowed),
+                    file=display,
+                    line=mapping.lines.get(str(key), mapping.line),
+                    record=record,
+                    field=str(key),
+                    message="clé inconnue",
+                    hint=did_you_mean(key, allowed),
                 )
             )
 
@@ -389,11 +393,11 @@ def _scalar_or_list(
             if bad:
                 errors.append(
                     DataError(
-                        display,
-                        line,
-                        record,
-                        key,
-                        "chaque élément de la liste doit être une simple valeur",
+                        file=display,
+                        line=line,
+                        record=record,
+                        field=key,
+                        message="chaque élément de la liste doit être une simple valeur",
                     )
                 )
                 continue
@@ -401,7 +405,13 @@ def _scalar_or_list(
         elif isinstance(value, (dict, list)):
             kind = "une liste" if isinstance(value, list) else "un dictionnaire"
             errors.append(
-                DataError(display, line, record, key, f"une seule valeur est attendue, pas {kind}")
+                DataError(
+                    file=display,
+                    line=line,
+                    record=record,
+                    field=key,
+                    message=f"une seule valeur est attendue, pas {kind}",
+                )
             )
         else:
             values[f.name] = value if isinstance(value, (bool, date)) else _text(value)
@@ -425,11 +435,10 @@ def _record(
     if not isinstance(mapping, _Mapping):
         errors.append(
             DataError(
-                display,
-                fallback_line,
-                owner,
-                None,
-                f"un {label} doit être un dictionnaire de clés et de valeurs",
+                file=display,
+                line=fallback_line,
+                record=owner,
+                message=f"un {label} doit être un dictionnaire de clés et de valeurs",
             )
         )
         return None, None
@@ -458,11 +467,12 @@ def load_actor_file(
     if actor.id and actor.id != actor_id:
         errors.append(
             DataError(
-                display,
-                actor.line_of("id"),
-                f"actor {actor_id}",
-                "id",
-                f"l'identifiant « {actor.id} » doit être le nom du fichier (« {actor_id} »)",
+                file=display,
+                line=actor.line_of("id"),
+                record=f"actor {actor_id}",
+                field="id",
+                message=f"l'identifiant « {actor.id} » doit être le nom du fichier "
+                f"(« {actor_id} »)",
             )
         )
     actor.id = actor_id
@@ -477,11 +487,11 @@ def load_actor_file(
         if not isinstance(items, list):
             errors.append(
                 DataError(
-                    display,
-                    line,
-                    f"actor {actor_id}",
-                    key,
-                    "une liste est attendue (des éléments commençant par « - »)",
+                    file=display,
+                    line=line,
+                    record=f"actor {actor_id}",
+                    field=key,
+                    message="une liste est attendue (des éléments commençant par « - »)",
                 )
             )
             continue
@@ -507,11 +517,11 @@ def load_actor_file(
             if not rec.id:
                 errors.append(
                     DataError(
-                        display,
-                        rec.line,
-                        f"actor {actor_id}",
-                        "id",
-                        f"identifiant manquant pour ce {cls.label.lower()}",
+                        file=display,
+                        line=rec.line,
+                        record=f"actor {actor_id}",
+                        field="id",
+                        message=f"identifiant manquant pour ce {cls.label.lower()}",
                     )
                 )
                 continue
@@ -537,7 +547,9 @@ def _closures(
     line = mapping.lines.get("closures", mapping.line)
     if not isinstance(items, list):
         message = "une liste est attendue (des éléments commençant par « - »)"
-        errors.append(DataError(display, line, owner, "closures", message))
+        errors.append(
+            DataError(file=display, line=line, record=owner, field="closures", message=message)
+        )
         return []
     found: list[Record] = []
     for item in items:
@@ -548,11 +560,21 @@ def _closures(
         rec.id = f"{site.id}-{start}" if start else ""
         if not start:
             message = "date de début obligatoire (from: AAAA-MM-JJ)"
-            errors.append(DataError(display, rec.line, owner, "from", message))
+            errors.append(
+                DataError(file=display, line=rec.line, record=owner, field="from", message=message)
+            )
             continue
         if any(r.id == rec.id for r in found):
             message = f"deux périodes commencent le {start} : réunissez-les en une seule"
-            errors.append(DataError(display, rec.line_of("start"), owner, "from", message))
+            errors.append(
+                DataError(
+                    file=display,
+                    line=rec.line_of("start"),
+                    record=owner,
+                    field="from",
+                    message=message,
+                )
+            )
             continue
         rec.values.update(id=rec.id, site=site.id)
         found.append(rec)
@@ -569,7 +591,9 @@ def load_list_file(
     if not isinstance(doc, list):
         errors.append(
             DataError(
-                display, 1, None, None, "une liste est attendue (des éléments commençant par « - »)"
+                file=display,
+                line=1,
+                message="une liste est attendue (des éléments commençant par « - »)",
             )
         )
         return []
@@ -585,11 +609,10 @@ def load_list_file(
         if not rec.id:
             errors.append(
                 DataError(
-                    display,
-                    rec.line,
-                    None,
-                    "id",
-                    f"identifiant manquant pour cette {cls.label.lower()}",
+                    file=display,
+                    line=rec.line,
+                    field="id",
+                    message=f"identifiant manquant pour cette {cls.label.lower()}",
                 )
             )
             continue
@@ -616,7 +639,9 @@ def load_diagnostic(
     ):
         errors.append(
             DataError(
-                display, 1, None, None, "attendu : une clé survey (l'enquête) et une liste entries"
+                file=display,
+                line=1,
+                message="attendu : une clé survey (l'enquête) et une liste entries",
             )
         )
         return []
@@ -660,7 +685,7 @@ def load_network(
     data_dir = Path(data_dir)
     errors: list[DataError] = []
     if not data_dir.is_dir():
-        raise DataErrors([DataError(str(data_dir), None, None, None, "dossier de données absent")])
+        raise DataErrors([DataError(file=str(data_dir), message="dossier de données absent")])
     meta = load_meta(data_dir, errors)
     actor_dir = data_dir / "actors"
     files = sorted(actor_dir.glob("*.yaml")) + sorted(actor_dir.glob("*.yml"))
@@ -703,11 +728,8 @@ def _ignored_files(data_dir: Path) -> list[DataError]:
             if suffix.lower() in (".yaml", ".yml") and suffix not in (".yaml", ".yml"):
                 found.append(
                     DataError(
-                        display_path(path, data_dir),
-                        None,
-                        None,
-                        None,
-                        f"extension « {suffix} » : le fichier serait ignoré ; "
+                        file=display_path(path, data_dir),
+                        message=f"extension « {suffix} » : le fichier serait ignoré ; "
                         f"renommez-le en {path.stem}.yaml",
                     )
                 )
@@ -815,7 +837,7 @@ def _collect(network: Network) -> None:
     errors = list(network.meta_errors)
     if not network.actor_files:
         actor_dir = display_path(network.data_dir / "actors", network.data_dir)
-        errors.append(DataError(actor_dir, None, None, None, "aucun fichier d'acteur (*.yaml)"))
+        errors.append(DataError(file=actor_dir, message="aucun fichier d'acteur (*.yaml)"))
     records: list[Record] = []
     unreadable = set()
     for stem, loaded, found in network.actor_files.values():
@@ -832,11 +854,11 @@ def _collect(network: Network) -> None:
         first = network.owners[(rec.kind, rec.id)][0]
         errors.append(
             DataError(
-                rec.file,
-                rec.line,
-                f"{rec.kind} {rec.id}",
-                "id",
-                f"identifiant déjà utilisé ({first.file}:{first.line})",
+                file=rec.file,
+                line=rec.line,
+                record=f"{rec.kind} {rec.id}",
+                field="id",
+                message=f"identifiant déjà utilisé ({first.file}:{first.line})",
             )
         )
     if seconds:
@@ -933,48 +955,58 @@ def load_meta(data_dir: Path, errors: list[DataError]) -> dict[str, Any]:
     path = data_dir / "network.yaml"
     display = display_path(path, data_dir)
     if not path.exists():
-        errors.append(DataError(display, None, None, None, "fichier network.yaml absent"))
+        errors.append(DataError(file=display, message="fichier network.yaml absent"))
         return {}
     doc = read_yaml(path, display, errors, data_dir)
     if doc is None:
         return {}
     if not isinstance(doc, _Mapping):
-        errors.append(DataError(display, 1, "network", None, "un dictionnaire est attendu"))
+        errors.append(
+            DataError(file=display, line=1, record="network", message="un dictionnaire est attendu")
+        )
         return {}
     _check_keys(doc, NETWORK_KEYS, display, "network", errors)
     for key in ("id", "name", "base", "communes"):
         if key not in doc:
-            errors.append(DataError(display, doc.line, "network", key, "champ obligatoire absent"))
+            errors.append(
+                DataError(
+                    file=display,
+                    line=doc.line,
+                    record="network",
+                    field=key,
+                    message="champ obligatoire absent",
+                )
+            )
     base = str(doc.get("base", ""))
     if "base" in doc and not re.fullmatch(r"https?://[A-Za-z0-9.-]+(:\d+)?(/[\w.~-]+)*/?", base):
         errors.append(
             DataError(
-                display,
-                doc.lines.get("base"),
-                "network",
-                "base",
-                "l'IRI de base doit être une adresse http(s) simple",
+                file=display,
+                line=doc.lines.get("base"),
+                record="network",
+                field="base",
+                message="l'IRI de base doit être une adresse http(s) simple",
             )
         )
     if "id" in doc and not re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", str(doc["id"])):
         errors.append(
             DataError(
-                display,
-                doc.lines.get("id"),
-                "network",
-                "id",
-                "identifiant : minuscules, chiffres et tirets (par exemple reseau-miramas)",
+                file=display,
+                line=doc.lines.get("id"),
+                record="network",
+                field="id",
+                message="identifiant : minuscules, chiffres et tirets (par exemple reseau-miramas)",
             )
         )
     for key in ("site", "contact"):
         if key in doc and not _web_or_mail(key, doc[key]):
             errors.append(
                 DataError(
-                    display,
-                    doc.lines.get(key),
-                    "network",
-                    key,
-                    "adresse du site : http(s)://…"
+                    file=display,
+                    line=doc.lines.get(key),
+                    record="network",
+                    field=key,
+                    message="adresse du site : http(s)://…"
                     if key == "site"
                     else "contact : une adresse électronique ou une adresse http(s)://…",
                 )
@@ -986,11 +1018,11 @@ def load_meta(data_dir: Path, errors: list[DataError]) -> dict[str, Any]:
     ):
         errors.append(
             DataError(
-                display,
-                doc.lines.get("map_tiles"),
-                "network",
-                "map_tiles",
-                "fond de carte : une adresse https://… avec {z}, {x} et {y} "
+                file=display,
+                line=doc.lines.get("map_tiles"),
+                record="network",
+                field="map_tiles",
+                message="fond de carte : une adresse https://… avec {z}, {x} et {y} "
                 "(par exemple https://{s}.tile.openstreetmap.fr/osmfr/{z}/{x}/{y}.png)",
             )
         )
@@ -998,11 +1030,11 @@ def load_meta(data_dir: Path, errors: list[DataError]) -> dict[str, Any]:
     if not (months.isdigit() and 1 <= int(months) <= 120):
         errors.append(
             DataError(
-                display,
-                doc.lines.get("recheck_months"),
-                "network",
-                "recheck_months",
-                "délai avant une nouvelle vérification : un nombre de mois entre 1 et 120",
+                file=display,
+                line=doc.lines.get("recheck_months"),
+                record="network",
+                field="recheck_months",
+                message="délai avant une nouvelle vérification : un nombre de mois entre 1 et 120",
             )
         )
     communes = doc.get("communes") or []
@@ -1014,11 +1046,11 @@ def load_meta(data_dir: Path, errors: list[DataError]) -> dict[str, Any]:
     ):
         errors.append(
             DataError(
-                display,
-                doc.lines.get("communes", doc.line),
-                "network",
-                "communes",
-                "liste attendue d'éléments { insee: code INSEE, name: nom }",
+                file=display,
+                line=doc.lines.get("communes", doc.line),
+                record="network",
+                field="communes",
+                message="liste attendue d'éléments { insee: code INSEE, name: nom }",
             )
         )
     return dict(doc)

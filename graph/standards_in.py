@@ -254,11 +254,9 @@ def _read_lieux_csv(
     if len(header) == 1 and ";" in header[0]:
         result.errors.append(
             DataError(
-                display,
-                1,
-                None,
-                None,
-                "les colonnes sont séparées par « ; » : le standard v1 "
+                file=display,
+                line=1,
+                message="les colonnes sont séparées par « ; » : le standard v1 "
                 "sépare les colonnes par des virgules",
             )
         )
@@ -268,17 +266,18 @@ def _read_lieux_csv(
             close = difflib.get_close_matches(column, COLUMNS, n=1, cutoff=0.6)
             result.errors.append(
                 DataError(
-                    display,
-                    1,
-                    None,
-                    column,
-                    "colonne inconnue du standard v1.0.2",
-                    f"vouliez-vous dire : {close[0]} ?" if close else None,
+                    file=display,
+                    line=1,
+                    field=column,
+                    message="colonne inconnue du standard v1.0.2",
+                    hint=f"vouliez-vous dire : {close[0]} ?" if close else None,
                 )
             )
     for column in REQUIRED:
         if column not in header:
-            result.errors.append(DataError(display, 1, None, column, "colonne obligatoire absente"))
+            result.errors.append(
+                DataError(file=display, line=1, field=column, message="colonne obligatoire absente")
+            )
     if any(column not in header for column in REQUIRED):
         return result
     needs = _Labels(vocab, "needs", top_only=True)
@@ -298,7 +297,7 @@ def _read_lieux_csv(
             break
         except csv.Error as exc:  # a field past the csv module's limit, a stray quote...
             line = reader.line_num + 1  # the line being read
-            result.errors.append(DataError(display, line, None, None, _csv_problem(exc)))
+            result.errors.append(DataError(file=display, line=line, message=_csv_problem(exc)))
             return result
         line = reader.line_num
         if None in row or None in row.values():  # too many fields, or too few
@@ -306,12 +305,10 @@ def _read_lieux_csv(
             given += len(row.get(None) or [])
             result.errors.append(
                 DataError(
-                    display,
-                    line,
-                    None,
-                    None,
-                    f"ligne de {given} colonnes au lieu de {len(header)} : une virgule manque "
-                    "ou est en trop (mettez entre guillemets une valeur qui en contient)",
+                    file=display,
+                    line=line,
+                    message=f"ligne de {given} colonnes au lieu de {len(header)} : une virgule "
+                    "manque ou est en trop (mettez entre guillemets une valeur qui en contient)",
                 )
             )
             continue
@@ -320,7 +317,7 @@ def _read_lieux_csv(
         result.rows += 1
         _row(result, row, line, display, needs, fees, modalities, poles, typologies, lists)
     if result.rows == 0 and not result.errors:
-        result.errors.append(DataError(display, None, None, None, "aucune ligne utilisable"))
+        result.errors.append(DataError(file=display, message="aucune ligne utilisable"))
     return result
 
 
@@ -360,11 +357,11 @@ def _values(
     if ";" in raw and "|" not in raw:
         result.errors.append(
             DataError(
-                display,
-                line,
-                record,
-                column,
-                "valeurs séparées par « ; » : le standard les sépare par « | »",
+                file=display,
+                line=line,
+                record=record,
+                field=column,
+                message="valeurs séparées par « ; » : le standard les sépare par « | »",
                 value=raw,
             )
         )
@@ -384,12 +381,12 @@ def _codes(result, row, column, line, display, record, labels: _Labels) -> list[
         if code is None:
             result.errors.append(
                 DataError(
-                    display,
-                    line,
-                    record,
-                    column,
-                    f"valeur inconnue du standard : « {value} »",
-                    labels.hint(value),
+                    file=display,
+                    line=line,
+                    record=record,
+                    field=column,
+                    message=f"valeur inconnue du standard : « {value} »",
+                    hint=labels.hint(value),
                     value=value,
                 )
             )
@@ -419,12 +416,12 @@ def _row(result, row, line, display, needs, fees, modalities, poles, typologies,
             close = difflib.get_close_matches(code, sorted(typologies), n=2, cutoff=0.6)
             result.errors.append(
                 DataError(
-                    display,
-                    line,
-                    record,
-                    "typologie",
-                    f"typologie inconnue : « {code} »",
-                    "vouliez-vous dire : " + ", ".join(close) + " ?" if close else None,
+                    file=display,
+                    line=line,
+                    record=record,
+                    field="typologie",
+                    message=f"typologie inconnue : « {code} »",
+                    hint="vouliez-vous dire : " + ", ".join(close) + " ?" if close else None,
                     value=code,
                 )
             )
@@ -450,12 +447,12 @@ def _row(result, row, line, display, needs, fees, modalities, poles, typologies,
             close = difflib.get_close_matches(value, list(PUBLICS), n=1, cutoff=0.6)
             result.errors.append(
                 DataError(
-                    display,
-                    line,
-                    record,
-                    "publics_specifiquement_adresses",
-                    f"valeur inconnue du standard : « {value} »",
-                    f"vouliez-vous dire : « {close[0]} » ?" if close else None,
+                    file=display,
+                    line=line,
+                    record=record,
+                    field="publics_specifiquement_adresses",
+                    message=f"valeur inconnue du standard : « {value} »",
+                    hint=f"vouliez-vous dire : « {close[0]} » ?" if close else None,
                     value=value,
                 )
             )
@@ -477,11 +474,11 @@ def _row(result, row, line, display, needs, fees, modalities, poles, typologies,
     if not need_codes and not (row.get("services") or "").strip():
         result.errors.append(
             DataError(
-                display,
-                line,
-                record,
-                "services",
-                "aucun service : un lieu importé doit offrir au moins un "
+                file=display,
+                line=line,
+                record=record,
+                field="services",
+                message="aucun service : un lieu importé doit offrir au moins un "
                 "des 9 services du standard",
             )
         )
@@ -634,12 +631,12 @@ def locate(
         return error
     column = (columns or COLUMN_OF).get((kind, error.field or ""), error.field)
     return DataError(
-        result.files.get((kind, record_id), display),
-        line,
-        error.record,
-        column,
-        error.message,
-        error.hint,
+        file=result.files.get((kind, record_id), display),
+        line=line,
+        record=error.record,
+        field=column,
+        message=error.message,
+        hint=error.hint,
         value=error.value,
     )
 

@@ -86,22 +86,19 @@ def load_vocabulary(vocab_dir: Path | str, base: str) -> Vocabulary:
             part.parse(data=raw.decode("utf-8"), format="turtle", publicID=concept_root)
         except BadSyntax as exc:
             errors.append(
-                DataError(display, exc.lines + 1, None, None, f"Turtle invalide : {exc._why}")
+                DataError(file=display, line=exc.lines + 1, message=f"Turtle invalide : {exc._why}")
             )
             continue
         except (UnicodeDecodeError, ValueError) as exc:
-            errors.append(DataError(display, None, None, None, f"Turtle illisible : {exc}"))
+            errors.append(DataError(file=display, message=f"Turtle illisible : {exc}"))
             continue
         for scheme_iri in part.subjects(RDF.type, SKOS.ConceptScheme):
             scheme = str(scheme_iri).removeprefix(concept_root)
             if scheme in vocab.files:
                 errors.append(
                     DataError(
-                        display,
-                        None,
-                        None,
-                        None,
-                        f"référentiel « {scheme} » déjà défini dans {vocab.files[scheme]}",
+                        file=display,
+                        message=f"référentiel « {scheme} » déjà défini dans {vocab.files[scheme]}",
                     )
                 )
             vocab.files[scheme] = display
@@ -122,11 +119,8 @@ def load_vocabulary(vocab_dir: Path | str, base: str) -> Vocabulary:
         if scheme not in vocab.files:
             errors.append(
                 DataError(
-                    display_path(vocab_dir, vocab_dir.parent),
-                    None,
-                    None,
-                    None,
-                    f"référentiel obligatoire absent : {scheme} (fichier {scheme}.ttl)",
+                    file=display_path(vocab_dir, vocab_dir.parent),
+                    message=f"référentiel obligatoire absent : {scheme} (fichier {scheme}.ttl)",
                 )
             )
     if errors:

@@ -103,11 +103,9 @@ def _text(path: Path, display: str) -> str:
         raise DataErrors(
             [
                 DataError(
-                    display,
-                    raw[: exc.start].count(b"\n") + 1,
-                    None,
-                    None,
-                    f"le fichier n'est pas en UTF-8 (octet 0x{raw[exc.start]:02x}) : "
+                    file=display,
+                    line=raw[: exc.start].count(b"\n") + 1,
+                    message=f"le fichier n'est pas en UTF-8 (octet 0x{raw[exc.start]:02x}) : "
                     "réenregistrez-le en UTF-8",
                 )
             ]
@@ -137,11 +135,10 @@ def _import(
         raise DataErrors(
             [
                 DataError(
-                    result.files.get(("actor", a), display),
-                    result.lines.get(("actor", a)),
-                    f"actor {a}",
-                    None,
-                    f"un acteur « {a} » existe déjà dans {into / 'actors'}",
+                    file=result.files.get(("actor", a), display),
+                    line=result.lines.get(("actor", a)),
+                    record=f"actor {a}",
+                    message=f"un acteur « {a} » existe déjà dans {into / 'actors'}",
                 )
                 for a in clashes
             ]

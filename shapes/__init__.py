@@ -197,7 +197,13 @@ def _locate(built: BuiltGraph, result: Result, known: dict[str, list[str]]) -> D
         message = f"{message} (valeur : « {shown} »)"
     hint = _hint(built, f, value, known)
     return DataError(
-        record.file, line, f"{record.kind} {record.id}", key, message, hint, value=shown
+        file=record.file,
+        line=line,
+        record=f"{record.kind} {record.id}",
+        field=key,
+        message=message,
+        hint=hint,
+        value=shown,
     )
 
 
@@ -219,18 +225,22 @@ def _locate_outside_records(
     if found:
         scheme, notation = found
         return DataError(
-            vocab.files.get(scheme, "data/vocab"),
-            None,
-            f"concept {scheme}/{notation}",
-            field,
-            message,
+            file=vocab.files.get(scheme, "data/vocab"),
+            record=f"concept {scheme}/{notation}",
+            field=field,
+            message=message,
         )
     if focus == built.network_iri:
         return DataError(
-            f"{built.network.data_dir.name}/network.yaml", None, "network", field, message
+            file=f"{built.network.data_dir.name}/network.yaml",
+            record="network",
+            field=field,
+            message=message,
         )
     shown = _short(focus, built.network.base)
-    return DataError(f"{built.network.data_dir.name}/vocab", None, shown, field, message)
+    return DataError(
+        file=f"{built.network.data_dir.name}/vocab", record=shown, field=field, message=message
+    )
 
 
 def _hint(
