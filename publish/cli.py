@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -51,6 +52,7 @@ from maillage.publish.sparql import DEFAULT_TIMEOUT, PushError, QueryError, load
 from maillage.publish.sparql import push as push_graph
 from maillage.publish.sparql import query as run_query
 from maillage.publish.standards_out import write_data_inclusion, write_lieux_csv, write_openreferral
+from maillage.publish.texttable import text_table
 
 # An absolute IRI (RFC 3987): a scheme, a colon, then no space nor <>"{}|\^` (urn:, http:...)
 GRAPH_IRI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:[^\s<>\"{}|\\^`]+")
@@ -351,15 +353,6 @@ def _network(data_dir: Path, out_dir: Path) -> ReferralNetwork:
         return ReferralNetwork.from_tables(build_mod.published_tables(data_dir, out_dir))
 
 
-def _table(headers: list[str], rows: list[list]) -> str:
-    cells = [[("" if v is None else str(v)) for v in row] for row in rows]
-    widths = [max([len(h)] + [len(r[i]) for r in cells]) for i, h in enumerate(headers)]
-    lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True))]
-    lines.append("  ".join("-" * w for w in widths))
-    lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in cells]
-    return "\n".join(line.rstrip() for line in lines)
-
-
 @cli.command()
 @click.option("--from", "source", required=True, help="Identifiant de l'acteur où est la personne.")
 @click.option("--need", required=True, help="Code du besoin (référentiel needs).")
@@ -457,7 +450,9 @@ def refer(
         ]
         for a in answers
     ]
-    click.echo(_table(["étapes", "acteur", "service", "chemin", "adresse", "horaires", "km"], rows))
+    click.echo(
+        text_table(["étapes", "acteur", "service", "chemin", "adresse", "horaires", "km"], rows)
+    )
 
 
 @cli.command()
@@ -505,7 +500,7 @@ def _parcours_lines(network: ReferralNetwork, found: Parcours) -> list[str]:
     if found.climbs:
         lines.append("Orientations qui font monter d'un niveau :")
         lines.append(
-            _table(
+            text_table(
                 ["niveaux", "de", "vers", "canal"],
                 [
                     [
@@ -573,7 +568,7 @@ def gaps(fmt: str, plot: Path | None, data_dir: Path, out_dir: Path) -> None:
             "les plus demandées d'abord :"
         )
         click.echo(
-            _table(
+            text_table(
                 ["acteurs", "demande", "besoin", "commune", "qui"],
                 [
                     [
@@ -593,7 +588,7 @@ def gaps(fmt: str, plot: Path | None, data_dir: Path, out_dir: Path) -> None:
             "les plus demandés d'abord :"
         )
         click.echo(
-            _table(
+            text_table(
                 ["demande", "besoin", "commune", "ce qui manque"],
                 [
                     [
@@ -608,7 +603,7 @@ def gaps(fmt: str, plot: Path | None, data_dir: Path, out_dir: Path) -> None:
         )
         click.echo("")
         click.echo(
-            _table(
+            text_table(
                 ["type", "explication"],
                 [
                     [g["kind"], g["detail"]]
@@ -794,7 +789,7 @@ def verifier(
         f"{months_before(day, months).isoformat()} ({months} mois) :"
     )
     click.echo(
-        _table(
+        text_table(
             ["type", "fiche", "acteur", "vérifiée le", "courriel", "téléphone"],
             [
                 [
@@ -996,39 +991,50 @@ def _import_report(report: ImportReport, into: Path, unit: str) -> None:
             click.echo(f"  - {fix}" + (f" ({count} fois)" if count > 1 else ""))
 
 
-@cli.group()
-def export() -> None:
-    """Exporte le réseau dans les formats des standards nationaux."""
+# The national standards' formats: (writer, whether it writes one file or a folder, what it is)
+EXPORTS: dict[str, tuple[Callable[..., Any], bool, str]] = {
+    "lieux-mediation": (
+        write_lieux_csv,
+        True,
+        "un lieu par ligne, au standard des lieux de médiation numérique (CSV v1.0.2)",
+    ),
+    "data-inclusion": (
+        write_data_inclusion,
+        False,
+        "structures.json et services.json au schéma data·inclusion v1 (dossier)",
+    ),
+    "openreferral": (
+        write_openreferral,
+        False,
+        "Open Referral HSDS 3.0 : organisations, services, lieux, taxonomie (JSON, dossier)",
+    ),
+}
 
 
-@export.command(name="lieux-mediation")
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@cli.command(
+    help="Exporte le réseau dans le format d'un standard national :\n\n"
+    + "\n\n".join(f"{name} : {text}" for name, (_, _, text) in EXPORTS.items())
+)
+@click.argument("standard", type=click.Choice(list(EXPORTS)))
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="Fichier (lieux-mediation) ou dossier (data-inclusion, openreferral).",
+)
 @DATA_OPTION
-def export_lieux_mediation(output: Path, data_dir: Path) -> None:
-    """Un lieu par ligne, au standard des lieux de médiation numérique (CSV v1.0.2)."""
+def export(standard: str, output: Path, data_dir: Path) -> None:
+    writer, one_file, _ = EXPORTS[standard]
+    if output.exists() and output.is_dir() == one_file:
+        kind = "un fichier" if one_file else "un dossier"
+        click.echo(f"Erreur : {output} : {standard} s'écrit dans {kind}", err=True)
+        sys.exit(2)
     built = _checked(data_dir)
-    output.parent.mkdir(parents=True, exist_ok=True)
-    write_lieux_csv(built, graph_tables(built), output)
-    click.echo(f"Écrit : {output}")
-
-
-@export.command(name="data-inclusion")
-@click.option("-o", "--output", required=True, type=click.Path(file_okay=False, path_type=Path))
-@DATA_OPTION
-def export_data_inclusion(output: Path, data_dir: Path) -> None:
-    """structures.json et services.json au schéma data·inclusion v1."""
-    built = _checked(data_dir)
-    paths = write_data_inclusion(built, graph_tables(built), output)
-    click.echo("Écrit : " + ", ".join(str(p) for p in paths))
-
-
-@export.command(name="openreferral")
-@click.option("-o", "--output", required=True, type=click.Path(file_okay=False, path_type=Path))
-@DATA_OPTION
-def export_openreferral(output: Path, data_dir: Path) -> None:
-    """Open Referral HSDS 3.0 : organisations, services, lieux, taxonomie (JSON)."""
-    built = _checked(data_dir)
-    paths = write_openreferral(built, graph_tables(built), output)
+    if one_file:
+        output.parent.mkdir(parents=True, exist_ok=True)
+    written = writer(built, graph_tables(built), output)
+    paths = written if isinstance(written, list) else [written]
     click.echo("Écrit : " + ", ".join(str(p) for p in paths))
 
 

@@ -23,6 +23,7 @@ from rdflib.plugins.sparql.parserutils import CompValue
 from rdflib.query import Result
 
 from maillage.graph.ns import PREFIXES
+from maillage.publish.texttable import text_table
 
 FORMATS = ("table", "csv", "json", "turtle")
 
@@ -135,11 +136,7 @@ def render(result: Result, fmt: str) -> str:
         raise QueryError("le format turtle est réservé aux requêtes CONSTRUCT")
     headers = [str(v) for v in result.vars or []]
     rows = [["" if value is None else _short(str(value)) for value in row] for row in result]
-    widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(headers)]
-    lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True))]
-    lines.append("  ".join("-" * w for w in widths))
-    lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in rows]
-    return "\n".join(line.rstrip() for line in lines) + f"\n({len(rows)} ligne(s))"
+    return text_table(headers, rows) + f"\n({len(rows)} ligne(s))"
 
 
 def _short(value: str) -> str:

@@ -174,3 +174,17 @@ async def test_published_and_served_csv_carry_no_formula(hostile_csv_dist: Path)
     response = await ds.client.get("/maillage/actors.csv")
     cells = [cell for row in csv.reader(io.StringIO(response.text)) for cell in row]
     assert any(cell.startswith("'=HYPERLINK") for cell in cells)
+
+
+def test_one_export_command_takes_each_standard_and_refuses_a_file_for_a_folder(tmp_path: Path):
+    existing = tmp_path / "lieux.csv"
+    existing.write_text("garder\n", encoding="utf-8")
+    result = _run("export", "data-inclusion", "-o", str(existing), "--data", str(DATA))
+    assert result.exit_code == 2
+    assert "data-inclusion s'écrit dans un dossier" in result.stderr
+    assert existing.read_text(encoding="utf-8") == "garder\n"
+    result = _run("export", "lieux-mediation", "-o", str(tmp_path), "--data", str(DATA))
+    assert result.exit_code == 2 and "s'écrit dans un fichier" in result.stderr
+    help_text = _run("export", "--help").output
+    for name in ("lieux-mediation", "data-inclusion", "openreferral"):
+        assert name in help_text
