@@ -318,13 +318,14 @@ class Orientation:
 
 def check_ids(
     network: ReferralNetwork,
-    actor: str,
+    actor: str | None,
     need: str,
     public: str | None,
     commune: str | None,
     support: str | None = None,
 ) -> None:
-    if actor not in network.graph:
+    """Raise :class:`UnknownId` for the first id the network does not know (None: not asked)."""
+    if actor is not None and actor not in network.graph:
         raise UnknownId("acteur", actor, network.graph.nodes)
     if need not in network.needs:
         raise UnknownId(

@@ -24,8 +24,8 @@ from dataclasses import dataclass
 
 from maillage.graph.network import (
     ReferralNetwork,
-    UnknownId,
     accepts,
+    check_ids,
     fits_public,
     needs_covered,
     wanted_needs,
@@ -122,7 +122,7 @@ def parcours(
 ) -> Parcours:
     """The parcours of ``need`` (``needs/...``) in ``commune`` (INSEE), for ``public``
     (``publics/...``) or every public."""
-    _check(network, need, commune, public)
+    check_ids(network, None, need, public, commune)
     wanted = wanted_needs(network, need)
     at: dict[int, set[str]] = defaultdict(set)
     services = {
@@ -184,21 +184,6 @@ def _assemble(
                     if target in above and accepts(graph.edges[actor, target]["needs"], wanted):
                         climbs.append(Climb(actor, target, lower.rank, upper.rank))
     return Parcours(need, commune, public, steps, tuple(climbs))
-
-
-def _check(network: ReferralNetwork, need: str, commune: str, public: str | None) -> None:
-    if need not in network.needs:
-        raise UnknownId(
-            "besoin", need.removeprefix("needs/"), [n.removeprefix("needs/") for n in network.needs]
-        )
-    if commune not in network.communes:
-        raise UnknownId("commune (code INSEE)", commune, network.communes)
-    if public is not None and public not in network.publics:
-        raise UnknownId(
-            "public",
-            public.removeprefix("publics/"),
-            [p.removeprefix("publics/") for p in network.publics],
-        )
 
 
 def parcours_rows(network: ReferralNetwork, found: list[Parcours]) -> list[dict]:

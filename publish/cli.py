@@ -183,6 +183,18 @@ class CommandGroup(click.Group):
             sys.exit(1)
 
 
+def format_option(*choices: str, default: str | None = None, help: str | None = None):
+    """The ``--format`` option of a command: its choices, the first by default."""
+    return click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(list(choices)),
+        default=default or choices[0],
+        show_default=True,
+        help=help,
+    )
+
+
 @click.group(cls=CommandGroup)
 @click.version_option(package_name="maillage")
 def cli() -> None:
@@ -364,12 +376,10 @@ def _network(data_dir: Path, out_dir: Path) -> ReferralNetwork:
     help="Prise en charge spécifique exigée (référentiel supports), par exemple surdite.",
 )
 @click.option("--max-hops", default=4, show_default=True, type=click.IntRange(0, 10))
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "json", "pdf"]),
-    default="table",
-    show_default=True,
+@format_option(
+    "table",
+    "json",
+    "pdf",
     help="pdf : la fiche d'orientation à remettre (une page A4), dans le fichier -o.",
 )
 @click.option(
@@ -459,13 +469,7 @@ def refer(
 @click.option("--need", required=True, help="Code du besoin (référentiel needs).")
 @click.option("--commune", required=True, help="Code INSEE de la commune.")
 @click.option("--public", default=None, help="Code du public (référentiel publics).")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "json"]),
-    default="table",
-    show_default=True,
-)
+@format_option("table", "json")
 @DATA_OPTION
 @OUT_OPTION
 def parcours(
@@ -525,13 +529,7 @@ def _parcours_lines(network: ReferralNetwork, found: Parcours) -> list[str]:
 
 
 @cli.command()
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "json", "csv"]),
-    default="table",
-    show_default=True,
-)
+@format_option("table", "json", "csv")
 @click.option(
     "--plot",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -616,13 +614,7 @@ def gaps(fmt: str, plot: Path | None, data_dir: Path, out_dir: Path) -> None:
 
 @cli.command()
 @click.argument("query_or_file")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "csv", "json", "turtle"]),
-    default="table",
-    show_default=True,
-)
+@format_option("table", "csv", "json", "turtle")
 @click.option(
     "--timeout",
     default=DEFAULT_TIMEOUT,
@@ -764,9 +756,7 @@ def diff(old: Path, new: Path) -> None:
     default=None,
     help="Date du jour à prendre (AAAA-MM-JJ ; défaut : aujourd'hui).",
 )
-@click.option(
-    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
-)
+@format_option("table", "json")
 @DATA_OPTION
 @OUT_OPTION
 def verifier(
@@ -820,13 +810,8 @@ def verifier(
     type=click.Path(file_okay=False, path_type=Path),
     help="Dossier où écrire les fiches (une par acteur, {acteur}.pdf ou .html).",
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["pdf", "html"]),
-    default="pdf",
-    show_default=True,
-    help="pdf (A4, à imprimer et envoyer) ou html (à imprimer depuis le navigateur).",
+@format_option(
+    "pdf", "html", help="pdf (A4, à imprimer et envoyer) ou html (à imprimer depuis le navigateur)."
 )
 @DATA_OPTION
 @OUT_OPTION
@@ -894,7 +879,7 @@ def report() -> None:
 
 @report.command(name="actions")
 @click.option("--year", required=True, type=click.IntRange(1990, 2100), help="Année du rapport.")
-@click.option("--format", "fmt", type=click.Choice(["md", "csv"]), default="md", show_default=True)
+@format_option("md", "csv")
 @DATA_OPTION
 @OUT_OPTION
 def report_actions(year: int, fmt: str, data_dir: Path, out_dir: Path) -> None:
