@@ -966,76 +966,45 @@ def load_meta(data_dir: Path, errors: list[DataError]) -> dict[str, Any]:
         )
         return {}
     _check_keys(doc, NETWORK_KEYS, display, "network", errors)
+
+    def wrong(key: str, message: str, line: int | None = None) -> None:
+        errors.append(
+            DataError(
+                file=display,
+                line=line or doc.lines.get(key, doc.line),
+                record="network",
+                field=key,
+                message=message,
+            )
+        )
+
     for key in ("id", "name", "base", "communes"):
         if key not in doc:
-            errors.append(
-                DataError(
-                    file=display,
-                    line=doc.line,
-                    record="network",
-                    field=key,
-                    message="champ obligatoire absent",
-                )
-            )
+            wrong(key, "champ obligatoire absent", doc.line)
     base = str(doc.get("base", ""))
     if "base" in doc and not re.fullmatch(r"https?://[A-Za-z0-9.-]+(:\d+)?(/[\w.~-]+)*/?", base):
-        errors.append(
-            DataError(
-                file=display,
-                line=doc.lines.get("base"),
-                record="network",
-                field="base",
-                message="l'IRI de base doit être une adresse http(s) simple",
-            )
-        )
+        wrong("base", "l'IRI de base doit être une adresse http(s) simple")
     if "id" in doc and not re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", str(doc["id"])):
-        errors.append(
-            DataError(
-                file=display,
-                line=doc.lines.get("id"),
-                record="network",
-                field="id",
-                message="identifiant : minuscules, chiffres et tirets (par exemple reseau-miramas)",
-            )
-        )
-    for key in ("site", "contact"):
-        if key in doc and not _web_or_mail(key, doc[key]):
-            errors.append(
-                DataError(
-                    file=display,
-                    line=doc.lines.get(key),
-                    record="network",
-                    field=key,
-                    message="adresse du site : http(s)://…"
-                    if key == "site"
-                    else "contact : une adresse électronique ou une adresse http(s)://…",
-                )
-            )
+        wrong("id", "identifiant : minuscules, chiffres et tirets (par exemple reseau-miramas)")
+    if "site" in doc and not _web_or_mail("site", doc["site"]):
+        wrong("site", "adresse du site : http(s)://…")
+    if "contact" in doc and not _web_or_mail("contact", doc["contact"]):
+        wrong("contact", "contact : une adresse électronique ou une adresse http(s)://…")
     tiles = str(doc.get("map_tiles", ""))
     if "map_tiles" in doc and not (
         re.fullmatch(r"https://[^\s\"'<>]+", tiles)
         and all(p in tiles for p in ("{z}", "{x}", "{y}"))
     ):
-        errors.append(
-            DataError(
-                file=display,
-                line=doc.lines.get("map_tiles"),
-                record="network",
-                field="map_tiles",
-                message="fond de carte : une adresse https://… avec {z}, {x} et {y} "
-                "(par exemple https://{s}.tile.openstreetmap.fr/osmfr/{z}/{x}/{y}.png)",
-            )
+        wrong(
+            "map_tiles",
+            "fond de carte : une adresse https://… avec {z}, {x} et {y} "
+            "(par exemple https://{s}.tile.openstreetmap.fr/osmfr/{z}/{x}/{y}.png)",
         )
     months = str(doc.get("recheck_months", "12"))
     if not (months.isdigit() and 1 <= int(months) <= 120):
-        errors.append(
-            DataError(
-                file=display,
-                line=doc.lines.get("recheck_months"),
-                record="network",
-                field="recheck_months",
-                message="délai avant une nouvelle vérification : un nombre de mois entre 1 et 120",
-            )
+        wrong(
+            "recheck_months",
+            "délai avant une nouvelle vérification : un nombre de mois entre 1 et 120",
         )
     communes = doc.get("communes") or []
     if not isinstance(communes, list) or not all(
@@ -1044,15 +1013,7 @@ def load_meta(data_dir: Path, errors: list[DataError]) -> dict[str, Any]:
         and c.get("name")
         for c in communes
     ):
-        errors.append(
-            DataError(
-                file=display,
-                line=doc.lines.get("communes", doc.line),
-                record="network",
-                field="communes",
-                message="liste attendue d'éléments { insee: code INSEE, name: nom }",
-            )
-        )
+        wrong("communes", "liste attendue d'éléments { insee: code INSEE, name: nom }")
     return dict(doc)
 
 
