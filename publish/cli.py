@@ -34,6 +34,7 @@ from maillage.graph.parcours import Parcours, broken_in_words
 from maillage.graph.parcours import parcours as parcours_of
 from maillage.graph.tables import graph_tables
 from maillage.publish import build as build_mod
+from maillage.publish import clickfr
 from maillage.publish.csvcells import SafeDictWriter
 from maillage.publish.guide import GUIDE_TABLES, GuideTooLarge, Selection, guide_model, render_guide
 from maillage.publish.history import changed_dumps, changes, french
@@ -53,6 +54,8 @@ from maillage.publish.sparql import push as push_graph
 from maillage.publish.sparql import query as run_query
 from maillage.publish.standards_out import write_data_inclusion, write_lieux_csv, write_openreferral
 from maillage.publish.texttable import text_table
+
+clickfr.install()  # Click's messages in French, before any option is declared
 
 # An absolute IRI (RFC 3987): a scheme, a colon, then no space nor <>"{}|\^` (urn:, http:...)
 GRAPH_IRI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:[^\s<>\"{}|\\^`]+")

@@ -188,3 +188,32 @@ def test_one_export_command_takes_each_standard_and_refuses_a_file_for_a_folder(
     help_text = _run("export", "--help").output
     for name in ("lieux-mediation", "data-inclusion", "openreferral"):
         assert name in help_text
+
+
+@pytest.mark.parametrize(
+    ("args", "french"),
+    [
+        (["gaps", "--format", "x"], "valeur invalide pour '--format' : 'x' n'est pas l'une"),
+        (["refer", "--need", "x"], "Option manquante '--from'"),
+        (["parcours", "--need"], "L'option '--need' demande une valeur"),
+        (["commande-inconnue"], "Commande inconnue : 'commande-inconnue'"),
+        (["validate", "--bogus"], "Option inconnue : '--bogus'. Vouliez-vous dire '--verbose' ?"),
+        (["build", "--data", "/pas-de-dossier"], "Dossier '/pas-de-dossier' n'existe pas"),
+        (
+            ["refer", "--from", "a", "--need", "b", "--max-hops", "99"],
+            "n'est pas dans l'intervalle",
+        ),
+    ],
+)
+def test_usage_errors_are_french(args: list[str], french: str):
+    result = _run(*args)
+    assert result.exit_code == 2
+    assert french in result.stderr, result.stderr
+    for english in ("Error:", "Usage:", "Try '", "Missing", "No such", "does not exist"):
+        assert english not in result.stderr, result.stderr
+
+
+def test_help_is_french():
+    text = _run("parcours", "--help").output
+    assert "Utilisation : " in text and "Affiche cette aide" in text
+    assert "[obligatoire]" in text and "[par défaut : table]" in text
