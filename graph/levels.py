@@ -92,5 +92,16 @@ def derivations(network: Network, vocab: Vocabulary) -> list[Derivation]:
     return found
 
 
+def without_levels(network: Network, vocab: Vocabulary) -> list[str]:
+    """``file:line: service id`` of every service that states no level and whose modalities
+    give none: it is in no parcours."""
+    table = modality_levels(vocab)
+    return [
+        f"{r.file}:{r.line}: service {r.id}"
+        for r in _services(network.records)
+        if not r.values.get("levels") and not derived_levels(r.values, vocab, table)
+    ]
+
+
 def _services(records: Iterable[Any]) -> Iterable[Any]:
     return (r for r in records if r.kind == "service")

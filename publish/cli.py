@@ -25,7 +25,7 @@ from maillage.graph import hours
 from maillage.graph.analytics import analytics_tables
 from maillage.graph.errors import DataError, DataErrors, os_reason
 from maillage.graph.freshness import DEFAULT_RECHECK_MONTHS, months_before, to_check
-from maillage.graph.levels import derivations
+from maillage.graph.levels import derivations, without_levels
 from maillage.graph.load import read_source
 from maillage.graph.model import CHANNEL_LABELS
 from maillage.graph.network import NO_PATH, ReferralNetwork, UnknownId, by_demand, coverage
@@ -230,6 +230,11 @@ def validate(data_dir: Path, verbose: bool) -> None:
             f"{len(derived)} service(s) sans niveaux du parcours (levels) : niveaux déduits de "
             "leurs modalités."
         )
+        for where in without_levels(built.network, built.vocab):
+            click.echo(
+                f"{where}: levels: ni niveau ni modalité qui en donne un : le service n'est "
+                "dans aucun parcours"
+            )
     counts = ", ".join(f"{n} {table}" for table, n in report.counts.items())
     click.echo(f"Données valides : {counts} ; {report.triples} triplets.")
 

@@ -279,6 +279,10 @@ def test_levels_come_from_the_modalities_and_validate_verbose_lists_them(tiny: P
         "data/actors/atelier.yaml:16: service atelier-initiation: levels: niveau 3 déduit des "
         "modalités (atelier-collectif)"
     ) in result.output
+    # the accueil's service has neither levels nor modalities
+    assert (
+        "data/actors/accueil.yaml:15: service accueil-demarches: levels: ni niveau ni modalité"
+    ) in result.output
     quiet = CliRunner().invoke(cli, ["validate", "--data", str(tiny)])
     assert "déduit" not in quiet.output
 
