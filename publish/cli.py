@@ -30,7 +30,7 @@ from maillage.graph.load import read_source
 from maillage.graph.model import CHANNEL_LABELS
 from maillage.graph.network import NO_PATH, ReferralNetwork, UnknownId, by_demand, coverage
 from maillage.graph.network import refer as refer_paths
-from maillage.graph.parcours import Parcours, broken_in_words
+from maillage.graph.parcours import Parcours, what_breaks
 from maillage.graph.parcours import parcours as parcours_of
 from maillage.graph.tables import graph_tables
 from maillage.publish import build as build_mod
@@ -503,7 +503,7 @@ def _parcours_lines(network: ReferralNetwork, found: Parcours) -> list[str]:
     name = network.name
     who = f" ({network.labels.get(found.public, found.public)})" if found.public else ""
     title = f"Parcours « {network.labels.get(found.need)} » à {network.communes[found.commune]}"
-    state = broken_in_words(network, found).split(" : ", 1)[1] if found.broken else "complet."
+    state = f"{what_breaks(found)}." if found.broken else "complet."
     lines = [f"{title}{who} : {state}", ""]
     for step in found.steps:
         lines.append(f"{step.rank}. {step.label}")
