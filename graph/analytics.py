@@ -105,7 +105,7 @@ def analytics_tables(
     # a need no one covers in a commune is a gap above; a parcours is broken where someone
     # does, and a level or a step between two levels is missing
     every = every_parcours(network)
-    broken = [p for p in every if p.broken and any(s.actors for s in p.steps)]
+    broken = [p for p in every if p.broken and p.helped]
     broken.sort(
         key=lambda p: (-(network.demand.get((p.need, p.commune)) or 0.0), p.need, p.commune)
     )

@@ -11,7 +11,7 @@ SPARQL and the parcours read one field; :func:`derivations` lists them for
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -77,7 +77,7 @@ def derivations(network: Network, vocab: Vocabulary) -> list[Derivation]:
     """Every service of the network whose levels come from its modalities, in file order."""
     table = modality_levels(vocab)
     found = []
-    for record in _services(network.records):
+    for record in network.of_kind("service"):
         levels = derived_levels(record.values, vocab, table)
         if levels:
             found.append(
@@ -98,10 +98,6 @@ def without_levels(network: Network, vocab: Vocabulary) -> list[str]:
     table = modality_levels(vocab)
     return [
         f"{r.file}:{r.line}: service {r.id}"
-        for r in _services(network.records)
+        for r in network.of_kind("service")
         if not r.values.get("levels") and not derived_levels(r.values, vocab, table)
     ]
-
-
-def _services(records: Iterable[Any]) -> Iterable[Any]:
-    return (r for r in records if r.kind == "service")

@@ -75,9 +75,23 @@ class Parcours:
         """The ranks no actor is at."""
         return [s.rank for s in self.steps if not s.actors]
 
+    @property
+    def helped(self) -> bool:
+        """Someone is at one level at least."""
+        return any(s.actors for s in self.steps)
+
     def in_place(self, lower: Step, upper: Step) -> list[str]:
         """The actors at both levels: the person goes on with them."""
         return sorted(set(lower.actors) & set(upper.actors))
+
+    @property
+    def stays(self) -> list[tuple[str, int, int]]:
+        """(actor, from rank, to rank) of each step an actor bridges itself."""
+        return [
+            (actor, lower.rank, upper.rank)
+            for lower, upper in zip(self.steps, self.steps[1:], strict=False)
+            for actor in self.in_place(lower, upper)
+        ]
 
     @property
     def breaks(self) -> list[tuple[int, int]]:
@@ -104,9 +118,8 @@ class Parcours:
             ],
             "climbs": [c.as_dict() for c in self.climbs],
             "in_place": [
-                {"actor": actor, "from_rank": lower.rank, "to_rank": upper.rank}
-                for lower, upper in zip(self.steps, self.steps[1:], strict=False)
-                for actor in self.in_place(lower, upper)
+                {"actor": actor, "from_rank": low, "to_rank": high}
+                for actor, low, high in self.stays
             ],
             "missing": self.missing,
             "breaks": [{"from_rank": a, "to_rank": b} for a, b in self.breaks],

@@ -529,10 +529,9 @@ def _parcours_lines(network: ReferralNetwork, found: Parcours) -> list[str]:
         )
     else:
         lines.append("Aucune orientation ne fait monter d'un niveau.")
-    stays = found.as_dict()["in_place"]
-    if stays:
+    if found.stays:
         lines += ["", "Sur place, chez le même acteur :"]
-        lines += [f"  {s['from_rank']} → {s['to_rank']} : {name(s['actor'])}" for s in stays]
+        lines += [f"  {low} → {high} : {name(actor)}" for actor, low, high in found.stays]
     return lines
 
 

@@ -202,7 +202,7 @@ def _parcours_pages(
             continue
         if selection.pole and pole["notation"] != selection.pole:
             continue
-        if any(s.actors for s in p.steps):
+        if p.helped:
             by_need[p.need].append(p)
 
     def name(actor: str) -> str:
