@@ -37,29 +37,14 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from maillage.publish import build as build_module  # noqa: E402
 from maillage.publish.build import cache_file  # noqa: E402
 
-STAGES = (
-    "load",
-    "build",
-    "validate",
-    "rdf",
-    "void",
-    "validate-wait",
-    "tables",
-    "network",
-    "history",
-    "sqlite",
-    "exports",
-    "rdf-wait",
-    "sqlite-wait",
-    "catalog",
-    "fsync",
-    "publish",
-    "cleanup",
-)
+# the build's own list of stages: the table follows it, and where each job beside runs
+STAGES = {stage.name: stage for stage in build_module.STAGES}
 # waits and housekeeping: their time does not grow with the triples they would be divided by
-NOT_OVER_TRIPLES = {"validate-wait", "rdf-wait", "sqlite-wait", "publish", "cleanup"}
+HOUSEKEEPING = {"publish", "cleanup"}
+
 
 # As `maillage build` does: the network is not freed, the process ends at once (os._exit).
 _BUILD = """
@@ -162,22 +147,19 @@ def network_for(actors: int, work: Path) -> tuple[Path, dict]:
     return data, summary
 
 
-# The processes beside the build, and the stages of the build during which each may run: the
-# validation in a forked copy from the start of rdf until validate-wait, the converter from the
-# end of rdf until rdf-wait, the release diff from void until history, the coverage matrix's
-# drawing from network until rdf-wait.
-BESIDE_SPANS = {
-    "validate": ("rdf", "validate-wait"),
-    "rdf": ("rdf", "rdf-wait"),
-    "history": ("void", "history"),
-    "plot": ("network", "rdf-wait"),  # the coverage matrix, drawn
-}
-BESIDE_NAMES = {
-    "validate": "the validation",
-    "rdf": "the converter",
-    "history": "the release diff",
-    "plot": "the matrix drawing",
-}
+def spans(result: dict) -> dict[str, list[str]]:
+    """For each job run beside the build, the stages of the build during which it may run:
+    from the one after the stage it follows in the build's list, until the wait for it."""
+    order = list(result["seconds"])
+    names = list(STAGES)
+    found = {}
+    for job in result.get("beside", {}):
+        if f"{job}-wait" not in order or job not in STAGES:
+            continue
+        before = [n for n in names[: names.index(job)] if n in order]
+        first = order.index(before[-1]) + 1 if before else 0
+        found[job] = order[first : order.index(f"{job}-wait") + 1]
+    return found
 
 
 def both_processes(result: dict) -> str | None:
@@ -185,26 +167,18 @@ def both_processes(result: dict) -> str | None:
     the build's peak then plus the own peaks of the processes that may run then (for the
     forked validation, the memory it does not share with the build)."""
     own = result.get("beside_peak_mb", {})
-    if not own:
-        return None
-    peaks = result["peak_mb"]
+    running_in = spans(result)
     worst: tuple[float, float, list[str]] | None = None
-    for i, stage in enumerate(STAGES):
-        if stage not in peaks:
-            continue
-        running = [
-            name
-            for name, (first, last) in BESIDE_SPANS.items()
-            if name in own and STAGES.index(first) <= i <= STAGES.index(last)
-        ]
+    for stage, peak in result["peak_mb"].items():
+        running = [job for job, stages in running_in.items() if job in own and stage in stages]
         if running:
-            total = peaks[stage] + sum(own[name] for name in running)
+            total = peak + sum(own[job] for job in running)
             if worst is None or total > worst[0]:
-                worst = (total, peaks[stage], running)
+                worst = (total, peak, running)
     if worst is None:
         return None
     total, build, running = worst
-    parts = [f"{BESIDE_NAMES[name]}'s, {own[name]:.1f} MB" for name in running]
+    parts = [f"{job}'s, {own[job]:.1f} MB" for job in running]
     return (
         f"All processes together: at most {total:.1f} MB (the build's peak while others run,"
         f" {build:.1f} MB, plus {' and '.join(parts)})."
@@ -238,44 +212,30 @@ def section(actors: int, summary: dict, first: dict, result: dict, plain_result:
         "| stage | seconds | peak MB | triples/s | plain way (s) | plain / maillage |",
         "|---|---:|---:|---:|---:|---:|",
     ]
-    for stage in STAGES:
-        seconds = result["seconds"].get(stage)
-        beside = result.get("beside", {}).get(stage, 0.0)
-        if seconds is None and not beside:
-            continue
-        other = plain_result.get(stage)
-        if other:
-            ratio = other["seconds"] / max((seconds or 0.0) + beside, 1e-9)
-            plain_cells = f"{other['seconds']:.2f} | {ratio:.1f}x"
-        else:
-            plain_cells = "- | -"
-        beside_peak = result.get("beside_peak_mb", {}).get(stage, "")
-        if seconds is None:  # wholly in another process: the validation, while rdf is written
-            rate = f"{triples / beside:,.0f}".replace(",", " ") if beside > 0.01 else "-"
+    beside = result.get("beside", {})
+    starts = {}  # the stage a job beside starts before
+    for job, stages in spans(result).items():
+        starts.setdefault(stages[0], []).append(job)
+    for stage, seconds in result["seconds"].items():
+        for job in starts.get(stage, []):
+            where = "a thread" if STAGES[job].beside == "thread" else "other process"
+            peak_cell = (
+                f"({result['beside_peak_mb'][job]})"
+                if job in result.get("beside_peak_mb", {})
+                else "-"
+            )  # a thread: no memory of its own
             lines.append(
-                f"| {stage} (other process, during rdf) | ({beside:.2f}) | ({beside_peak}) |"
-                f" {rate} | {plain_cells} |"
+                f"| ({job}: {where}, from here) | ({beside[job]:.2f}) | {peak_cell} |"
+                f" {_rate(result, job, beside[job])} | {_plain(plain_result, job, beside[job])} |"
             )
-            continue
-        rate = (
-            f"{triples / seconds:,.0f}".replace(",", " ")
-            if seconds > 0.01 and stage not in NOT_OVER_TRIPLES
-            else "-"
-        )
-        if stage == "sqlite":  # the rows and their indexes (written by a thread meanwhile)
-            rate += f" ({result['rows'] / (seconds + beside):,.0f} rows/s)".replace(",", " ")
+        # a stage's counterpart: the same work, wherever it ran (the dumps: rdf's N-Triples
+        # then the converter's Turtle, TriG and JSON-LD)
+        mine = seconds + (beside.get("dumps", 0.0) if stage == "rdf" else 0.0)
         peak = result["peak_mb"].get(stage, "-")
-        lines.append(f"| {stage} | {seconds:.2f} | {peak} | {rate} | {plain_cells} |")
-        if beside:
-            by = "its indexes, by a thread" if stage == "sqlite" else "other process"
-            peak_cell = f"({beside_peak})" if beside_peak != "" else "-"  # a thread: no own memory
-            lines.append(f"| ({stage}: {by}, meanwhile) | ({beside:.2f}) | {peak_cell} | | | |")
-        for job, (starts, _) in BESIDE_SPANS.items():  # jobs that are no stage's own
-            if starts == stage and job not in STAGES and job in result.get("beside", {}):
-                lines.append(
-                    f"| ({job}: other process, from here) | ({result['beside'][job]:.2f}) |"
-                    f" ({result.get('beside_peak_mb', {}).get(job, '')}) | | | |"
-                )
+        lines.append(
+            f"| {stage} | {seconds:.2f} | {peak} | {_rate(result, stage, seconds)} |"
+            f" {_plain(plain_result, stage, mine)} |"
+        )
     total = sum(result["seconds"].values())
     peak = max(result["peak_mb"].values()) if result["peak_mb"] else "-"
     lines.append(f"| **whole build** | **{total:.2f}** | **{peak}** | | | |")
@@ -289,6 +249,22 @@ def section(actors: int, summary: dict, first: dict, result: dict, plain_result:
         lines += ["", both]
     lines.append("")
     return "\n".join(lines)
+
+
+def _rate(result: dict, stage: str, seconds: float) -> str:
+    if seconds <= 0.01 or stage in HOUSEKEEPING or stage.endswith("-wait"):
+        return "-"
+    rate = f"{result['triples'] / seconds:,.0f}".replace(",", " ")
+    if stage == "sqlite":
+        rate += f" ({result['rows'] / seconds:,.0f} rows/s)".replace(",", " ")
+    return rate
+
+
+def _plain(plain_result: dict, stage: str, seconds: float) -> str:
+    other = plain_result.get(stage)
+    if not other:
+        return "- | -"
+    return f"{other['seconds']:.2f} | {other['seconds'] / max(seconds, 1e-9):.1f}x"
 
 
 def main(argv: list[str] | None = None) -> None:

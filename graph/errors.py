@@ -62,6 +62,10 @@ class DataErrors(Exception):
         self.errors = sorted(set(errors), key=_sort_key)
         super().__init__(f"{len(self.errors)} erreur(s) dans les données")
 
+    def __reduce__(self) -> tuple:
+        # raised in another process (the validation beside the build) and sent back pickled
+        return (type(self), (self.errors,))
+
 
 def _sort_key(e: DataError) -> tuple:
     return (e.file, e.line or 0, e.record or "", e.field or "", e.message)

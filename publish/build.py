@@ -21,7 +21,6 @@ import tempfile
 import time
 from collections import Counter
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,14 +39,14 @@ from maillage.graph.network import ReferralNetwork, coverage
 from maillage.graph.ns import MAI
 from maillage.graph.progress import NO_PROGRESS, Progress
 from maillage.graph.tables import Tables, graph_tables
-from maillage.graph.vocab import load_vocabulary
-from maillage.publish.beside import Beside, Forked, peak_memory_mb, reset_peak_memory
+from maillage.graph.vocab import Vocabulary, load_vocabulary
 from maillage.publish.catalog import dataset_void, write_catalog
 from maillage.publish.guide import GUIDE_FILE, GuideTooLarge, guide_model, render_guide
 from maillage.publish.history import release_history
-from maillage.publish.plot import draw_matrix, matrix_figure
-from maillage.publish.rdf import PendingDumps, sha256_of, write_dumps
+from maillage.publish.plot import draw_coverage, matrix_figure
+from maillage.publish.rdf import Graphs, convert_dumps, sha256_of, write_dumps
 from maillage.publish.report import write_indicators_csv
+from maillage.publish.runner import Stage, run_stages
 from maillage.publish.site import MAP_ATTRIBUTION, MAP_TILES, write_metadata
 from maillage.publish.sqlite import index_database, write_rows
 from maillage.publish.standards_out import LIEUX_FILE, write_lieux_csv
@@ -151,33 +150,22 @@ def publication_folder(out_dir: Path | str, progress: Progress = NO_PROGRESS) ->
 
 @dataclass
 class BuildReport:
+    """What a build measured, stage by stage (written by :func:`publish.runner.run_stages`)."""
+
     out: Path
     counts: dict[str, int] = field(default_factory=dict)
     triples: int = 0
     seconds: dict[str, float] = field(default_factory=dict)
     peak_mb: dict[str, float] = field(default_factory=dict)  # peak resident memory per stage
     rows: int = 0  # rows written to SQLite
-    # work done by another process meanwhile (seconds; not part of the stages' sum), and that
-    # process's peak resident memory (MB; to add to the build's own while they overlap); and
-    # "sqlite": the database's indexing, by a thread of this process (no memory of its own)
+    # the stages run beside the build (another process, or a thread: "index"): their seconds
+    # (not part of the stages' sum) and, for a process, its peak resident memory (MB; to add
+    # to the build's own while they overlap)
     beside: dict[str, float] = field(default_factory=dict)
     beside_peak_mb: dict[str, float] = field(default_factory=dict)
     progress: Progress = NO_PROGRESS
     # what the build held, when it was asked not to free it (``build(free=False)``)
-    kept: list = field(default_factory=list, repr=False, compare=False)
-
-
-@contextmanager
-def _stage(report: BuildReport, name: str) -> Iterator[None]:
-    reset_peak_memory()
-    report.progress(name, 0, 1)
-    start = time.perf_counter()
-    yield
-    report.seconds[name] = round(time.perf_counter() - start, 3)
-    peak = peak_memory_mb()
-    if peak is not None:
-        report.peak_mb[name] = peak
-    report.progress(name, 1, 1)
+    kept: dict = field(default_factory=dict, repr=False, compare=False)
 
 
 @contextmanager
@@ -201,59 +189,39 @@ def no_cyclic_gc() -> Iterator[None]:
             gc.enable()
 
 
-def check(
-    data_dir: Path | str, report: BuildReport | None = None, cache: Path | LoadCache | None = None
-) -> BuiltGraph:
-    """Load, build and validate a network; raise :class:`DataErrors` with every problem.
-
-    ``cache``: the file where the actor files' records are kept between loads
-    (:mod:`graph.load_cache`); None reads every file."""
-    with no_cyclic_gc():
-        return _check(data_dir, report, cache)
+# The stages' own functions, where a library call needs its values named or shaped.
 
 
-def _check(
-    data_dir: Path | str, report: BuildReport | None, cache: Path | LoadCache | None
-) -> BuiltGraph:
-    report = report or BuildReport(Path("."))
-    built = _load_and_build(data_dir, report, cache)
-    _validate(built, report)
-    return built
+def _load(
+    data_dir: Path, cache: LoadCache | None, progress: Progress
+) -> tuple[Network, Vocabulary]:
+    network = load_network(data_dir, strict=False, progress=progress, cache=cache)
+    try:
+        return network, load_vocabulary(data_dir / "vocab", network.base)
+    except DataErrors as exc:
+        raise DataErrors(network.errors + exc.errors) from None
 
 
-def _load_and_build(
-    data_dir: Path | str, report: BuildReport, cache: Path | LoadCache | None
-) -> BuiltGraph:
-    data_dir = Path(data_dir)
-    with _stage(report, "load"):
-        network = load_network(data_dir, strict=False, progress=report.progress, cache=cache)
-        try:
-            vocab = load_vocabulary(data_dir / "vocab", network.base)
-        except DataErrors as exc:
-            raise DataErrors(network.errors + exc.errors) from None
-    with _stage(report, "build"):
-        built = build_graph(network, vocab, report.progress)
-    _describe(built, report)
-    return built
+def _build(network: Network, vocab: Vocabulary, progress: Progress) -> tuple:
+    built = build_graph(network, vocab, progress)
+    return built, *described(built)
 
 
-def _validate(built: BuiltGraph, report: BuildReport) -> None:
-    with _stage(report, "validate"):
-        _raise_errors(built, validate(built, progress=report.progress))
+def described(built: BuiltGraph) -> tuple[dict[str, int], int]:
+    """The records of each table and the referrals, and the triples, of a built network."""
+    kinds = Counter(record.kind for record in built.network.records)
+    counts = {cls.table: kinds[cls.name] for cls in CLASSES}
+    counts["refersTo"] = sum(map(len, built.index.forward(MAI.refersTo).values()))
+    return counts, len(built.index)
 
 
-def _raise_errors(built: BuiltGraph, found: list[DataError]) -> None:
+def _validate(built: BuiltGraph, progress: Progress) -> bool:
+    """Every problem raised at once: the loader's and the shapes' (not their echoes)."""
+    found = validate(built, progress=progress)
     errors = built.network.errors + new_findings(found, built.network)
     if errors:
         raise DataErrors(errors)
-
-
-def _describe(built: BuiltGraph, report: BuildReport) -> None:
-    report.triples = len(built.index)
-    kinds = Counter(record.kind for record in built.network.records)
-    for cls in CLASSES:
-        report.counts[cls.table] = kinds[cls.name]
-    report.counts["refersTo"] = sum(map(len, built.index.forward(MAI.refersTo).values()))
+    return True
 
 
 def new_findings(found: list[DataError], network: Network) -> list[DataError]:
@@ -267,6 +235,145 @@ def new_findings(found: list[DataError], network: Network) -> list[DataError]:
     ]
 
 
+def _new_folder(out: Path) -> tuple[Path, str | None]:
+    """The temporary folder the publication is written into, beside ``out``; and ``out``, when
+    it holds a previous publication (the release diff reads it)."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    _remove_leftovers(out)
+    folder = Path(tempfile.mkdtemp(prefix=f".{out.name}-new-{os.getpid()}-", dir=out.parent))
+    folder.chmod(0o755)  # mkdtemp makes it private; the published folder is public
+    return folder, str(out) if (out / "maillage.nt").exists() else None
+
+
+def _rdf(built: BuiltGraph, folder: Path) -> Graphs:
+    graphs = write_dumps(built, folder)
+    release_free_memory()  # the dumps' text (a gigabyte on a national network) is freed
+    return graphs
+
+
+def _network(tables: Tables) -> tuple:
+    network = ReferralNetwork.from_tables(tables)
+    rows = coverage(network)
+    analytics, _ = analytics_tables(network, rows)
+    analytics["completude"] = completeness_rows(tables)
+    return network, analytics, matrix_figure(network, rows)
+
+
+def _publication(built: BuiltGraph, counts: dict[str, int], triples: int) -> list[dict]:
+    """The one row that says what this publication is (the site's pages read it)."""
+    meta = built.network.meta
+    return [
+        {
+            "built_at": time.strftime("%Y-%m-%d %H:%M", time.localtime()),
+            "network": str(meta.get("name")),
+            **{table: counts[table] for table in ("actors", "sites", "services", "referrals")},
+            "triples": triples,
+            "recheck_months": recheck_months(meta),
+            "contact": str(meta.get("contact") or ""),
+            "site": str(meta.get("site") or ""),
+            "map_tiles": str(meta.get("map_tiles") or MAP_TILES),
+            "map_attribution": str(meta.get("map_attribution") or MAP_ATTRIBUTION),
+        }
+    ]
+
+
+def _guide(tables: Tables, analytics: Tables, publication: list[dict]) -> dict | None:
+    """The printed guide of the whole network, when it fits one booklet (a commune's guide is
+    always one command away: ``maillage guide --commune``)."""
+    try:
+        parcours = analytics["parcours"]
+        return guide_model({**tables, "parcours": parcours, "publication": publication})
+    except GuideTooLarge:
+        return None
+
+
+def _sqlite(
+    folder: Path,
+    tables: Tables,
+    analytics: Tables,
+    publication: list[dict],
+    guide: dict | None,
+    releases: list[dict],
+    changes: list[dict],
+) -> tuple[Path, dict[str, int]]:
+    (folder / "releases.json").write_text(
+        json.dumps(releases, ensure_ascii=False, indent=1), encoding="utf-8"
+    )
+    publication = [{**publication[0], "guide": GUIDE_FILE if guide else ""}]
+    rest = {**analytics, "publication": publication, "changes": changes, "releases": releases}
+    return folder / "maillage.db", write_rows(tables, folder / "maillage.db", rest)
+
+
+def _index(database: Path) -> str:
+    """The database indexed, then its SHA-256, for the catalogue."""
+    index_database(database)
+    return sha256_of(database)
+
+
+def _exports(built: BuiltGraph, tables: Tables, guide: dict | None, folder: Path) -> None:
+    write_lieux_csv(built, tables, folder / LIEUX_FILE)
+    write_indicators_csv(tables, folder / "indicateurs.csv")
+    if guide is not None:
+        render_guide(guide, folder / GUIDE_FILE)
+
+
+def _catalog(
+    built: BuiltGraph,
+    folder: Path,
+    metadata: Path,
+    converted: dict[str, str],
+    releases: list[dict],
+    database_sha256: str,
+    void: object,
+    counts: dict[str, int],
+    triples: int,
+) -> None:
+    checksums = {**converted, "maillage.nt": releases[-1]["sha256"]}  # this build's release
+    checksums["maillage.db"] = database_sha256
+    site_url = str(built.network.meta.get("site") or "http://127.0.0.1:8001")
+    write_catalog(built, folder, site_url, checksums, void)
+    write_metadata(Path(metadata), folder)
+    _write_build_info(built, counts, triples, folder)
+
+
+def _swap(folder: Path, out: Path, cache: LoadCache | None) -> bool:
+    if cache is not None:  # kept in the new folder, after the files build.json lists
+        cache.save(cache_file(folder))
+    _swap_into_place(folder, out)
+    return True  # ``folder`` now holds the previous publication, if any
+
+
+def _remove_replaced(folder: Path) -> None:
+    # Removing it in a thread while the build's memory is freed took longer than one after
+    # the other: both are the kernel's work on memory (3.3 -> 4.0 s at 30,000 actors).
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+# From this many triples (about 600 actors) the stages that may go beside do: below, starting
+# a process costs more than the job.
+BESIDE_FROM = 100_000
+
+
+def _large(values: dict) -> bool:
+    built = values.get("built")
+    # a network with loading errors is validated here: all its errors are reported together
+    return built is not None and not built.network.errors and len(built.index) >= BESIDE_FROM
+
+
+def check(
+    data_dir: Path | str, report: BuildReport | None = None, cache: Path | LoadCache | None = None
+) -> BuiltGraph:
+    """Load, build and validate a network; raise :class:`DataErrors` with every problem.
+
+    ``cache``: the file where the actor files' records are kept between loads
+    (:mod:`graph.load_cache`); None reads every file."""
+    report = report or BuildReport(Path("."))
+    values = {"data_dir": Path(data_dir), "cache": cache, "progress": report.progress}
+    with no_cyclic_gc():
+        _run(CHECK, values, report, beside=False)
+    return values["built"]
+
+
 def build(
     data_dir: Path | str,
     out_dir: Path | str,
@@ -274,55 +381,78 @@ def build(
     progress: Progress = NO_PROGRESS,
     cache: bool = True,
     free: bool = True,
+    beside: bool | None = None,
 ) -> BuildReport:
-    """Build and publish a network into ``out_dir``, all or nothing.
+    """Build and publish a network into ``out_dir``, all or nothing (:data:`STAGES`).
 
-    With ``cache``, what the actor files gave is kept for the next build, beside the published
-    folder (:func:`cache_file`): the files unchanged are not parsed again.
+    With ``cache``, what the actor files gave is kept for the next build, in the published
+    folder (:func:`cache_file`): the files unchanged are not parsed again. ``beside``: whether
+    the stages that may run beside the build do (None: from :data:`BESIDE_FROM` triples).
 
-    With ``free`` False, the graph, tables and network the build made are not freed when it
-    returns: ``report.kept`` holds them, for a process that ends right after (``maillage
-    build`` ends with ``os._exit``). Freeing a national network's millions of objects one by
-    one takes seconds; the system takes a process's memory back at once."""
-    cleanup = Cleanup(keep=None if free else [])
+    With ``free`` False, what the stages made is not freed when it returns: ``report.kept``
+    holds it, for a process that ends right after (``maillage build`` ends with
+    ``os._exit``). Freeing a national network's millions of objects one by one takes seconds;
+    the system takes a process's memory back at once."""
+    report = BuildReport(Path(out_dir).resolve(), progress=progress)
     with publication_folder(out_dir, progress), no_cyclic_gc():
-        report = _build(data_dir, out_dir, metadata, progress, cache, cleanup)
-    cleanup.end(report)  # _build has returned: its graph, tables and network are freed
+        # read from the previous publication, saved into the new one (the previous stays)
+        store = LoadCache.open(cache_file(report.out)) if cache else None
+        values = {"data_dir": Path(data_dir), "cache": store, "progress": progress}
+        values |= {"out": report.out, "metadata": Path(metadata)}
+        _run(STAGES, values, report, _large if beside is None else beside)
+    _free(values, report, free)
     return report
 
 
-class Cleanup:
-    """The end of a publication, timed as the stage ``cleanup``: the folder it replaced is
-    removed, then the build's graph, tables and network are freed, as the functions that held
-    them return (on a national network, a second and a half each). Removing the folder in a
-    thread while the memory was freed took longer than one after the other: both are the
-    kernel's work on memory (3.3 -> 4.0 s at 30,000 actors).
+def publish(
+    built: BuiltGraph,
+    out_dir: Path | str,
+    metadata: Path | str = DEFAULT_METADATA,
+    progress: Progress = NO_PROGRESS,
+    beside: bool | None = None,
+) -> BuildReport:
+    """Publish a network already checked (by :func:`check`, or kept up to date by
+    ``publish.rebuild.LiveNetwork``) into ``out_dir``, all or nothing."""
+    report = BuildReport(Path(out_dir).resolve(), progress=progress)
+    counts, triples = described(built)
+    values = {"built": built, "counts": counts, "triples": triples, "valid": True}
+    values |= {"out": report.out, "metadata": Path(metadata), "cache": None, "progress": progress}
+    with publication_folder(out_dir, progress), no_cyclic_gc():
+        _run(STAGES[3:], values, report, _large if beside is None else beside)
+    values.pop("built")  # the caller's: not freed here
+    _free(values, report, True)
+    return report
 
-    With ``keep`` (a list), what the build held is put there instead of being freed, and
-    given to the report (``BuildReport.kept``)."""
 
-    def __init__(self, keep: list | None = None) -> None:
-        self._started: float | None = None
-        self._keep = keep
+def _run(stages: tuple[Stage, ...], values: dict, report: BuildReport, beside) -> None:
+    """The stages, with what they say reported, and their folder removed unless published."""
+    try:
+        run_stages(stages, values, report, beside)
+    except (OSError, sqlite3.Error) as exc:
+        if "folder" not in values:  # reading the data: its own error
+            raise
+        reason = getattr(exc, "strerror", None) or str(exc)
+        raise PublishError(
+            f"publication impossible dans {report.out} : {reason} ;"
+            " le dossier publié précédent est intact"
+        ) from exc
+    finally:
+        report.counts, report.triples = values.get("counts", {}), values.get("triples", 0)
+        if "folder" in values and "published" not in values:
+            shutil.rmtree(values["folder"], ignore_errors=True)
+    report.rows = sum(values.get("database_rows", {}).values())
 
-    def hold(self, *objects: object) -> None:
-        """What the publication made: freed as it returns, unless kept."""
-        if self._keep is not None:
-            self._keep.extend(objects)
 
-    @property
-    def started(self) -> bool:
-        return self._started is not None
-
-    def start(self, replaced: Path) -> None:
-        self._started = time.perf_counter()
-        shutil.rmtree(replaced, ignore_errors=True)
-
-    def end(self, report: BuildReport) -> None:
-        if self._keep is not None:
-            report.kept = self._keep
-        if self._started is not None:
-            report.seconds["cleanup"] = round(time.perf_counter() - self._started, 3)
+def _free(values: dict, report: BuildReport, free: bool) -> None:
+    """What the stages made freed (timed with the removal of the folder replaced), or kept."""
+    if not free:
+        report.kept = values
+        return
+    start = time.perf_counter()
+    values.clear()
+    if "cleanup" in report.seconds:
+        freed = time.perf_counter() - start
+        report.seconds["cleanup"] = round(report.seconds["cleanup"] + freed, 3)
 
 
 CACHE_FILE = ".maillage-cache.pickle"
@@ -333,217 +463,6 @@ def cache_file(out_dir: Path | str) -> Path:
     folder the user named (nothing is left beside it); moved into each new publication, and
     never served nor catalogued (only the files ``build.json`` lists are)."""
     return Path(out_dir) / CACHE_FILE
-
-
-# From this many triples (about 600 actors) the build validates in a forked copy of its own
-# process, on the machine's second core, while it writes the N-Triples (publish.beside.Forked).
-VALIDATE_BESIDE_FROM = 100_000
-
-
-def _build(
-    data_dir: Path | str,
-    out_dir: Path | str,
-    metadata: Path | str,
-    progress: Progress,
-    cache: bool,
-    cleanup: Cleanup,
-) -> BuildReport:
-    report = BuildReport(Path(out_dir).resolve(), progress=progress)
-    # read from the previous publication, saved into the new one (the previous stays as it was)
-    store = LoadCache.open(cache_file(report.out)) if cache else None
-    built = _load_and_build(data_dir, report, store)
-    if built.network.errors or len(built.index) < VALIDATE_BESIDE_FROM:
-        _validate(built, report)  # nothing is written for data that cannot be published
-        return _publish(built, report, metadata, cleanup, cache=store)
-    return _publish(built, report, metadata, cleanup, validate_beside=True, cache=store)
-
-
-def publish(
-    built: BuiltGraph,
-    out_dir: Path | str,
-    metadata: Path | str = DEFAULT_METADATA,
-    progress: Progress = NO_PROGRESS,
-) -> BuildReport:
-    """Publish a network already checked (by :func:`check`, or kept up to date by
-    ``publish.rebuild.LiveNetwork``) into ``out_dir``, all or nothing."""
-    report = BuildReport(Path(out_dir).resolve(), progress=progress)
-    _describe(built, report)
-    cleanup = Cleanup()
-    with publication_folder(out_dir, progress), no_cyclic_gc():
-        _publish(built, report, metadata, cleanup)
-    cleanup.end(report)
-    return report
-
-
-def _publish(
-    built: BuiltGraph,
-    report: BuildReport,
-    metadata: Path | str,
-    cleanup: Cleanup,
-    validate_beside: bool = False,
-    cache: LoadCache | None = None,
-) -> BuildReport:
-    """Publish into ``report.out``; ``cleanup`` removes the folder it replaces.
-    With ``validate_beside``, the graph is validated meanwhile in a forked copy of this
-    process: its answer is awaited once the N-Triples are written, before anything else is,
-    and its errors raised (nothing is then published). When the dumps are converted by
-    another process, the release diff (which reads the previous and the new N-Triples and
-    their indexes) is made by one more, while the tables and network analytics are made here;
-    it is awaited by the stage ``history``."""
-    out = report.out
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        _remove_leftovers(out)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}-new-{os.getpid()}-", dir=out.parent))
-        tmp.chmod(0o755)  # mkdtemp makes it private; the published folder is public
-    except OSError as exc:
-        raise PublishError(f"impossible d'écrire dans {out.parent} : {exc.strerror}") from exc
-    dumps = validation = history = plot = None
-    previous = str(out) if (out / "maillage.nt").exists() else None
-    history_args = (previous, str(tmp), dict(report.counts))
-    try:
-        if validate_beside:
-            validation = Forked(validate, (built,))
-        with _stage(report, "rdf"):
-            dumps = write_dumps(built, tmp)  # Turtle, TriG, JSON-LD go on in another process
-            release_free_memory()  # the dumps' text (a gigabyte on a national network) is freed
-        with _stage(report, "void"):  # counted while the validation's copy may still run
-            if dumps.beside:  # the release diff reads files only: another process, meanwhile
-                history = Beside(release_history, history_args)
-            void = dataset_void(built)
-        if validation is not None:
-            with _stage(report, "validate-wait"):
-                found = validation.result()
-                report.beside["validate"] = round(validation.seconds, 3)
-                if validation.peak_mb is not None:
-                    report.beside_peak_mb["validate"] = validation.peak_mb
-            _raise_errors(built, found)
-        with _stage(report, "tables"):
-            tables = graph_tables(built)
-        with _stage(report, "network"):
-            network = ReferralNetwork.from_tables(tables)
-            rows = coverage(network)
-            # drawn meanwhile by another process when the dumps are (matplotlib: a second)
-            plot = Beside(
-                draw_matrix,
-                (matrix_figure(network, rows), str(tmp / "couverture.png")),
-                here=not dumps.beside,
-            )
-            analytics, _ = analytics_tables(network, rows)
-            analytics["completude"] = completeness_rows(tables)
-        analytics["publication"] = [
-            {
-                "built_at": time.strftime("%Y-%m-%d %H:%M", time.localtime()),
-                "network": str(built.network.meta.get("name")),
-                "actors": report.counts["actors"],
-                "sites": report.counts["sites"],
-                "services": report.counts["services"],
-                "referrals": report.counts["referrals"],
-                "triples": report.triples,
-                "recheck_months": recheck_months(built.network.meta),
-                "contact": str(built.network.meta.get("contact") or ""),
-                "site": str(built.network.meta.get("site") or ""),
-                "map_tiles": str(built.network.meta.get("map_tiles") or MAP_TILES),
-                "map_attribution": str(
-                    built.network.meta.get("map_attribution") or MAP_ATTRIBUTION
-                ),
-            }
-        ]
-        with _stage(report, "guide"):
-            # the printed guide of the whole network, when it fits one booklet (a commune's
-            # guide is always one command away: maillage guide --commune)
-            try:
-                guide = guide_model(
-                    {
-                        **tables,
-                        "parcours": analytics["parcours"],
-                        "publication": analytics["publication"],
-                    }
-                )
-            except GuideTooLarge:
-                guide = None
-            analytics["publication"][0]["guide"] = GUIDE_FILE if guide else ""
-        with _stage(report, "history"):
-            if history is None:
-                history = Beside(release_history, history_args, here=True)
-            releases, analytics["changes"] = history.result()
-            _report_beside(report, "history", history)
-            (tmp / "releases.json").write_text(
-                json.dumps(releases, ensure_ascii=False, indent=1), encoding="utf-8"
-            )
-            analytics["releases"] = releases
-        database = tmp / "maillage.db"
-        with _stage(report, "sqlite"):
-            report.rows = sum(write_rows(tables, database, analytics).values())
-            if not dumps.beside:  # a small database is indexed right away
-                index_database(database)
-        # A national one is indexed by a thread (SQLite lets go of the GIL), then hashed, while
-        # the CSV are written here and the other processes end
-        finishing = ThreadPoolExecutor(1)
-        database_digest = finishing.submit(_index_and_hash, database, dumps.beside)
-        finishing.shutdown(wait=False)
-        with _stage(report, "exports"):
-            write_lieux_csv(built, tables, tmp / LIEUX_FILE)
-            write_indicators_csv(tables, tmp / "indicateurs.csv")
-            if guide is not None:
-                render_guide(guide, tmp / GUIDE_FILE)
-        with _stage(report, "rdf-wait"):
-            checksums = dumps.wait()
-            checksums["maillage.nt"] = releases[-1]["sha256"]  # this build's release
-            plot.result()
-            _report_beside(report, "plot", plot)
-            _report_beside(report, "rdf", dumps)
-        with _stage(report, "sqlite-wait"):
-            checksums["maillage.db"], seconds = database_digest.result()
-            if dumps.beside:  # indexed by a thread, meanwhile
-                report.beside["sqlite"] = round(seconds, 3)
-        with _stage(report, "catalog"):
-            site_url = str(built.network.meta.get("site") or "http://127.0.0.1:8001")
-            write_catalog(built, tmp, site_url, checksums, void)
-            write_metadata(Path(metadata), tmp)
-            _write_build_info(built, report, tmp)
-        with _stage(report, "fsync"):
-            _fsync_tree(tmp)
-        with _stage(report, "publish"):
-            if cache is not None:  # kept in the new folder, after the files build.json lists
-                cache.save(cache_file(tmp))
-            _swap_into_place(tmp, out)
-        cleanup.hold(built, tables, network, rows, analytics)
-        cleanup.start(tmp)  # what tmp now holds: the previous folder, if any
-    except (OSError, sqlite3.Error) as exc:
-        reason = getattr(exc, "strerror", None) or str(exc)
-        raise PublishError(
-            f"publication impossible dans {out} : {reason} ; le dossier publié précédent est intact"
-        ) from exc
-    finally:
-        if validation is not None:
-            validation.close()
-        for job in (history, plot):
-            if job is not None:
-                job.close()
-        if dumps is not None:
-            dumps.close()
-        if not cleanup.started:  # the new folder, not published
-            shutil.rmtree(tmp, ignore_errors=True)
-    return report
-
-
-def _report_beside(report: BuildReport, name: str, job: Beside | PendingDumps) -> None:
-    """A finished job's seconds and peak memory, when it ran in another process (a job run in
-    the build's own has no peak of its own, and its time is its stage's)."""
-    if job.peak_mb is not None:
-        report.beside[name] = round(job.seconds, 3)
-        report.beside_peak_mb[name] = job.peak_mb
-
-
-def _index_and_hash(database: Path, index: bool) -> tuple[str, float]:
-    """The database indexed (unless it is already), then its SHA-256; and the seconds the
-    indexing took."""
-    start = time.perf_counter()
-    if index:
-        index_database(database)
-    seconds = time.perf_counter() - start
-    return sha256_of(database), seconds
 
 
 def _remove_leftovers(out: Path) -> None:
@@ -558,7 +477,9 @@ def _remove_leftovers(out: Path) -> None:
             continue
 
 
-def _write_build_info(built: BuiltGraph, report: BuildReport, folder: Path) -> None:
+def _write_build_info(
+    built: BuiltGraph, counts: dict[str, int], triples: int, folder: Path
+) -> None:
     """``build.json``: what was published, and the mark that the folder is a publication that
     the next build may replace (:func:`refusal`)."""
     info = {
@@ -566,8 +487,8 @@ def _write_build_info(built: BuiltGraph, report: BuildReport, folder: Path) -> N
         "graph": f"{built.network.base}/graphe",
         "name": built.network.meta.get("name"),
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "triples": report.triples,
-        "counts": report.counts,
+        "triples": triples,
+        "counts": counts,
         "files": sorted({p.name for p in folder.iterdir()} | {MARKER}),
     }
     (folder / MARKER).write_text(
@@ -630,6 +551,56 @@ def _swap_into_place(new: Path, out: Path) -> None:
     os.rename(out, old)
     os.rename(new, out)
     os.rename(old, new)
+
+
+# The whole publication. ``needs`` are the function's arguments, ``gives`` what it returns;
+# a stage with ``beside`` runs there on a large network (publish/runner.py), and is awaited by
+# the first stage that needs what it gives.
+STAGES = (
+    Stage("load", _load, ("data_dir", "cache", "progress"), ("network", "vocab")),
+    Stage("build", _build, ("network", "vocab", "progress"), ("built", "counts", "triples")),
+    # nothing is written for data that cannot be published; on a large network the graph is
+    # validated by a forked copy of this process (it shares its memory) while the dumps are
+    # written, and its answer awaited before the tables
+    Stage("validate", _validate, ("built", "progress"), ("valid",), beside="fork"),
+    Stage("folder", _new_folder, ("out",), ("folder", "previous")),
+    Stage("rdf", _rdf, ("built", "folder"), ("graphs",)),
+    Stage("dumps", convert_dumps, ("folder", "graphs"), ("converted",), beside="process"),
+    Stage(
+        "history",
+        release_history,  # reads the previous and the new N-Triples and their indexes
+        ("previous", "folder", "counts"),
+        ("releases", "changes"),
+        after=("graphs",),
+        beside="process",
+    ),
+    Stage("void", dataset_void, ("built",), ("void",)),
+    Stage("tables", graph_tables, ("built",), ("tables",), after=("valid",)),
+    Stage("network", _network, ("tables",), ("network", "analytics", "figure")),
+    Stage("plot", draw_coverage, ("figure", "folder"), ("plot",), beside="process"),
+    Stage("publication", _publication, ("built", "counts", "triples"), ("publication",)),
+    Stage("guide", _guide, ("tables", "analytics", "publication"), ("guide",)),
+    Stage(
+        "sqlite",
+        _sqlite,
+        ("folder", "tables", "analytics", "publication", "guide", "releases", "changes"),
+        ("database", "database_rows"),
+    ),
+    Stage("index", _index, ("database",), ("database_sha256",), beside="thread"),
+    Stage("exports", _exports, ("built", "tables", "guide", "folder"), ("exported",)),
+    Stage(
+        "catalog",
+        _catalog,
+        ("built", "folder", "metadata", "converted", "releases", "database_sha256", "void")
+        + ("counts", "triples"),
+        ("catalogued",),
+        after=("plot", "exported"),
+    ),
+    Stage("fsync", _fsync_tree, ("folder",), after=("catalogued",)),
+    Stage("publish", _swap, ("folder", "out", "cache"), ("published",)),
+    Stage("cleanup", _remove_replaced, ("folder",), after=("published",)),
+)
+CHECK = STAGES[:3]  # load, build, validate
 
 
 TABLES_FOR_NETWORK = (

@@ -271,7 +271,7 @@ def build(data_dir: Path, out_dir: Path, cache: bool) -> None:
             + (f" ({report.beside_peak_mb[name]:.0f} Mo)" if name in report.beside_peak_mb else "")
             for name, seconds in report.beside.items()
         )
-        click.echo(f"En parallèle (autres processus ; sqlite : ses index) : {beside}")
+        click.echo(f"En parallèle (autres processus ; index : un fil d’exécution) : {beside}")
     if report.peak_mb:
         click.echo(f"Mémoire maximale : {max(report.peak_mb.values()):.0f} Mo")
     if _SCRIPT and report.kept:

@@ -96,3 +96,8 @@ def draw_matrix(figure: dict[str, Any], path: Path | str) -> list[Path]:
         written.append(target)
     plt.close(fig)
     return written
+
+
+def draw_coverage(figure: dict[str, Any], folder: Path | str) -> list[Path]:
+    """The published coverage matrix, ``couverture.png`` and ``.svg`` in ``folder``."""
+    return draw_matrix(figure, Path(folder) / "couverture.png")

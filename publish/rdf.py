@@ -4,10 +4,11 @@ graph per source file, and the vocabularies and shapes alone.
 The N-Triples are written from the index with rdflib's own term syntax, subject by subject
 (pyoxigraph would first need an Oxigraph term per rdflib term: 7.8 s against 2.2 s at 10,000
 actors, ``benchmarks/ntriples.py``);
-Turtle and TriG by Oxigraph's serialisers (pyoxigraph), which read them back, in a process of
-their own so that the build goes on meanwhile: rdflib's Turtle and TriG serialisers look up a
-prefixed name for every IRI and take minutes for a thousand actors, hours for a national
-network. The small vocabulary and shapes graphs stay with rdflib.
+Turtle and TriG by Oxigraph's serialisers (pyoxigraph), which read them back
+(:func:`convert_dumps`, a stage the build runs beside the next ones on a large network):
+rdflib's Turtle and TriG serialisers look up a prefixed name for every IRI and take minutes
+for a thousand actors, hours for a national network. The small vocabulary and shapes graphs
+stay with rdflib.
 """
 
 from __future__ import annotations
@@ -30,7 +31,6 @@ from maillage.graph.build import BuiltGraph
 from maillage.graph.index import Index
 from maillage.graph.model import CLASSES, Field
 from maillage.graph.ns import PREFIXES, bind_prefixes
-from maillage.publish.beside import Beside
 from maillage.shapes import shapes_graph
 
 # file name -> (rdflib format, media type, EU file type) of every RDF file of dist/
@@ -161,15 +161,10 @@ def source_graph_name(built: BuiltGraph, file: str) -> URIRef:
     return URIRef(f"{built.network.base}/source/{quote(file)}")
 
 
-# From this many triples (about 600 actors) Turtle, TriG and JSON-LD are written by another
-# process, on the machine's second core, while the build goes on.
-BESIDE_FROM = 100_000
-
-
-def write_dumps(built: BuiltGraph, folder: Path) -> PendingDumps:
-    """Write N-Triples now; Turtle, TriG and JSON-LD in another process, while the caller goes
-    on (``wait()`` for them). The vocabularies, shapes and JSON-LD context are small: written
-    here."""
+def write_dumps(built: BuiltGraph, folder: Path) -> Graphs:
+    """Write the N-Triples and the small files (vocabularies, shapes, JSON-LD context); return
+    what :func:`convert_dumps` needs to write Turtle, TriG and JSON-LD from the N-Triples
+    (``graphs``), which the build runs beside its next stages on a large network."""
     context = jsonld_context()
     # One named graph per source file, files in name order, for the TriG dump: which lines of
     # maillage.nt each graph holds (the converter reads them there and names their graph).
@@ -178,7 +173,6 @@ def write_dumps(built: BuiltGraph, folder: Path) -> PendingDumps:
         by_file.setdefault(source_file(built, s), []).append(place)
     graphs = [(str(source_graph_name(built, file)), by_file[file]) for file in sorted(by_file)]
     del by_file
-    pending = PendingDumps(folder, context, graphs, beside=len(built.index) >= BESIDE_FROM)
     (folder / "context.jsonld").write_text(
         json.dumps({"@context": context}, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
     )
@@ -186,7 +180,7 @@ def write_dumps(built: BuiltGraph, folder: Path) -> PendingDumps:
     vocab += built.vocab.graph
     vocab.serialize(destination=folder / "vocabulaires.ttl", format="turtle", encoding="utf-8")
     shapes_graph().serialize(destination=folder / "formes.ttl", format="turtle", encoding="utf-8")
-    return pending
+    return graphs
 
 
 # Beside maillage.nt: each subject's place in it and a digest of its lines, so that the next
@@ -237,39 +231,11 @@ def write_nt(
 Graphs = list[tuple[str, list[tuple[int, int]]]]
 
 
-class PendingDumps:
-    """Turtle, TriG and JSON-LD being written from the N-Triples by a process of their own
-    (Oxigraph's parser and serialisers; the JSON-LD compacted against our context)."""
-
-    def __init__(self, folder: Path, context: dict, graphs: Graphs, beside: bool = True) -> None:
-        self.folder = folder
-        self.beside = beside  # converted by another process
-        self._job = Beside(convert_dumps, (str(folder), context, graphs), here=not beside)
-
-    @property
-    def seconds(self) -> float:
-        """The converter's own time, once done."""
-        return self._job.seconds
-
-    @property
-    def peak_mb(self) -> float | None:
-        """The converter process's peak memory, once done (None when it ran in this one)."""
-        return self._job.peak_mb
-
-    def wait(self) -> dict[str, str]:
-        """The SHA-256 of the files the converter wrote, once written (its error is raised
-        here): it read them back while the build went on."""
-        return self._job.result()
-
-    def close(self) -> None:
-        """Stop the converter (done, or no longer wanted because the build failed)."""
-        self._job.close()
-
-
-def convert_dumps(folder: str, context: dict, graphs: Graphs) -> dict[str, str]:
+def convert_dumps(folder: Path | str, graphs: Graphs) -> dict[str, str]:
     """maillage.nt -> maillage.ttl and maillage.jsonld (from one reading), and maillage.trig
     (its lines in ``graphs``); returns their SHA-256, for the catalogue."""
     root = Path(folder)
+    context = jsonld_context()
     triples = ox.parse(path=root / "maillage.nt", format=ox.RdfFormat.N_TRIPLES)
     with (root / "maillage.jsonld").open("w", encoding="utf-8") as jsonld:
         ox.serialize(
@@ -464,6 +430,7 @@ __all__ = [
     "jsonld_context",
     "source_file",
     "source_graphs",
+    "convert_dumps",
     "write_dumps",
     "RDF",
     "SKOS",

@@ -94,29 +94,42 @@ def test_the_stage_benchmark_prints_every_stage_and_the_plain_ratios(tmp_path):
     assert cleanup[3] == "-"  # no triples per second for housekeeping
 
 
+def _large_build(peaks: dict, own: dict) -> dict:
+    """A report of a build whose jobs beside ran (the stages' order is the build's)."""
+    order = ["load", "build", "folder", "rdf", "void", "validate-wait", "tables", "network"]
+    order += ["publication", "guide", "history-wait", "sqlite", "exports", "dumps-wait"]
+    order += ["catalog"]
+    seconds = {stage: 1.0 for stage in order}
+    if "validate" not in own:  # validated here, first
+        seconds = {"validate": 1.0, **{k: v for k, v in seconds.items() if k != "validate-wait"}}
+    if "history" not in own:
+        seconds = {("history" if k == "history-wait" else k): v for k, v in seconds.items()}
+    return {"seconds": seconds, "peak_mb": peaks, "beside": dict(own), "beside_peak_mb": own}
+
+
 def test_the_memory_of_all_processes_is_the_build_s_peak_meanwhile_plus_their_own():
     from benchmarks.stages import both_processes
 
-    peaks = {"validate": 900.0, "rdf": 700.0, "sqlite": 800.0, "rdf-wait": 600.0, "catalog": 999}
-    line = both_processes({"peak_mb": peaks, "beside_peak_mb": {"rdf": 250.5}})
+    peaks = {"validate": 900.0, "rdf": 700.0, "sqlite": 800.0, "dumps-wait": 600.0, "catalog": 999}
+    line = both_processes(_large_build(peaks, {"dumps": 250.5}))
     assert line is not None and line.startswith("All processes together: at most 1050.5 MB")
-    assert both_processes({"peak_mb": peaks, "beside_peak_mb": {}}) is None
-    # the validation's copy runs during rdf and validate-wait, the converter may overlap it
+    assert both_processes(_large_build(peaks, {})) is None
+    # the validation's copy runs from the folder until validate-wait, the converter from void
     peaks["validate-wait"] = 650.0
     del peaks["validate"]
-    line = both_processes({"peak_mb": peaks, "beside_peak_mb": {"rdf": 250.5, "validate": 500}})
-    assert line is not None and line.startswith("All processes together: at most 1450.5 MB")
+    line = both_processes(_large_build(peaks, {"dumps": 250.5, "validate": 500}))
+    assert line is not None and line.startswith("All processes together: at most 1400.5 MB")
     line = both_processes(
-        {"peak_mb": {**peaks, "sqlite": 1300.0}, "beside_peak_mb": {"rdf": 250.5, "validate": 500}}
+        _large_build({**peaks, "sqlite": 1300.0}, {"dumps": 250.5, "validate": 500})
     )
     assert line is not None and line.startswith("All processes together: at most 1550.5 MB")
-    # the release diff runs from void until history, before sqlite; not during rdf
-    own = {"rdf": 250.5, "validate": 500, "history": 100}
-    line = both_processes({"peak_mb": peaks, "beside_peak_mb": own})
+    # the release diff runs from void until history-wait, before sqlite; not during rdf
+    own = {"dumps": 250.5, "validate": 500, "history": 100}
+    line = both_processes(_large_build(peaks, own))
     assert line is not None and line.startswith("All processes together: at most 1500.5 MB")
-    line = both_processes({"peak_mb": {**peaks, "tables": 1300.0}, "beside_peak_mb": own})
+    line = both_processes(_large_build({**peaks, "tables": 1300.0}, own))
     assert line is not None and line.startswith("All processes together: at most 1650.5 MB")
-    line = both_processes({"peak_mb": {**peaks, "sqlite": 1450.0}, "beside_peak_mb": own})
+    line = both_processes(_large_build({**peaks, "sqlite": 1450.0}, own))
     assert line is not None and line.startswith("All processes together: at most 1700.5 MB")
 
 
@@ -165,25 +178,32 @@ def test_the_rebuild_benchmark_runs_and_agrees_with_a_whole_check(tmp_path):
 def test_a_section_shows_every_process_beside_the_build_and_adds_up_the_stages():
     from benchmarks.stages import section
 
-    seconds = {"load": 1.0, "build": 2.0, "rdf": 3.0, "void": 1.0, "validate-wait": 0.5}
-    seconds |= {"tables": 1.0, "network": 1.0, "history": 0.0, "sqlite": 2.0, "cleanup": 0.25}
+    seconds = {"load": 1.0, "build": 2.0, "folder": 0.0, "rdf": 3.0, "void": 1.0}
+    seconds |= {"validate-wait": 0.5, "tables": 1.0, "network": 1.0, "history-wait": 0.0}
+    seconds |= {"sqlite": 2.0, "dumps-wait": 0.0, "plot-wait": 0.0, "index-wait": 0.0}
+    seconds |= {"cleanup": 0.25}
     result = {
         "seconds": seconds,
         "peak_mb": {stage: 100.0 for stage in seconds if stage != "cleanup"},
         "triples": 1_000_000,
         "rows": 50_000,
-        "beside": {"validate": 2.5, "rdf": 9.0, "history": 1.5, "plot": 0.75},
-        "beside_peak_mb": {"validate": 50.0, "rdf": 20.0, "history": 10.0, "plot": 5.0},
+        "beside": {"validate": 2.5, "dumps": 9.0, "history": 1.5, "plot": 0.75, "index": 0.5},
+        "beside_peak_mb": {"validate": 50.0, "dumps": 20.0, "history": 10.0, "plot": 5.0},
     }
     summary = {"sites": 3, "services": 4, "referrals": 5, "communes": 6}
     first = {"seconds": {"load": 9.5}, "peak_mb": {"load": 120.0}}
-    text = section(1000, summary, first, result, {"load": {"seconds": 19.0}})
-    assert "| validate (other process, during rdf) | (2.50) | (50.0) |" in text
-    assert "| (rdf: other process, meanwhile) | (9.00) | (20.0) |" in text
-    assert "| (history: other process, meanwhile) | (1.50) | (10.0) |" in text
+    plain = {"load": {"seconds": 19.0}, "rdf": {"seconds": 24.0}}
+    text = section(1000, summary, first, result, plain)
+    assert "| (validate: other process, from here) | (2.50) | (50.0) | 400 000 |" in text
+    assert text.index("(validate:") < text.index("| folder |")  # forked before the folder
+    assert "| (dumps: other process, from here) | (9.00) | (20.0) |" in text
+    assert text.index("| rdf |") < text.index("(dumps:") < text.index("| void |")
+    assert "| (history: other process, from here) | (1.50) | (10.0) |" in text
     assert "| (plot: other process, from here) | (0.75) | (5.0) |" in text
-    assert text.index("(plot:") > text.index("| network |")  # drawn from the network stage on
+    assert text.index("(plot:") > text.index("| network |")  # drawn from the network on
+    assert "| (index: a thread, from here) | (0.50) | - |" in text  # no memory of its own
     assert "| load | 1.00 | 100.0 | 1 000 000 | 19.00 | 19.0x |" in text
+    assert "| rdf | 3.00 | 100.0 | 333 333 | 24.00 | 2.0x |" in text  # with the converter's
     assert "| **whole build** | **11.75** |" in text
     assert "The first build's `load`, every file parsed and the cache written: 9.50 s" in text
     assert "All processes together: at most 180.0 MB" in text

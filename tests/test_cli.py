@@ -57,9 +57,9 @@ def test_the_console_script_ends_once_published_without_freeing_the_network(
 
 
 def test_build_keeps_the_network_only_when_asked(tiny: Path, tmp_path: Path):
-    assert build(tiny, tmp_path / "a").kept == []
+    assert build(tiny, tmp_path / "a").kept == {}
     kept = build(tiny, tmp_path / "b", free=False).kept
-    assert any(isinstance(o, BuiltGraph) and len(o.index) > 100 for o in kept)
+    assert any(isinstance(o, BuiltGraph) and len(o.index) > 100 for o in kept.values())
 
 
 def test_an_unwritable_output_is_a_clear_error(tiny: Path, tmp_path: Path):

@@ -232,10 +232,10 @@ def test_checks_go_on_while_a_publication_runs(tmp_path, monkeypatch, national):
     itself starts processes of its own (the dumps' converter)."""
     import sqlite_utils
 
-    from maillage.publish import rdf
+    from maillage.publish import build as build_module
 
     if national:
-        monkeypatch.setattr(rdf, "BESIDE_FROM", 0)
+        monkeypatch.setattr(build_module, "BESIDE_FROM", 0)
     data = tmp_path / "network"
     generate(40, data, seed=2)
     live = LiveNetwork(data)
@@ -308,9 +308,9 @@ def test_the_index_removes_and_adds_like_a_set():
 def test_a_publication_stopped_midway_leaves_nothing_behind(tmp_path, monkeypatch):
     """``maillage watch`` stopped while it publishes a national network: the publication's
     temporary folder is removed and no folder is published half-written."""
-    from maillage.publish import rdf
+    from maillage.publish import build as build_module
 
-    monkeypatch.setattr(rdf, "BESIDE_FROM", 0)
+    monkeypatch.setattr(build_module, "BESIDE_FROM", 0)
     data = tmp_path / "network"
     generate(40, data, seed=2)
     live = LiveNetwork(data)

@@ -16,7 +16,7 @@ from benchmarks.generate import generate
 from maillage.graph import load
 from maillage.graph.errors import DataErrors
 from maillage.publish import build as build_module
-from maillage.publish import rdf
+from maillage.publish import runner
 from maillage.publish.beside import Beside, Forked
 from maillage.publish.build import build, check
 from maillage.publish.catalog import SPDX
@@ -44,17 +44,15 @@ def test_dumps_written_by_another_process_are_the_same_bytes(tmp_path, monkeypat
     """A national network's Turtle, TriG and JSON-LD are written by a converter process while
     the build goes on; they are byte for byte those written in the build's own process."""
     inline = build(DATA, tmp_path / "inline")
-    monkeypatch.setattr(rdf, "BESIDE_FROM", 0)
-    monkeypatch.setattr(build_module, "VALIDATE_BESIDE_FROM", 0)
-    beside = build(DATA, tmp_path / "beside")
-    assert beside.beside["rdf"] > 0
-    assert beside.beside_peak_mb["rdf"] > 0  # the converter process's own peak
+    beside = build(DATA, tmp_path / "beside", beside=True)
+    assert beside.beside["dumps"] > 0
+    assert beside.beside_peak_mb["dumps"] > 0  # the converter process's own peak
     assert beside.beside["validate"] > 0 and beside.beside_peak_mb["validate"] > 0
     assert "validate" not in beside.seconds and "validate-wait" in beside.seconds
     assert inline.beside == inline.beside_peak_mb == {}  # converted in the build's process
     assert "validate" in inline.seconds
     assert beside.beside["plot"] > 0  # the coverage matrix, drawn by another process
-    assert beside.beside["sqlite"] > 0  # the database indexed by a thread: the same database
+    assert beside.beside["index"] > 0  # the database indexed by a thread: the same database
 
     def schema_and_rows(out):
         db = sqlite_utils.Database(out / "maillage.db")
@@ -92,7 +90,7 @@ def test_dumps_written_by_another_process_are_the_same_bytes(tmp_path, monkeypat
 
 
 def test_a_network_validated_in_a_forked_process_fails_with_the_same_errors(tmp_path, monkeypatch):
-    """From VALIDATE_BESIDE_FROM triples the build validates in a forked copy of its process
+    """From BESIDE_FROM triples the build validates in a forked copy of its process
     while it writes the N-Triples: the same errors as a validation in the build's own process,
     and nothing published (the previous folder stays whole, no temporary folder is left)."""
     data = tmp_path / "national"
@@ -102,13 +100,10 @@ def test_a_network_validated_in_a_forked_process_fails_with_the_same_errors(tmp_
     out = tmp_path / "dist"
     build(DATA, out)
     before = tree_bytes(out)
-    monkeypatch.setattr(build_module, "VALIDATE_BESIDE_FROM", 0)
     forks = []
-    monkeypatch.setattr(
-        build_module, "Forked", lambda *job: forks.append(Forked(*job)) or forks[-1]
-    )
+    monkeypatch.setattr(runner, "Forked", lambda *job: forks.append(Forked(*job)) or forks[-1])
     with pytest.raises(DataErrors) as forked:
-        build(data, out, cache=False)
+        build(data, out, cache=False, beside=True)
     assert len(forks) == 1 and forks[0].seconds > 0  # validated in the forked copy
     assert forked.value.errors == here.value.errors and len(here.value.errors) >= 5
     assert tree_bytes(out) == before
@@ -158,8 +153,7 @@ def test_the_release_diff_made_by_another_process_is_the_one_made_here(tmp_path,
     for out in (here, there):
         build(DATA, out)
     inline = build(tiny, here)
-    monkeypatch.setattr(rdf, "BESIDE_FROM", 0)
-    beside = build(tiny, there)
+    beside = build(tiny, there, beside=True)
     assert "history" not in inline.beside and inline.seconds["history"] > 0
     assert beside.beside["history"] > 0 and beside.beside_peak_mb["history"] > 0
 
