@@ -47,6 +47,8 @@ def _worktree(commit: str, work: Path) -> Path:
         )
     else:
         subprocess.run(["git", "-C", str(old), "checkout", "-q", "--detach", commit], check=True)
+    if "from maillage." not in (old / "publish" / "cli.py").read_text(encoding="utf-8"):
+        return old  # before the package was named: graph, shapes and publish at the top
     package = work / "oldpkg"
     package.mkdir(exist_ok=True)
     link = package / "maillage"
@@ -57,9 +59,12 @@ def _worktree(commit: str, work: Path) -> Path:
 
 def _build(data: Path, out: Path, path: Path | None, cold: bool) -> tuple[float, float]:
     env = dict(os.environ)
+    build = BUILD
     if path is not None:
         env["PYTHONPATH"] = str(path)
-    argv = [sys.executable, "-c", f"import sys; {BUILD}", "build", "--data", str(data)]
+        if (path / "publish").is_dir():  # an earlier layout: bare top-level packages
+            build = build.replace("maillage.publish", "publish")
+    argv = [sys.executable, "-c", f"import sys; {build}", "build", "--data", str(data)]
     argv += ["--out", str(out)] + (["--no-cache"] if cold else [])
     done = subprocess.run(
         [sys.executable, "-c", WRAPPER, *argv], env=env, capture_output=True, text=True, check=True

@@ -61,3 +61,10 @@ def test_the_guide_examples_are_real_output(tmp_path, default_dist):
         shown = result.output.replace(str(output), name)
         command = " ".join(["$ maillage guide", *args, "-o", name])
         assert f"{command}\n{shown}" in README
+
+
+def test_the_readme_python_examples_run():
+    blocks = re.findall(r"```python\n(.*?)```", README, re.S)
+    assert blocks
+    for block in blocks:
+        exec(compile(block, "README.md", "exec"), {})
