@@ -20,19 +20,8 @@ import opening_hours
 
 PARIS = ZoneInfo("Europe/Paris")
 DAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
-MONTHS = (
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
+MONTHS = tuple(
+    "janvier février mars avril mai juin juillet août septembre octobre novembre décembre".split()
 )
 # Weeks of a year without public holidays in the evaluation (country unknown to the parser):
 # the public holidays are said apart, from the expression's PH rule.

@@ -387,35 +387,28 @@ def _scalar_or_list(
         line = mapping.lines.get(key, mapping.line)
         if value is None:
             continue
+        wrong = None
         if f.many:
             items = value if isinstance(value, list) else [value]
-            bad = [v for v in items if isinstance(v, (dict, list))]
-            if bad:
-                errors.append(
-                    DataError(
-                        file=display,
-                        line=line,
-                        record=record,
-                        field=key,
-                        message="chaque élément de la liste doit être une simple valeur",
-                    )
-                )
-                continue
-            values[f.name] = [_text(v) for v in items]
+            if any(isinstance(v, (dict, list)) for v in items):
+                wrong = "chaque élément de la liste doit être une simple valeur"
+            else:
+                values[f.name] = [_text(v) for v in items]
         elif isinstance(value, (dict, list)):
             kind = "une liste" if isinstance(value, list) else "un dictionnaire"
-            errors.append(
-                DataError(
-                    file=display,
-                    line=line,
-                    record=record,
-                    field=key,
-                    message=f"une seule valeur est attendue, pas {kind}",
-                )
-            )
+            wrong = f"une seule valeur est attendue, pas {kind}"
         else:
             values[f.name] = value if isinstance(value, (bool, date)) else _text(value)
+        if wrong is not None:
+            error = DataError(file=display, line=line, record=record, field=key, message=wrong)
+            errors.append(error)
     return values
+
+
+def _missing_id(display: str, rec: Record, what: str, actor: str | None = None) -> DataError:
+    record = None if actor is None else f"actor {actor}"
+    message = f"identifiant manquant pour {what}"
+    return DataError(file=display, line=rec.line, record=record, field="id", message=message)
 
 
 def _text(value: Any) -> str:
@@ -515,15 +508,7 @@ def load_actor_file(
                 rec.id = referral_id(actor_id, str(rec.values.get("to_actor", "")))
                 rec.values["id"] = rec.id
             if not rec.id:
-                errors.append(
-                    DataError(
-                        file=display,
-                        line=rec.line,
-                        record=f"actor {actor_id}",
-                        field="id",
-                        message=f"identifiant manquant pour ce {cls.label.lower()}",
-                    )
-                )
+                errors.append(_missing_id(display, rec, f"ce {cls.label.lower()}", actor_id))
                 continue
             rec.values.setdefault("id", rec.id)
             records.append(rec)
@@ -607,14 +592,7 @@ def load_list_file(
             rec.id = f"{values.get('actor')}-{values.get('year')}-{values.get('measure')}"
             rec.values["id"] = rec.id
         if not rec.id:
-            errors.append(
-                DataError(
-                    file=display,
-                    line=rec.line,
-                    field="id",
-                    message=f"identifiant manquant pour cette {cls.label.lower()}",
-                )
-            )
+            errors.append(_missing_id(display, rec, f"cette {cls.label.lower()}"))
             continue
         rec.values.setdefault("id", rec.id)
         records.append(rec)

@@ -87,6 +87,8 @@ class ClassModel:
 
 
 ID = Field("id", DCTERMS.identifier, "id", "Identifiant", required=True)
+DERIVED_ID = Field("id", DCTERMS.identifier, "id", "Identifiant", required=True, derived=True)
+YEAR = Field("year", MAI.year, "integer", "Année", required=True)
 NAME = Field("name", SDO.name, "text", "Nom", required=True)
 DESCRIPTION = Field("description", SDO.description, "langtext", "Description")
 ILLUSTRATIVE = Field("illustrative", MAI.illustrative, "boolean", "Donnée illustrative")
@@ -219,7 +221,7 @@ CLOSURE = ClassModel(
     (SDO.OpeningHoursSpecification,),
     "Fermeture ou horaires exceptionnels",
     (
-        Field("id", DCTERMS.identifier, "id", "Identifiant", required=True, derived=True),
+        DERIVED_ID,
         Field(
             "site", MAI.specialHoursOf, "ref", "Lieu", required=True, target="site", derived=True
         ),
@@ -289,7 +291,7 @@ REFERRAL = ClassModel(
     (MAI.Referral,),
     "Orientation",
     (
-        Field("id", DCTERMS.identifier, "id", "Identifiant", required=True, derived=True),
+        DERIVED_ID,
         Field("from_actor", MAI["from"], "ref", "De", required=True, target="actor", derived=True),
         Field("to_actor", MAI["to"], "ref", "Vers", required=True, target="actor", key="to"),
         Field("channel", MAI.channel, "text", "Canal", choices=CHANNELS),
@@ -337,9 +339,9 @@ INDICATOR = ClassModel(
     (MAI.Indicator,),
     "Indicateur",
     (
-        Field("id", DCTERMS.identifier, "id", "Identifiant", required=True, derived=True),
+        DERIVED_ID,
         Field("actor", MAI.measuredFor, "ref", "Acteur", required=True, target="actor"),
-        Field("year", MAI.year, "integer", "Année", required=True),
+        YEAR,
         Field("measure", MAI.measure, "text", "Mesure", required=True, choices=MEASURES),
         Field("value", RDF.value, "integer", "Valeur", required=True),
         SOURCE,
@@ -353,12 +355,12 @@ DEMAND = ClassModel(
     (MAI.Demand,),
     "Besoin exprimé",
     (
-        Field("id", DCTERMS.identifier, "id", "Identifiant", required=True, derived=True),
+        DERIVED_ID,
         Field("need", MAI.need, "concept", "Besoin", required=True, scheme="needs"),
         Field("commune", MAI.inseeCode, "text", "Code INSEE"),
         Field("share", MAI.share, "decimal", "Part des habitants (%)", required=True),
         Field("respondents", MAI.respondents, "integer", "Personnes interrogées"),
-        Field("year", MAI.year, "integer", "Année", required=True),
+        YEAR,
         SOURCE,
         ILLUSTRATIVE,
     ),

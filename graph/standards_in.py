@@ -355,18 +355,16 @@ def _values(
     if result.separator == ";":  # the v0.1 layout
         return [v.strip() for v in raw.split(";") if v.strip()]
     if ";" in raw and "|" not in raw:
-        result.errors.append(
-            DataError(
-                file=display,
-                line=line,
-                record=record,
-                field=column,
-                message="valeurs séparées par « ; » : le standard les sépare par « | »",
-                value=raw,
-            )
-        )
+        message = "valeurs séparées par « ; » : le standard les sépare par « | »"
+        at = _at(display, line, record, column)
+        result.errors.append(DataError(**at, message=message, value=raw))
         return []
     return [v.strip() for v in raw.split("|") if v.strip()]
+
+
+def _at(display: str, line: int, record: str, column: str) -> dict[str, Any]:
+    """Where a cell is, as DataError's fields."""
+    return {"file": display, "line": line, "record": record, "field": column}
 
 
 def _codes(result, row, column, line, display, record, labels: _Labels) -> list[str]:
@@ -381,10 +379,7 @@ def _codes(result, row, column, line, display, record, labels: _Labels) -> list[
         if code is None:
             result.errors.append(
                 DataError(
-                    file=display,
-                    line=line,
-                    record=record,
-                    field=column,
+                    **_at(display, line, record, column),
                     message=f"valeur inconnue du standard : « {value} »",
                     hint=labels.hint(value),
                     value=value,
@@ -405,6 +400,11 @@ def _row(result, row, line, display, needs, fees, modalities, poles, typologies,
     if actor_id is None:
         actor_id = free_id(slug(row["nom"]), result.actors)
     need_codes = _codes(result, row, "services", line, display, record, needs)
+
+    def unknown(column: str, message: str, hint: str | None, value: str) -> None:
+        at = _at(display, line, record, column)
+        result.errors.append(DataError(**at, message=message, hint=hint, value=value))
+
     typology = []
     for code in _values(result, row, "typologie", line, display, record):
         current = OLD_TYPOLOGIES.get(code, code)
@@ -414,17 +414,8 @@ def _row(result, row, line, display, needs, fees, modalities, poles, typologies,
     for code in typology:
         if code not in typologies:
             close = difflib.get_close_matches(code, sorted(typologies), n=2, cutoff=0.6)
-            result.errors.append(
-                DataError(
-                    file=display,
-                    line=line,
-                    record=record,
-                    field="typologie",
-                    message=f"typologie inconnue : « {code} »",
-                    hint="vouliez-vous dire : " + ", ".join(close) + " ?" if close else None,
-                    value=code,
-                )
-            )
+            hint = "vouliez-vous dire : " + ", ".join(close) + " ?" if close else None
+            unknown("typologie", f"typologie inconnue : « {code} »", hint, code)
     publics, v0_supports = [], []
     for value in _values(result, row, "publics_specifiquement_adresses", line, display, record):
         if result.separator == ";":  # v0.1 "publics accueillis"
@@ -445,17 +436,9 @@ def _row(result, row, line, display, needs, fees, modalities, poles, typologies,
             publics.append(PUBLICS[value])
         else:
             close = difflib.get_close_matches(value, list(PUBLICS), n=1, cutoff=0.6)
-            result.errors.append(
-                DataError(
-                    file=display,
-                    line=line,
-                    record=record,
-                    field="publics_specifiquement_adresses",
-                    message=f"valeur inconnue du standard : « {value} »",
-                    hint=f"vouliez-vous dire : « {close[0]} » ?" if close else None,
-                    value=value,
-                )
-            )
+            hint = f"vouliez-vous dire : « {close[0]} » ?" if close else None
+            message = f"valeur inconnue du standard : « {value} »"
+            unknown("publics_specifiquement_adresses", message, hint, value)
     fee = _codes(result, row, "frais_a_charge", line, display, record, fees)
     modes = _codes(result, row, "modalites_accompagnement", line, display, record, modalities)
     if result.separator == ";":

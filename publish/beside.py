@@ -9,6 +9,14 @@ starting another would cost more than the job.
 
 The peak resident memory of a process is read (and reset) here too: the build reports it per
 stage, and the job's own once done.
+
+Why not the libraries: ``concurrent.futures``' process pools start their workers with
+multiprocessing, whose *spawn* imports the main module again in each worker (the console
+script: all of maillage, 0.9 s of CPU each), whose *fork* would copy a process that runs
+threads, and whose *forkserver* imports it once in its server, on the core the build does not
+use (not measured against this yet); psutil reads the resident size but neither its peak nor
+its reset (``/proc/self/clear_refs``), which per-stage peaks need. Which stage runs here or
+beside is decided by ``publish.runner`` alone.
 """
 
 from __future__ import annotations

@@ -40,7 +40,7 @@ from maillage.graph.ns import MAI
 from maillage.graph.progress import NO_PROGRESS, Progress
 from maillage.graph.tables import Tables, graph_tables
 from maillage.graph.vocab import Vocabulary, load_vocabulary
-from maillage.publish.catalog import dataset_void, write_catalog
+from maillage.publish.catalog import catalog_graph, dataset_void, write_catalog
 from maillage.publish.guide import GUIDE_FILE, GuideTooLarge, guide_model, render_guide
 from maillage.publish.history import release_history
 from maillage.publish.plot import draw_coverage, matrix_figure
@@ -169,24 +169,32 @@ class BuildReport:
 
 
 @contextmanager
-def no_cyclic_gc() -> Iterator[None]:
+def no_cyclic_gc(keep: bool = False) -> Iterator[None]:
     """Pause Python's cyclic garbage collector while millions of long-lived objects are made.
 
     Each full collection walks every object alive; on a national network they ran again and
     again as the graph grew and took most of the build's time. Memory is still freed by
     reference counting, and the graph's objects hold no cycles worth collecting meanwhile.
-    """
+
+    With ``keep`` (the caller keeps what was made: a checked graph), it is frozen out of the
+    collector's later walks: at 10,000 actors, 3 million allocations after a check took 12.9 s
+    unfrozen, 2.9 s frozen. A build frees what it made, and needs no freezing."""
     enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
-        if enabled:
-            # What the build made is long-lived (the graph a caller keeps) or freed by
-            # reference counting: frozen, the collector does not walk it all again, for minutes
-            # on a national network, at its next run after the build.
+        if keep:
             gc.freeze()
+        if enabled:
             gc.enable()
+
+
+def unfreeze_collected() -> None:
+    """Before a graph kept frozen (:func:`no_cyclic_gc` with ``keep``) is replaced: what it
+    leaves behind in cycles is collected, not kept frozen for the process's life."""
+    gc.unfreeze()
+    gc.collect()
 
 
 # The stages' own functions, where a library call needs its values named or shaped.
@@ -331,7 +339,7 @@ def _catalog(
     checksums = {**converted, "maillage.nt": releases[-1]["sha256"]}  # this build's release
     checksums["maillage.db"] = database_sha256
     site_url = str(built.network.meta.get("site") or "http://127.0.0.1:8001")
-    write_catalog(built, folder, site_url, checksums, void)
+    write_catalog(catalog_graph(built, folder, site_url, checksums, void), folder)
     write_metadata(Path(metadata), folder)
     _write_build_info(built, counts, triples, folder)
 
@@ -369,7 +377,7 @@ def check(
     (:mod:`graph.load_cache`); None reads every file."""
     report = report or BuildReport(Path("."))
     values = {"data_dir": Path(data_dir), "cache": cache, "progress": report.progress}
-    with no_cyclic_gc():
+    with no_cyclic_gc(keep=True):  # the caller's graph
         _run(CHECK, values, report, beside=False)
     return values["built"]
 

@@ -252,14 +252,8 @@ def _site_positions(built: BuiltGraph) -> dict[str, list[tuple[float, float]]]:
     return positions
 
 
-def write_catalog(
-    built: BuiltGraph,
-    folder: Path,
-    site_url: str,
-    checksums: dict[str, str] | None = None,
-    void: Graph | None = None,
-) -> list[Path]:
-    g = catalog_graph(built, folder, site_url, checksums, void)
+def write_catalog(g: Graph, folder: Path) -> list[Path]:
+    """The catalogue (:func:`catalog_graph`) as Turtle and JSON-LD in ``folder``."""
     g.serialize(destination=folder / "catalog.ttl", format="turtle", encoding="utf-8")
     g.serialize(destination=folder / "catalog.jsonld", format="json-ld", encoding="utf-8", indent=1)
     return [folder / name for name in CATALOG_FILES]

@@ -198,6 +198,12 @@ def format_option(*choices: str, default: str | None = None, help: str | None = 
     )
 
 
+def output_option(help: str, file: bool | None = True, required: bool = True):
+    """The ``-o/--output`` option: a file (``file``), a folder (False) or either (None)."""
+    path = click.Path(dir_okay=file is not True, file_okay=file is not False, path_type=Path)
+    return click.option("-o", "--output", required=required, default=None, type=path, help=help)
+
+
 @click.group(cls=CommandGroup)
 @click.version_option(package_name="maillage")
 def cli() -> None:
@@ -390,13 +396,7 @@ def _network(data_dir: Path, out_dir: Path) -> ReferralNetwork:
     "pdf",
     help="pdf : la fiche d'orientation à remettre (une page A4), dans le fichier -o.",
 )
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Fichier de la fiche d'orientation (--format pdf).",
-)
+@output_option("Fichier de la fiche d'orientation (--format pdf).", required=False)
 @click.option(
     "--answer",
     "choice",
@@ -810,13 +810,7 @@ def verifier(
     multiple=True,
     help="Identifiant d'un acteur (répétable ; défaut : tous les acteurs).",
 )
-@click.option(
-    "-o",
-    "--output",
-    required=True,
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Dossier où écrire les fiches (une par acteur, {acteur}.pdf ou .html).",
-)
+@output_option("Dossier où écrire les fiches (une par acteur, {acteur}.pdf ou .html).", file=False)
 @format_option(
     "pdf", "html", help="pdf (A4, à imprimer et envoyer) ou html (à imprimer depuis le navigateur)."
 )
@@ -848,13 +842,7 @@ def fiches(
     type=click.Choice(["necessite", "accomplissement", "loisir-mediation"]),
     help="Un seul pôle (défaut : les trois).",
 )
-@click.option(
-    "-o",
-    "--output",
-    required=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Fichier PDF à écrire (livret A5).",
-)
+@output_option("Fichier PDF à écrire (livret A5).")
 @DATA_OPTION
 @OUT_OPTION
 def guide(
@@ -1008,13 +996,7 @@ EXPORTS: dict[str, tuple[Callable[..., Any], bool, str]] = {
     + "\n\n".join(f"{name} : {text}" for name, (_, _, text) in EXPORTS.items())
 )
 @click.argument("standard", type=click.Choice(list(EXPORTS)))
-@click.option(
-    "-o",
-    "--output",
-    required=True,
-    type=click.Path(path_type=Path),
-    help="Fichier (lieux-mediation) ou dossier (data-inclusion, openreferral).",
-)
+@output_option("Fichier (lieux-mediation) ou dossier (data-inclusion, openreferral).", file=None)
 @DATA_OPTION
 def export(standard: str, output: Path, data_dir: Path) -> None:
     writer, one_file, _ = EXPORTS[standard]

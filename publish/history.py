@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
 from collections.abc import Iterable, Iterator
@@ -35,13 +36,7 @@ class Change:
     detail: str  # for a change: the fields that changed, in French
 
     def as_row(self) -> dict:
-        return {
-            "kind": self.kind,
-            "id": self.id,
-            "name": self.name,
-            "change": self.change,
-            "detail": self.detail,
-        }
+        return dataclasses.asdict(self)
 
 
 class Dump:

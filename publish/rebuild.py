@@ -36,6 +36,7 @@ from maillage.publish.build import (
     new_findings,
     no_cyclic_gc,
     publish,
+    unfreeze_collected,
 )
 from maillage.shapes import LiveValidation
 
@@ -71,7 +72,8 @@ class LiveNetwork:
 
     def _whole(self, progress: Progress = NO_PROGRESS) -> None:
         self.built, self._validation = None, None
-        with no_cyclic_gc():
+        unfreeze_collected()  # the graph replaced
+        with no_cyclic_gc(keep=True):  # kept, checked again file by file
             try:
                 network = load_network(self.data_dir, strict=False, progress=progress)
                 vocab = load_vocabulary(self.data_dir / "vocab", network.base)

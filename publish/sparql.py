@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 from pyparsing import ParseException
@@ -195,33 +196,29 @@ def push(
 def _send(
     client: httpx.Client, method: str, endpoint: str, graph_iri: str, headers: dict, body: bytes
 ) -> httpx.Response:
+    refused = f"le serveur a refusé l'envoi ({method} {endpoint})"
+    options = {"params": {"graph": graph_iri}, "headers": headers, "content": body}
+    return _call(client, method, endpoint, refused, **options)
+
+
+def _call(
+    client: httpx.Client, method: str, url: str, refused: str, **options: Any
+) -> httpx.Response:
+    """One request to the SPARQL server; a French error when it cannot be reached or refuses."""
     try:
-        response = client.request(
-            method, endpoint, params={"graph": graph_iri}, headers=headers, content=body
-        )
+        response = client.request(method, url, **options)
     except httpx.HTTPError as exc:
-        raise PushError(f"serveur SPARQL injoignable : {endpoint} ({exc})") from exc
+        raise PushError(f"serveur SPARQL injoignable : {url} ({exc})") from exc
     if response.status_code >= 400:
-        raise PushError(
-            f"le serveur a refusé l'envoi ({method} {endpoint}) : HTTP {response.status_code} "
-            f"{response.text[:300].strip()}"
-        )
+        raise PushError(f"{refused} : HTTP {response.status_code} {response.text[:300].strip()}")
     return response
 
 
 def _count(client: httpx.Client, query_url: str, graph_iri: str) -> int:
     text = f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph_iri}> {{ ?s ?p ?o }} }}"
-    try:
-        response = client.post(
-            query_url, data={"query": text}, headers={"Accept": "application/sparql-results+json"}
-        )
-    except httpx.HTTPError as exc:
-        raise PushError(f"serveur SPARQL injoignable : {query_url} ({exc})") from exc
-    if response.status_code >= 400:
-        raise PushError(
-            f"la vérification a échoué ({query_url}) : HTTP {response.status_code} "
-            f"{response.text[:300].strip()}"
-        )
+    accept = {"Accept": "application/sparql-results+json"}
+    refused = f"la vérification a échoué ({query_url})"
+    response = _call(client, "POST", query_url, refused, data={"query": text}, headers=accept)
     try:
         return int(response.json()["results"]["bindings"][0]["n"]["value"])
     except (ValueError, KeyError, IndexError) as exc:

@@ -74,6 +74,11 @@ def _links(tables: Tables, table: str, own: str, other: str) -> dict[str, list[s
     return found
 
 
+def _concepts(tables: Tables, *names: str) -> list[dict[str, list[str]]]:
+    """Each link table's concepts by owner: ``service_needs`` gives each service's needs."""
+    return [_links(tables, name, f"{name.split('_', 1)[0]}_id", "concept_id") for name in names]
+
+
 def _today() -> str:
     return time.strftime("%Y-%m-%d")
 
@@ -84,12 +89,11 @@ def lieux_rows(built: BuiltGraph, tables: Tables) -> list[dict[str, str]]:
     actors = {row["id"]: row for row in tables["actors"]}
     services_at = _links(tables, "service_sites", "site_id", "service_id")
     services = {row["id"]: row for row in tables["services"]}
-    needs = _links(tables, "service_needs", "service_id", "concept_id")
-    publics = _links(tables, "service_publics", "service_id", "concept_id")
-    modalities = _links(tables, "service_modalities", "service_id", "concept_id")
-    supports = _links(tables, "service_support", "service_id", "concept_id")
-    other_fees = _links(tables, "service_other_fees", "service_id", "concept_id")
-    other_typologies = _links(tables, "actor_other_typologies", "actor_id", "concept_id")
+    needs, publics, modalities, supports, other_fees, other_typologies = _concepts(
+        tables,
+        *("service_needs", "service_publics", "service_modalities", "service_support"),
+        *("service_other_fees", "actor_other_typologies"),
+    )
     site_lists = {
         column: _links(tables, f"site_{name}", "site_id", "concept_id")
         for column, name in SITE_LISTS.items()
@@ -461,12 +465,10 @@ def openreferral(built: BuiltGraph, tables: Tables) -> dict[str, list[dict]]:
                 }
             ]
         locations.append({k: v for k, v in location.items() if v is not None})
-    needs = _links(tables, "service_needs", "service_id", "concept_id")
-    publics = _links(tables, "service_publics", "service_id", "concept_id")
     service_sites = _links(tables, "service_sites", "service_id", "site_id")
-    supports = _links(tables, "service_support", "service_id", "concept_id")
-    access = _links(tables, "site_access", "site_id", "concept_id")
-    site_labels = _links(tables, "site_labels", "site_id", "concept_id")
+    needs, publics, supports, access, site_labels = _concepts(
+        tables, "service_needs", "service_publics", "service_support", "site_access", "site_labels"
+    )
     services, at_locations = [], []
     for service in sorted(tables["services"], key=lambda s: s["id"]):
         service_id = _uuid(service["iri"])
