@@ -278,7 +278,8 @@ def write_jsonld(triples: Iterable[ox.Triple], out: TextIO, context: dict) -> It
     have.
 
     rdflib's JSON-LD compaction costs about 20 µs a triple (over a minute and a half on a
-    national network) and Oxigraph writes expanded JSON-LD only. Our context is generated from
+    national network), pyld's 530 µs against this writer's 5.4 µs (``benchmarks/jsonld.py``),
+    and Oxigraph writes expanded JSON-LD only. Our context is generated from
     the model, one term per field with the type its values have: compacting is choosing, for
     each value, the term whose ``@id`` is the predicate and whose type fits the value, or else
     the predicate's compact IRI with an explicit value object. The tests parse the result back
