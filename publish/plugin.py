@@ -26,6 +26,7 @@ from datasette.utils.asgi import Response, asgi_send_file
 from markupsafe import Markup
 
 from maillage.graph import hours
+from maillage.graph.contact import phone_display, phone_uri
 from maillage.graph.freshness import checked_in_words, french_date
 from maillage.graph.model import CHANNEL_LABELS
 from maillage.publish.csvcells import CSVStream
@@ -241,6 +242,9 @@ def prepare_jinja2_environment(env: Any) -> None:
     env.filters["libelle"] = lambda column, labels: (labels or {}).get(column) or column
     env.filters["filtres_en_clair"] = filters_in_words
     env.filters["marqueurs"] = markers
+    # phones stored E.164, shown the French way, linked as tel: (graph/contact.py)
+    env.filters["telephone"] = phone_display
+    env.filters["tel"] = phone_uri
 
 
 async def download(request: Any, send: Any, datasette: Any) -> Response | None:

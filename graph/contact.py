@@ -1,0 +1,88 @@
+"""Phone numbers as French partners write them: checked and stored in E.164, shown the French way.
+
+``04 90 58 00 00``, ``04.90.58.00.00``, ``0490580000`` and ``+33 4 90 58 00 00`` are one number,
+stored ``+33490580000`` and shown ``04 90 58 00 00``. The national short numbers partners publish
+(3949 France Travail, 3230 CAF, 3939 Allô Service Public) stay short: ``3949``, ``tel:3949``.
+The checks and formats are the ``phonenumbers`` library's (Google's libphonenumber metadata).
+"""
+
+from __future__ import annotations
+
+import phonenumbers
+from phonenumbers import NumberParseException, PhoneNumberFormat, PhoneNumberType
+
+REGION = "FR"
+
+
+class PhoneError(ValueError):
+    """A phone number that cannot be read or cannot exist (its French message)."""
+
+
+def _parsed(text: str) -> phonenumbers.PhoneNumber:
+    try:
+        return phonenumbers.parse(text.strip(), REGION)
+    except NumberParseException:
+        raise PhoneError(
+            "numéro de téléphone illisible : par exemple 04 90 58 00 00 ou +33 4 90 58 00 00"
+        ) from None
+
+
+def normalise_phone(text: str) -> str:
+    """The number in E.164 (``+33490580000``), or a short number's digits (``3949``).
+
+    >>> normalise_phone("04.90.58.00.00"), normalise_phone("3949")
+    ('+33490580000', '3949')
+    """
+    number = _parsed(text)
+    if phonenumbers.is_valid_number(number):
+        return phonenumbers.format_number(number, PhoneNumberFormat.E164)
+    if phonenumbers.is_valid_short_number(number):
+        return str(number.national_number)
+    raise PhoneError(
+        "numéro de téléphone impossible : 10 chiffres en France (04 90 58 00 00), ou un numéro"
+        " court national (3949)"
+    )
+
+
+def is_short(stored: str) -> bool:
+    """A national short number (``3949``), as :func:`normalise_phone` stores it."""
+    return not stored.startswith("+")
+
+
+def phone_display(stored: str | None) -> str:
+    """``+33490580000`` -> ``04 90 58 00 00`` (a foreign number in its international form);
+    a value that is not a number is shown as it is."""
+    if not stored:
+        return ""
+    if is_short(stored):
+        return stored
+    try:
+        number = phonenumbers.parse(stored, REGION)
+    except NumberParseException:
+        return stored
+    french = phonenumbers.region_code_for_number(number) == REGION
+    how = PhoneNumberFormat.NATIONAL if french else PhoneNumberFormat.INTERNATIONAL
+    # no-break spaces: a number never breaks across lines
+    return phonenumbers.format_number(number, how).replace(" ", "\u00a0")
+
+
+def phone_uri(stored: str | None) -> str:
+    """The ``tel:`` link of a stored number (RFC 3966): ``tel:+33490580000``, ``tel:3949``."""
+    if not stored:
+        return ""
+    digits = "".join(c for c in stored if c.isdigit() or c == "+")
+    return f"tel:{digits}" if digits else ""
+
+
+def is_mobile(stored: str) -> bool:
+    """A mobile number: on an actor's record, most likely a person's own phone."""
+    if is_short(stored):
+        return False
+    try:
+        number = phonenumbers.parse(stored, REGION)
+    except NumberParseException:
+        return False
+    return phonenumbers.number_type(number) in (
+        PhoneNumberType.MOBILE,
+        PhoneNumberType.FIXED_LINE_OR_MOBILE,
+    )

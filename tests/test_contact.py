@@ -1,0 +1,48 @@
+"""Phones as partners write them, and the public address printed matter links to."""
+
+from __future__ import annotations
+
+import pytest
+
+from maillage.graph.contact import PhoneError, is_mobile, normalise_phone, phone_display, phone_uri
+from maillage.publish.address import public_site, site_warning
+
+
+@pytest.mark.parametrize(
+    "written", ["04 90 58 00 00", "04.90.58.00.00", "0490580000", "+33 4 90 58 00 00"]
+)
+def test_the_french_ways_of_writing_a_number_are_one_number(written):
+    stored = normalise_phone(written)
+    assert stored == "+33490580000"
+    assert phone_display(stored) == "04\u00a090\u00a058\u00a000\u00a000"
+    assert phone_uri(stored) == "tel:+33490580000"
+
+
+@pytest.mark.parametrize("short", ["3949", "3230", "3939"])
+def test_national_short_numbers_stay_short(short):
+    assert normalise_phone(short) == short
+    assert phone_uri(short) == f"tel:{short}"
+
+
+@pytest.mark.parametrize("impossible", ["01 23", "abc", "04 90 58 00 00 00 00"])
+def test_an_impossible_number_is_refused_in_french(impossible):
+    with pytest.raises(PhoneError, match="numéro de téléphone"):
+        normalise_phone(impossible)
+
+
+def test_a_mobile_is_told_from_a_fixed_line():
+    assert is_mobile(normalise_phone("06 12 34 56 78"))
+    assert not is_mobile(normalise_phone("04 65 71 12 34"))  # ARCEP's range for fiction
+
+
+@pytest.mark.parametrize(
+    "site", [None, "", "http://127.0.0.1:8001", "https://localhost/", "https://192.168.1.2"]
+)
+def test_printed_matter_needs_a_public_https_address(site):
+    assert public_site(site) is None
+    assert "ÉPREUVE" in site_warning(site)
+
+
+def test_a_public_address_is_kept_without_its_final_slash():
+    assert public_site("https://reseau.miramas.fr/") == "https://reseau.miramas.fr"
+    assert site_warning("https://reseau.miramas.fr") is None
