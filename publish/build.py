@@ -40,6 +40,7 @@ from maillage.graph.ns import MAI
 from maillage.graph.progress import NO_PROGRESS, Progress
 from maillage.graph.tables import Tables, graph_tables
 from maillage.graph.vocab import Vocabulary, load_vocabulary
+from maillage.publish.api_tables import api_tables, write_api_tables
 from maillage.publish.catalog import catalog_graph, dataset_void, write_catalog
 from maillage.publish.guide import GUIDE_FILE, GuideTooLarge, guide_model, render_guide
 from maillage.publish.history import release_history
@@ -303,13 +304,16 @@ def _sqlite(
     guide: dict | None,
     releases: list[dict],
     changes: list[dict],
+    api: dict[str, list[dict]],
 ) -> tuple[Path, dict[str, int]]:
     (folder / "releases.json").write_text(
         json.dumps(releases, ensure_ascii=False, indent=1), encoding="utf-8"
     )
     publication = [{**publication[0], "guide": GUIDE_FILE if guide else ""}]
     rest = {**analytics, "publication": publication, "changes": changes, "releases": releases}
-    return folder / "maillage.db", write_rows(tables, folder / "maillage.db", rest)
+    database = folder / "maillage.db"
+    counts = write_rows(tables, database, rest)
+    return database, counts | write_api_tables(database, api)
 
 
 def _index(database: Path) -> str:
@@ -586,12 +590,14 @@ STAGES = (
     Stage("tables", graph_tables, ("built",), ("tables",), after=("valid",)),
     Stage("network", _network, ("tables",), ("network", "analytics", "figure")),
     Stage("plot", draw_coverage, ("figure", "folder"), ("plot",), beside="process"),
+    # the data·inclusion and Open Referral documents the APIs and the exports read
+    Stage("api", api_tables, ("built", "tables", "analytics"), ("api",)),
     Stage("publication", _publication, ("built", "counts", "triples"), ("publication",)),
     Stage("guide", _guide, ("tables", "analytics", "publication"), ("guide",)),
     Stage(
         "sqlite",
         _sqlite,
-        ("folder", "tables", "analytics", "publication", "guide", "releases", "changes"),
+        ("folder", "tables", "analytics", "publication", "guide", "releases", "changes", "api"),
         ("database", "database_rows"),
     ),
     Stage("index", _index, ("database",), ("database_sha256",), beside="thread"),
