@@ -67,7 +67,8 @@ _TRUE, _FALSE = {"true", "1", "yes", "on", "t", "y"}, {"false", "0", "no", "off"
 
 @functools.cache
 def _registry(uri: str, name: str) -> Registry:
-    return Registry().with_resource(uri, Resource.from_contents(official(name), default_specification=DRAFT202012))
+    contents = Resource.from_contents(official(name), default_specification=DRAFT202012)
+    return Registry().with_resource(uri, contents)
 
 
 def _kind(schema: dict[str, Any]) -> str:
@@ -145,7 +146,10 @@ def query_parameters(request: Any, path: str, name: str = DATA_INCLUSION, uri: s
         if not raw:
             continue
         try:
-            value = [_coerce(v, "string") for v in raw] if kind == "array" else _coerce(raw[-1], kind)
+            if kind == "array":
+                value: Any = [_coerce(v, "string") for v in raw]
+            else:
+                value = _coerce(raw[-1], kind)
         except ValueError as exc:
             problems.append({"loc": ["query", key], "msg": str(exc), "type": "parsing"})
             continue
@@ -215,7 +219,8 @@ SERVICE_FILTERS = """
     WHERE t.value = w.value OR t.value LIKE w.value || '--%'))
   AND (:frais = '[]' OR s.frais IN (SELECT value FROM json_each(:frais)))
   AND (:publics = '[]' OR EXISTS (
-    SELECT 1 FROM json_each(s.publics) AS p WHERE p.value IN (SELECT value FROM json_each(:publics))))
+    SELECT 1 FROM json_each(s.publics) AS p
+    WHERE p.value IN (SELECT value FROM json_each(:publics))))
   AND (:modes_accueil = '[]' OR EXISTS (
     SELECT 1 FROM json_each(s.modes_accueil) AS m
     WHERE m.value IN (SELECT value FROM json_each(:modes_accueil))))
@@ -247,7 +252,8 @@ WITH origin AS (
 ),
 measured AS (
   SELECT s.id, s.document, s.structure, s.code_insee, s.modes_accueil,
-    CASE WHEN origin.lat IS NULL OR s.latitude IS NULL THEN NULL ELSE 6371.0 * acos(min(1.0, max(-1.0,
+    CASE WHEN origin.lat IS NULL OR s.latitude IS NULL THEN NULL
+    ELSE 6371.0 * acos(min(1.0, max(-1.0,
       sin(radians(origin.lat)) * sin(radians(s.latitude))
       + cos(radians(origin.lat)) * cos(radians(s.latitude)) * cos(radians(s.longitude - origin.lon))
     ))) END AS km
@@ -417,8 +423,10 @@ async def sources(request: Any, datasette: Any) -> list:
 @functools.cache
 def _doc_values(name: str) -> tuple[dict, ...]:
     values = json.loads((SPECS / "data-inclusion-v1" / f"{name}.json").read_text("utf-8"))
-    return tuple({"value": v["value"], "label": v["label"], "description": v.get("description")}
-                 for v in values)
+    return tuple(
+        {"value": v["value"], "label": v["label"], "description": v.get("description")}
+        for v in values
+    )
 
 
 @_answer

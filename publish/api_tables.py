@@ -211,9 +211,7 @@ def openreferral_rows(built: BuiltGraph, tables: Tables) -> dict[str, list[dict]
                 "taxonomy_term_ids": service["taxonomy_term_ids"],
                 "taxonomy_ids": service["taxonomy_ids"],
                 "document": _json(listed),
-                "full": _json(
-                    {**at, "location": location, "service": json.loads(service["full"])}
-                ),
+                "full": _json({**at, "location": location, "service": json.loads(service["full"])}),
             }
         )
     return {
