@@ -87,12 +87,24 @@ def _declared(name: str, uri: str, path: str) -> tuple[tuple[str, str, Draft2020
     found = []
     parameters = official(name)["paths"][path]["get"].get("parameters", [])
     for index, parameter in enumerate(parameters):
+        at = f"#/paths/{pointer}/get/parameters/{index}"
+        if "$ref" in parameter:  # a parameter the document declares once (#/components/...)
+            at = parameter["$ref"]
+            parameter = _resolve(official(name), at)
         if parameter.get("in") != "query":
             continue
-        ref = {"$ref": f"{uri}#/paths/{pointer}/get/parameters/{index}/schema"}
+        ref = {"$ref": f"{uri}{at}/schema"}
         validator = Draft202012Validator(ref, registry=_registry(uri, name))
         found.append((parameter["name"], _kind(parameter["schema"]), validator))
     return tuple(found)
+
+
+def _resolve(document: dict[str, Any], pointer: str) -> Any:
+    """The part of ``document`` a local JSON pointer (``#/components/parameters/page``) names."""
+    found: Any = document
+    for part in pointer.removeprefix("#/").split("/"):
+        found = found[part.replace("~1", "/").replace("~0", "~")]
+    return found
 
 
 def _coerce(raw: str, kind: str) -> Any:

@@ -219,7 +219,13 @@ def openreferral_rows(built: BuiltGraph, tables: Tables) -> dict[str, list[dict]
         "hsds_services": services,
         "hsds_service_at_locations": at_rows,
         "hsds_taxonomies": [
-            {"id": t["id"], "name": t["name"], "document": _json(t)} for t in taxonomies.values()
+            {
+                "id": t["id"],
+                "name": t["name"],
+                "description": t["description"],
+                "document": _json(t),
+            }
+            for t in taxonomies.values()
         ],
         "hsds_taxonomy_terms": [
             {
@@ -227,6 +233,7 @@ def openreferral_rows(built: BuiltGraph, tables: Tables) -> dict[str, list[dict]
                 "taxonomy_id": t["taxonomy_id"],
                 "parent_id": t.get("parent_id"),
                 "name": t["name"],
+                "description": t.get("description"),
                 "document": _json(t),
             }
             for t in terms

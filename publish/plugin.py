@@ -29,7 +29,7 @@ from maillage.graph import hours
 from maillage.graph.contact import phone_display, phone_uri
 from maillage.graph.freshness import checked_in_words, french_date
 from maillage.graph.model import CHANNEL_LABELS
-from maillage.publish import api
+from maillage.publish import api, hsds
 from maillage.publish.csvcells import CSVStream
 from maillage.publish.guard import guard
 from maillage.publish.pagecache import PageCache, database_stamp
@@ -281,6 +281,7 @@ def register_routes() -> list:
         (r"^/$", home),
         (rf"^/{DOWNLOADS}/(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)$", download),
         *api.routes(),
+        *hsds.routes(),
     ]
 
 
