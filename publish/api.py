@@ -29,7 +29,9 @@ from maillage.publish.openapi import DATA_INCLUSION, SPECS, data_inclusion_docum
 
 DB = "maillage"
 BASE = "/api/v1"
-NEARBY_KM = 50  # "les services proches de cette commune": within this distance of its centre
+# "les services proches de cette commune": within this distance of its centre
+NEARBY_KM = 50
+LAST_ROW = 2**62  # a page past any table: SQLite's integers stop at 2**63
 DOCS = {
     "frais": "frais",
     "modes-accueil": "modes-accueil",
@@ -60,7 +62,7 @@ def not_found(what: str, identifier: str) -> ApiError:
 # --- parameters, read as the official document declares them ---------------------------------
 
 _URI = "urn:maillage:openapi:data-inclusion"
-_INTEGER = re.compile(r"[-+]?\d{1,18}")
+_INTEGER = re.compile(r"[-+]?\d{1,100}")
 _NUMBER = re.compile(r"[-+]?(\d{1,18}(\.\d{0,18})?|\.\d{1,18})([eE][-+]?\d{1,3})?")
 _TRUE, _FALSE = {"true", "1", "yes", "on", "t", "y"}, {"false", "0", "no", "off", "f", "n"}
 
@@ -305,7 +307,8 @@ def _service_params(values: dict) -> dict[str, Any]:
 
 async def _page(datasette: Any, sql: str, params: dict, page: int, size: int) -> tuple[list, int]:
     db = datasette.get_database(DB)
-    result = await db.execute(sql, {**params, "size": size, "offset": (page - 1) * size})
+    offset = min((page - 1) * size, LAST_ROW)
+    result = await db.execute(sql, {**params, "size": size, "offset": offset})
     rows = list(result.rows)
     total = rows[0]["total"] if rows else 0
     return [row for row in rows if row["document"] is not None], total
@@ -381,18 +384,12 @@ async def service(request: Any, datasette: Any) -> dict:
 
 
 def _point(values: dict) -> tuple[str, str]:
+    """The person's position, when both coordinates are given and on the Earth; otherwise no
+    position (the official document accepts either alone: a client is not refused for it)."""
     lat, lon = values.get("lat"), values.get("lon")
-    if (lat is None) != (lon is None):
-        missing = "lon" if lon is None else "lat"
-        raise ApiError(
-            422,
-            [{"loc": ["query", missing], "msg": "lat et lon vont ensemble", "type": "missing"}],
-        )
-    if lat is not None and not (-90 <= lat <= 90 and -180 <= lon <= 180):
-        raise ApiError(
-            422, [{"loc": ["query", "lat"], "msg": "position hors de la Terre", "type": "range"}]
-        )
-    return ("" if lat is None else repr(lat)), ("" if lon is None else repr(lon))
+    if lat is None or lon is None or not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        return "", ""
+    return repr(lat), repr(lon)
 
 
 async def _search(datasette: Any, values: dict, q: str) -> dict:

@@ -14,7 +14,7 @@ from typing import Any
 
 from datasette.utils.asgi import AsgiStream, Response
 
-from maillage.publish.api import DB, ApiError, not_found, public_address, query_parameters
+from maillage.publish.api import DB, LAST_ROW, ApiError, not_found, public_address, query_parameters
 from maillage.publish.openapi import HSDS, hsds_document
 
 PREFIX = "/hsds"
@@ -89,16 +89,14 @@ def _params(values: dict) -> dict[str, str]:
             return ""
         return str(value)
 
-    proximity = text("proximity")
-    if proximity:
-        try:
-            if float(proximity) < 0:
-                raise ValueError
-        except ValueError:
-            raise ApiError(
-                422,
-                [{"loc": ["query", "proximity"], "msg": "distance en mètres", "type": "number"}],
-            ) from None
+    # the official document types proximity as a string: one that is not a distance in
+    # metres is no proximity (the postcode alone filters), never a refusal
+    proximity = text("proximity").strip()
+    try:
+        metres = float(proximity)
+        proximity = repr(metres) if 0 <= metres < 1e9 else ""
+    except ValueError:
+        proximity = ""
     return {
         key: text(key)
         for key in (
@@ -114,7 +112,7 @@ def _params(values: dict) -> dict[str, str]:
 
 
 def _page(values: dict) -> tuple[int, int]:
-    page = max(1, values.get("page") or 1)
+    page = min(max(1, values.get("page") or 1), LAST_ROW // MAX_PER_PAGE)
     per_page = values.get("per_page") or PER_PAGE
     return page, min(max(1, per_page), MAX_PER_PAGE)
 
