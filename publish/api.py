@@ -44,6 +44,16 @@ DOCS = {
 }
 
 
+def json_response(body: Any, status: int = 200, headers: dict | None = None) -> Response:
+    """JSON in UTF-8 as French readers read it (« é », not « \\u00e9 »)."""
+    return Response(
+        json.dumps(body, ensure_ascii=False),
+        status=status,
+        headers=headers,
+        content_type="application/json; charset=utf-8",
+    )
+
+
 class ApiError(Exception):
     """A request the API refuses: its status and FastAPI-shaped ``detail``."""
 
@@ -52,7 +62,7 @@ class ApiError(Exception):
         self.status, self.detail = status, detail
 
     def response(self) -> Response:
-        return Response.json({"detail": self.detail}, status=self.status)
+        return json_response({"detail": self.detail}, status=self.status)
 
 
 def not_found(what: str, identifier: str) -> ApiError:
@@ -325,13 +335,13 @@ def _answer(handler):
     @functools.wraps(handler)
     async def endpoint(request: Any, datasette: Any) -> Response:
         if request.method not in ("GET", "HEAD"):
-            return Response.json(
+            return json_response(
                 {"detail": "Méthode non autorisée : cette API est en lecture seule."},
                 status=405,
                 headers={"allow": "GET, HEAD"},
             )
         try:
-            return Response.json(await handler(request, datasette))
+            return json_response(await handler(request, datasette))
         except ApiError as exc:
             return exc.response()
 
@@ -449,7 +459,7 @@ async def doc(request: Any, datasette: Any) -> list:
 async def openapi(request: Any, datasette: Any) -> Response:
     server = await public_address(datasette, request)
     contact = await _contact(datasette)
-    return Response.json(data_inclusion_document(server, contact))
+    return json_response(data_inclusion_document(server, contact))
 
 
 async def _publication(datasette: Any) -> dict:

@@ -235,9 +235,57 @@ def catalog_graph(
         g.add((checksum, SPDX.checksumValue, Literal(checksums[file_name], datatype=XSD.hexBinary)))
         g.add((dist, DCTERMS.modified, now))
 
+    _data_services(g, catalog, dataset, base, site_url, publisher, contact)
     g += void
     g.add((dataset, VOID.dataDump, URIRef(f"{site_url.rstrip('/')}/telechargements/maillage.nt")))
     return g
+
+
+# The live APIs (publish/api.py, publish/hsds.py): where they answer, the document that
+# describes them, and the standard each follows.
+DATA_SERVICES = (
+    (
+        "api-data-inclusion",
+        "API data·inclusion v1 du réseau",
+        "/api/v1",
+        "/api/openapi.json",
+        "https://schema.data.gouv.fr/gip-inclusion/data-inclusion-schema/",
+    ),
+    (
+        "api-hsds",
+        "API Open Referral HSDS 3.0 du réseau",
+        "/hsds",
+        "/hsds/openapi.json",
+        "https://docs.openreferral.org/en/latest/hsds/overview.html",
+    ),
+)
+
+
+def _data_services(
+    g: Graph,
+    catalog: URIRef,
+    dataset: URIRef,
+    base: str,
+    site_url: str,
+    publisher: URIRef,
+    contact: URIRef,
+) -> None:
+    """The APIs as ``dcat:DataService`` (DCAT-AP 3), so that harvesters find them."""
+    root = site_url.rstrip("/")
+    for key, title, endpoint, description, standard in DATA_SERVICES:
+        service = URIRef(f"{base}/service-de-donnees/{key}")
+        g.add((catalog, DCAT.service, service))
+        g.add((service, RDF.type, DCAT.DataService))
+        g.add((service, DCTERMS.title, Literal(title, lang="fr")))
+        g.add((service, DCAT.endpointURL, URIRef(root + endpoint)))
+        g.add((service, DCAT.endpointDescription, URIRef(root + description)))
+        g.add((service, DCAT.servesDataset, dataset))
+        g.add((service, DCTERMS.conformsTo, URIRef(standard)))
+        g.add((URIRef(standard), RDF.type, DCTERMS.Standard))
+        g.add((service, DCTERMS.license, ETALAB_2))
+        g.add((service, DCTERMS.publisher, publisher))
+        g.add((service, DCAT.contactPoint, contact))
+        g.add((service, DCAT.keyword, Literal("API", lang="fr")))
 
 
 def _site_positions(built: BuiltGraph) -> dict[str, list[tuple[float, float]]]:

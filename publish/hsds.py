@@ -14,7 +14,15 @@ from typing import Any
 
 from datasette.utils.asgi import AsgiStream, Response
 
-from maillage.publish.api import DB, LAST_ROW, ApiError, not_found, public_address, query_parameters
+from maillage.publish.api import (
+    DB,
+    LAST_ROW,
+    ApiError,
+    json_response,
+    not_found,
+    public_address,
+    query_parameters,
+)
 from maillage.publish.openapi import HSDS, hsds_document
 
 PREFIX = "/hsds"
@@ -154,7 +162,7 @@ async def _list(request: Any, datasette: Any, name: str) -> Response | AsgiStrea
     found = await db.execute(sql, {**params, "limit": per_page, "offset": (page - 1) * per_page})
     rows = list(found.rows)
     total = rows[0]["total"] if rows else await _total(db, sql, params)
-    return Response.json(_paged([json.loads(r["document"]) for r in rows], total, page, per_page))
+    return json_response(_paged([json.loads(r["document"]) for r in rows], total, page, per_page))
 
 
 async def _total(db: Any, sql: str, params: dict) -> int:
@@ -206,13 +214,13 @@ async def _object(request: Any, datasette: Any, name: str) -> Response:
         # the service, seen at that location
         service = document.pop("service")
         document = {**service, **document, "id": document["id"]}
-    return Response.json(document)
+    return json_response(document)
 
 
 def _endpoint(handler, name: str):
     async def endpoint(request: Any, datasette: Any) -> Any:
         if request.method not in ("GET", "HEAD"):
-            return Response.json(
+            return json_response(
                 {"detail": "Méthode non autorisée : cette API est en lecture seule."},
                 status=405,
                 headers={"allow": "GET, HEAD"},
@@ -227,7 +235,7 @@ def _endpoint(handler, name: str):
 
 async def root(request: Any, datasette: Any) -> Response:
     site = await _site(datasette)
-    return Response.json(
+    return json_response(
         {
             "version": "3.0",
             "profile": site + PROFILE_PATH,
@@ -249,7 +257,7 @@ async def _site(datasette: Any) -> str:
 
 async def openapi(request: Any, datasette: Any) -> Response:
     site = await _site(datasette)
-    return Response.json(hsds_document(site + PREFIX, site + PROFILE_PATH))
+    return json_response(hsds_document(site + PREFIX, site + PROFILE_PATH))
 
 
 PROFILE = {
@@ -273,7 +281,7 @@ PROFILE = {
 
 
 async def profile(request: Any, datasette: Any) -> Response:
-    return Response.json(PROFILE)
+    return json_response(PROFILE)
 
 
 def routes() -> list:

@@ -237,3 +237,31 @@ def test_ids_are_stable_uuids_of_the_iris(site):
 
     first = get(site, "/hsds/organizations").json()["contents"][0]
     assert uuid.UUID(first["id"]).version == 5
+
+
+def test_the_export_files_are_the_api_documents(site, tmp_path):
+    from click.testing import CliRunner
+    from conftest import DATA
+
+    from maillage.publish.api_tables import API_ONLY
+    from maillage.publish.cli import cli
+
+    result = CliRunner().invoke(
+        cli, ["export", "data-inclusion", "-o", str(tmp_path), "--data", str(DATA)]
+    )
+    assert result.exit_code == 0, result.output
+    files = json.loads((tmp_path / "services.json").read_text(encoding="utf-8"))
+    served = get(site, "/api/v1/services").json()["items"]
+    assert [{k: v for k, v in s.items() if k not in API_ONLY} for s in served] == files
+
+
+def test_the_catalogue_lists_both_apis_as_data_services(default_dist):
+    from rdflib import Graph
+    from rdflib.namespace import DCAT, RDF
+
+    catalog = Graph().parse(default_dist / "catalog.ttl")
+    services = set(catalog.subjects(RDF.type, DCAT.DataService))
+    assert len(services) == 2
+    endpoints = {str(catalog.value(s, DCAT.endpointURL)) for s in services}
+    assert {e.rsplit("8001", 1)[-1] for e in endpoints} == {"/api/v1", "/hsds"}
+    assert all(catalog.value(s, DCAT.endpointDescription) for s in services)

@@ -68,3 +68,19 @@ def test_the_readme_python_examples_run():
     assert blocks
     for block in blocks:
         exec(compile(block, "README.md", "exec"), {})
+
+
+def test_the_readme_curl_examples_are_real_answers(default_dist):
+    import asyncio
+
+    from maillage.publish.site import make_datasette
+
+    site = make_datasette(default_dist)
+    examples = re.findall(
+        r"^\$ curl -s '?http://127\.0\.0\.1:8001([^' \n]*)'?\n(.*)$", README, re.M
+    )
+    assert len(examples) >= 3
+    for path, shown in examples:
+        answer = asyncio.run(site.client.get(path))
+        assert answer.status_code == 200, path
+        assert answer.text == shown, path
