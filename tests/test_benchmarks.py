@@ -207,3 +207,9 @@ def test_a_section_shows_every_process_beside_the_build_and_adds_up_the_stages()
     assert "| **whole build** | **11.75** |" in text
     assert "The first build's `load`, every file parsed and the cache written: 9.50 s" in text
     assert "All processes together: at most 180.0 MB" in text
+
+
+def test_the_api_benchmark_runs_and_prints_figures(default_dist):
+    out = run_benchmark("api.py", "--dist", str(default_dist), "--requests", "20", timeout=180)
+    assert "/api/v1/search/services: 20 requests" in out and "/hsds/services: 20" in out
+    assert "p95" in out
