@@ -220,9 +220,12 @@ def _departement(values: dict) -> str:
 
 # Each answer is one query: the page's documents and the total, with one row even past the last
 # page (its document NULL), so that the total never needs a second query.
+# Each answer is one query: the page's documents and the total, with one row even past the last
+# page (its document NULL), so that the total never needs a second query. The rows found are
+# ids only; the documents are read for the page alone.
 STRUCTURES = """
 WITH found AS (
-  SELECT id, document FROM api_structures
+  SELECT id FROM api_structures
   WHERE (:sources = '[]' OR source IN (SELECT value FROM json_each(:sources)))
     AND (:code_commune = '' OR code_insee = :code_commune)
     AND (:departement = '' OR substr(code_insee, 1, length(:departement)) = :departement)
@@ -230,9 +233,10 @@ WITH found AS (
       SELECT 1 FROM json_each(reseaux_porteurs) AS r
       WHERE r.value IN (SELECT value FROM json_each(:reseaux))))
 )
-SELECT total.n AS total, page.document
+SELECT total.n AS total, s.document
 FROM (SELECT count(*) AS n FROM found) AS total
-LEFT JOIN (SELECT id, document FROM found ORDER BY id LIMIT :size OFFSET :offset) AS page
+LEFT JOIN (SELECT id FROM found ORDER BY id LIMIT :size OFFSET :offset) AS page
+LEFT JOIN api_structures AS s ON s.id = page.id
 ORDER BY page.id
 """
 
@@ -254,18 +258,20 @@ SERVICE_FILTERS = """
 
 SERVICES = """
 WITH found AS (
-  SELECT s.id, s.document FROM api_services AS s
+  SELECT s.id FROM api_services AS s
   WHERE (:code_commune = '' OR s.code_insee = :code_commune) AND {filters}
 )
-SELECT total.n AS total, page.document
+SELECT total.n AS total, s.document
 FROM (SELECT count(*) AS n FROM found) AS total
-LEFT JOIN (SELECT id, document FROM found ORDER BY id LIMIT :size OFFSET :offset) AS page
+LEFT JOIN (SELECT id FROM found ORDER BY id LIMIT :size OFFSET :offset) AS page
+LEFT JOIN api_services AS s ON s.id = page.id
 ORDER BY page.id
 """.replace("{filters}", SERVICE_FILTERS)
 
 # The person's point: lat and lon, or the centre of the commune (its places' mean position);
 # the answer: the services within NEARBY_KM of it, those in the commune and those given at a
-# distance, nearest first (the national API's order).
+# distance, nearest first (the national API's order). The candidates near the point are those
+# of a box around it (the latitude index), measured exactly afterwards.
 SEARCH_SERVICES = """
 WITH origin AS (
   SELECT
@@ -274,30 +280,38 @@ WITH origin AS (
     CASE WHEN :lon <> '' THEN CAST(:lon AS REAL)
       ELSE (SELECT avg(longitude) FROM api_services WHERE code_insee = :code_commune) END AS lon
 ),
+candidates AS (
+  SELECT s.rowid AS rid FROM api_services AS s, origin
+  WHERE s.latitude BETWEEN origin.lat - :box AND origin.lat + :box
+    AND abs(s.longitude - origin.lon) <= :box / max(0.01, cos(radians(origin.lat)))
+  UNION SELECT rowid FROM api_services WHERE :code_commune <> '' AND code_insee = :code_commune
+  UNION SELECT rowid FROM api_services WHERE a_distance = 1 AND (:code_commune <> '' OR :lat <> '')
+  UNION SELECT rowid FROM api_services WHERE :code_commune = '' AND :lat = ''
+),
 measured AS (
-  SELECT s.id, s.document, s.structure, s.code_insee, s.modes_accueil,
+  SELECT s.id, s.code_insee, s.a_distance,
     CASE WHEN origin.lat IS NULL OR s.latitude IS NULL THEN NULL
     ELSE 6371.0 * acos(min(1.0, max(-1.0,
       sin(radians(origin.lat)) * sin(radians(s.latitude))
       + cos(radians(origin.lat)) * cos(radians(s.latitude)) * cos(radians(s.longitude - origin.lon))
     ))) END AS km
-  FROM api_services AS s, origin
+  FROM candidates JOIN api_services AS s ON s.rowid = candidates.rid, origin
   WHERE {filters}
     AND (:q = '' OR instr(lower(s.document), lower(:q)) > 0)
 ),
 found AS (
-  SELECT * FROM measured
+  SELECT id, km FROM measured
   WHERE (:code_commune = '' AND :lat = '')
     OR km <= :nearby
     OR (:code_commune <> '' AND code_insee = :code_commune)
-    OR EXISTS (SELECT 1 FROM json_each(modes_accueil) WHERE value = 'a-distance')
+    OR a_distance = 1
 )
-SELECT total.n AS total, page.document, page.structure, page.km
+SELECT total.n AS total, s.document, s.structure, page.km
 FROM (SELECT count(*) AS n FROM found) AS total
 LEFT JOIN (
-  SELECT id, document, structure, km FROM found
-  ORDER BY km IS NULL, km, id LIMIT :size OFFSET :offset
+  SELECT id, km FROM found ORDER BY km IS NULL, km, id LIMIT :size OFFSET :offset
 ) AS page
+LEFT JOIN api_services AS s ON s.id = page.id
 ORDER BY page.km IS NULL, page.km, page.id
 """.replace("{filters}", SERVICE_FILTERS)
 
@@ -406,6 +420,7 @@ async def _search(datasette: Any, values: dict, q: str) -> dict:
     page, size = page_of(values, 5000)
     lat, lon = _point(values)
     params = {**_service_params(values), "lat": lat, "lon": lon, "q": q, "nearby": NEARBY_KM}
+    params["box"] = NEARBY_KM / 111.0  # degrees of latitude that hold NEARBY_KM
     rows, total = await _page(datasette, SEARCH_SERVICES, params, page, size)
     items = [
         {

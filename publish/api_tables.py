@@ -83,6 +83,8 @@ def data_inclusion_rows(
                 "publics": _json(item.get("publics") or []),
                 "frais": item.get("frais"),
                 "modes_accueil": _json(item.get("modes_accueil") or []),
+                # given at a distance: found by a search from anywhere
+                "a_distance": int("a-distance" in (item.get("modes_accueil") or [])),
                 "type": item.get("type"),
                 "date_maj": item["date_maj"],
                 "document": _json(document),
@@ -280,6 +282,8 @@ def write_api_tables(path: Path, rows: dict[str, list[dict]]) -> dict[str, int]:
             counts[name] = len(items)
         for name, column in (
             ("api_services", "code_insee"),
+            ("api_services", "latitude"),
+            ("api_services", "a_distance"),
             ("api_structures", "code_insee"),
             ("hsds_service_at_locations", "postcode"),
             ("hsds_services", "organization_id"),

@@ -81,13 +81,19 @@ CENTRE = """(SELECT avg(latitude) AS lat, avg(longitude) AS lon FROM hsds_servic
   WHERE postcode = :postcode) AS centre"""
 
 
-def _sql(table: str, filters: tuple[str, ...], column: str) -> str:
-    """The list query of ``table``: its filters, ordered by id, a page of ``column``."""
+def _sql(table: str, filters: tuple[str, ...], column: str) -> tuple[str, str]:
+    """The count and the page queries of ``table`` with its filters: the page's ids found
+    first, in order, then their documents read (a whole table's documents never are)."""
     where = " AND ".join(FILTERS[f] for f in filters) or "1"
     source = f"{table}, {CENTRE}" if "postcode" in filters else table
-    # names from the tables above, every value bound
-    select = f"SELECT id, {column} AS document, count(*) OVER () AS total FROM {source}"  # noqa: S608
-    return f"{select} WHERE {where} ORDER BY id LIMIT :limit OFFSET :offset"
+    # table and column names come from the constants above; every value is bound
+    count = f"SELECT count(*) FROM {source} WHERE {where}"  # noqa: S608
+    ids = f"SELECT id FROM {source} WHERE {where} ORDER BY id LIMIT :limit OFFSET :offset"  # noqa: S608
+    page = (
+        f"SELECT t.{column} AS document FROM ({ids}) AS p"  # noqa: S608
+        f" JOIN {table} AS t ON t.id = p.id ORDER BY p.id"
+    )
+    return count, page
 
 
 def _params(values: dict) -> dict[str, str]:
@@ -151,7 +157,7 @@ async def _list(request: Any, datasette: Any, name: str) -> Response | AsgiStrea
         if _full(values, name) and name != "taxonomies" and "terms" not in name
         else ("document")
     )
-    sql = _sql(table, filters, column)
+    count, sql = _sql(table, filters, column)
     params = _params(values)
     db = datasette.get_database(DB)
     if values.get("format") == "ndjson":
@@ -160,16 +166,10 @@ async def _list(request: Any, datasette: Any, name: str) -> Response | AsgiStrea
         )
     page, per_page = _page(values)
     found = await db.execute(sql, {**params, "limit": per_page, "offset": (page - 1) * per_page})
-    rows = list(found.rows)
-    total = rows[0]["total"] if rows else await _total(db, sql, params)
-    return json_response(_paged([json.loads(r["document"]) for r in rows], total, page, per_page))
-
-
-async def _total(db: Any, sql: str, params: dict) -> int:
-    """The count when the page asked for is past the last one (no row carries it)."""
-    first = await db.execute(sql, {**params, "limit": 1, "offset": 0})
-    row = first.first()
-    return row["total"] if row else 0
+    total = (await db.execute(count, params)).first()[0]
+    return json_response(
+        _paged([json.loads(r["document"]) for r in found.rows], total, page, per_page)
+    )
 
 
 def _ndjson(db: Any, sql: str, params: dict):
