@@ -92,14 +92,49 @@ COLUMN_OF = {
 }
 
 
+MAX_ITEMS = 1_000_000  # the national files hold about 90,000 services
+MAX_DIGITS = 100  # no field of the schema holds a longer number
+
+
+class _Refused(ValueError):
+    """A JSON value the import refuses (its French reason)."""
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    found: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in found:
+            raise _Refused(f"clé « {key[:80]} » en double dans un même objet")
+        found[key] = value
+    return found
+
+
+def _number(text: str) -> Any:
+    if len(text) > MAX_DIGITS:
+        raise _Refused(f"nombre de {len(text)} chiffres : trop long")
+    return int(text) if text.lstrip("-").isdigit() else float(text)
+
+
+def _constant(name: str) -> Any:
+    raise _Refused(f"valeur « {name} » : ce n'est pas du JSON")
+
+
 def json_items(text: str, display: str, errors: list[DataError]) -> list[tuple[int, Any]]:
     """The items of a JSON array with the line each starts at; a malformed file is one
-    located error."""
-    decoder = json.JSONDecoder()
+    located error. Duplicate keys, numbers of more than :data:`MAX_DIGITS` digits, NaN and
+    nesting too deep for the parser are refused at their item's line; lines are counted once,
+    as the items go (a file of two million items is read in one pass)."""
+    decoder = json.JSONDecoder(
+        object_pairs_hook=_unique_keys,
+        parse_int=_number,
+        parse_float=_number,
+        parse_constant=_constant,
+    )
     at = len(text) - len(text.lstrip())
     if not text[at:].startswith("["):
         errors.append(DataError(file=display, line=1, message="JSON attendu : une liste [ … ]"))
         return []
+    line, counted = text.count("\n", 0, at) + 1, at
     at += 1
     items = []
     try:
@@ -110,8 +145,34 @@ def json_items(text: str, display: str, errors: list[DataError]) -> list[tuple[i
                 raise json.JSONDecodeError("liste non fermée", text, at)
             if text[at] == "]":
                 break
-            value, end = decoder.raw_decode(text, at)
-            items.append((text.count("\n", 0, at) + 1, value))
+            line += text.count("\n", counted, at)
+            counted = at
+            if len(items) >= MAX_ITEMS:
+                errors.append(
+                    DataError(
+                        file=display,
+                        line=line,
+                        message=f"plus de {MAX_ITEMS:,} objets : fichier trop grand".replace(
+                            ",", " "
+                        ),
+                    )
+                )
+                return []
+            try:
+                value, end = decoder.raw_decode(text, at)
+            except _Refused as exc:
+                errors.append(DataError(file=display, line=line, message=str(exc)))
+                return []
+            except RecursionError:
+                errors.append(
+                    DataError(
+                        file=display,
+                        line=line,
+                        message="listes ou objets imbriqués trop profondément",
+                    )
+                )
+                return []
+            items.append((line, value))
             at = end
     except json.JSONDecodeError as exc:
         errors.append(
@@ -119,6 +180,32 @@ def json_items(text: str, display: str, errors: list[DataError]) -> list[tuple[i
         )
         return []
     return items
+
+
+LISTS = ("thematiques", "publics", "modes_accueil", "reseaux_porteurs", "modes_mobilisation")
+
+
+def _lists_are_lists(item: dict, display: str, line: int, kind: str, result: Imported) -> bool:
+    """The schema's list fields hold lists (of text): a string there is an error, never
+    dropped without a word."""
+    ok = True
+    for key in LISTS:
+        value = item.get(key)
+        if value is None:
+            continue
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            result.errors.append(
+                DataError(
+                    file=display,
+                    line=line,
+                    record=f"{kind} {item.get('id')}",
+                    field=key,
+                    message='liste de codes attendue, par exemple ["numerique"]',
+                    value=str(value)[:200],
+                )
+            )
+            ok = False
+    return ok
 
 
 class _Needs:
@@ -183,6 +270,20 @@ def read_data_inclusion(
         if communes and item.get("code_insee") not in communes:
             continue
         result.rows += 1
+        if not _lists_are_lists(item, structures_file, line, "structure", result):
+            continue
+        if (str(item.get("source")), str(item["id"])) in by_key:
+            result.errors.append(
+                DataError(
+                    file=structures_file,
+                    line=line,
+                    record=f"structure {item['id']}",
+                    field="id",
+                    message=f"deux structures de la source « {item.get('source')} » ont "
+                    f"l'identifiant « {item['id']} »",
+                )
+            )
+            continue
         actor_id = free_id(slug(str(item["id"])), result.actors)
         if actor_id != item["id"]:
             result.fixes["identifiant de structure ramené en minuscules sans accents"] += 1
@@ -228,6 +329,8 @@ def read_data_inclusion(
     left_out, service_ids = 0, set()
     for line, item in services:
         if not _is_record(item, services_file, line, "service", result):
+            continue
+        if not _lists_are_lists(item, services_file, line, "service", result):
             continue
         actor_id = by_key.get((str(item.get("source")), str(item.get("structure_id"))))
         if actor_id is None:

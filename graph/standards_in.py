@@ -21,6 +21,7 @@ from typing import Any
 
 from rdflib.namespace import SKOS
 
+from maillage.graph import legacy
 from maillage.graph.errors import DataError
 from maillage.graph.ns import MAI
 from maillage.graph.vocab import Vocabulary
@@ -38,7 +39,6 @@ LISTS = {
     "modalites_acces": "acces",
     "itinerance": "itinerance",
 }
-V0_WITHOUT_EQUIVALENT_PROGRAMMES = {"APTIC"}  # the Pass numérique's network, not a v1 programme
 REQUIRED = ("id", "pivot", "nom", "commune", "code_postal", "adresse", "date_maj")
 COLUMNS = (
     "id",
@@ -90,17 +90,7 @@ V0_RENAMED_LATER = {"labels_nationaux": "dispositif_programmes_nationaux"}
 V0_WITHOUT_EQUIVALENT = {
     "Accepte le Pass numérique : Il est possible d'utiliser un Pass numérique pour accéder au lieu",
 }
-# v0.1 "publics accueillis" that v1 moved to prise_en_charge_specifique
-V0_SUPPORTS = {
-    "Déficience visuelle": "Déficience visuelle",
-    "Surdité": "Surdité",
-    "Handicaps moteurs": "Handicaps moteurs",
-    "Handicaps mentaux": "Handicaps mentaux",
-    "Illettrisme": "Illettrisme",
-    "Langues étrangères (anglais)": "Langues étrangères (anglais)",
-    "Langues étrangères (autres)": "Langues étrangères (autres)",
-}
-V0_PUBLICS = {
+PUBLICS = {
     "Seniors (+ 65 ans)": "Seniors",
     "Familles/enfants": "Familles et/ou enfants",
     "Jeunes (16-26 ans)": "Jeunes",
@@ -418,17 +408,18 @@ def _row(result, row, line, display, needs, fees, modalities, poles, typologies,
             unknown("typologie", f"typologie inconnue : « {code} »", hint, code)
     publics, v0_supports = [], []
     for value in _values(result, row, "publics_specifiquement_adresses", line, display, record):
-        if result.separator == ";":  # v0.1 "publics accueillis"
-            if value in V0_SUPPORTS:
+        if result.separator == ";":  # v0.1 "publics accueillis" (graph/legacy.py)
+            if value in legacy.SUPPORTS:
+                support = legacy.SUPPORTS[value].value
                 result.fixes[
-                    f"ancien public « {value} » lu comme prise en charge spécifique "
-                    f"« {V0_SUPPORTS[value]} »"
+                    f"ancien public « {value} » lu comme prise en charge spécifique « {support} »"
                 ] += 1
-                v0_supports.append(lists["prise_en_charge_specifique"].code(V0_SUPPORTS[value]))
+                v0_supports.append(lists["prise_en_charge_specifique"].code(support))
                 continue
-            if value in V0_PUBLICS:
-                result.fixes[f"ancien public « {value} » lu comme « {V0_PUBLICS[value]} »"] += 1
-                value = V0_PUBLICS[value]
+            if value in legacy.PUBLICS:
+                new = legacy.PUBLICS[value].value
+                result.fixes[f"ancien public « {value} » lu comme « {new} »"] += 1
+                value = new
             else:
                 result.fixes[f"ancien public « {value} » ignoré (pas de public v1 équivalent)"] += 1
                 continue
@@ -441,14 +432,8 @@ def _row(result, row, line, display, needs, fees, modalities, poles, typologies,
             unknown("publics_specifiquement_adresses", message, hint, value)
     fee = _codes(result, row, "frais_a_charge", line, display, record, fees)
     modes = _codes(result, row, "modalites_accompagnement", line, display, record, modalities)
-    if result.separator == ";":
-        kept = []
-        for value in _values(result, row, "dispositif_programmes_nationaux", line, display, record):
-            if value in V0_WITHOUT_EQUIVALENT_PROGRAMMES:
-                result.fixes[f"ancien label national « {value} » ignoré (sans équivalent v1)"] += 1
-            else:
-                kept.append(value)
-        row = {**row, "dispositif_programmes_nationaux": ";".join(kept)}
+    if result.separator == ";":  # v0.1 "labels nationaux": programmes, labels or free labels
+        row = _v0_national_labels(result, row, line, display, record)
     listed = {
         column: _codes(result, row, column, line, display, record, labels)
         for column, labels in lists.items()
@@ -544,6 +529,36 @@ def _row(result, row, line, display, needs, fees, modalities, poles, typologies,
         result.lines[("service", service_id)] = line
     if actor["_needs"]:
         actor["pole"] = poles.get(actor["_needs"].most_common(1)[0][0])
+
+
+def _v0_national_labels(result, row: dict, line: int, display: str, record: str) -> dict:
+    """A v0.1 row's national labels moved to their v1 columns (graph/legacy.py); an unknown
+    one stays where it was, for the reader's own "valeur inconnue" error."""
+    columns: dict[str, list[str]] = {
+        column: _split_v0(row.get(column)) for column in (legacy.LABELS, legacy.FREE_LABELS)
+    }
+    kept = []
+    for value in _values(result, row, legacy.PROGRAMMES, line, display, record):
+        equivalent = legacy.NATIONAL_LABELS.get(value)
+        if equivalent is None or equivalent.column == legacy.PROGRAMMES:
+            kept.append(equivalent.value if equivalent else value)
+            if equivalent and equivalent.value != value:
+                result.fixes[
+                    f"ancien label national « {value} » lu comme « {equivalent.value} »"
+                ] += 1
+            continue
+        columns[equivalent.column].append(equivalent.value)
+        where = "label" if equivalent.column == legacy.LABELS else "label libre"
+        result.fixes[
+            f"ancien label national « {value} » gardé comme {where} « {equivalent.value} »"
+        ] += 1
+    return {**row, legacy.PROGRAMMES: ";".join(kept)} | {
+        column: ";".join(dict.fromkeys(values)) for column, values in columns.items()
+    }
+
+
+def _split_v0(value: str | None) -> list[str]:
+    return [v.strip() for v in (value or "").split(";") if v.strip()]
 
 
 def _leading_zeros(result: Imported, postcode: str, insee: str | None) -> tuple[str, str]:

@@ -38,7 +38,12 @@ from maillage.publish import clickfr
 from maillage.publish.csvcells import SafeDictWriter
 from maillage.publish.guide import GUIDE_TABLES, GuideTooLarge, Selection, guide_model, render_guide
 from maillage.publish.history import changed_dumps, changes, french
-from maillage.publish.importer import ImportReport, import_data_inclusion, import_lieux
+from maillage.publish.importer import (
+    ImportReport,
+    import_data_inclusion,
+    import_lieux,
+    undo_import,
+)
 from maillage.publish.plot import coverage_matrix
 from maillage.publish.rebuild import LiveNetwork, Published, Publisher, Update
 from maillage.publish.rebuild import watch as watch_folder
@@ -889,9 +894,23 @@ def report_actions(year: int, fmt: str, data_dir: Path, out_dir: Path) -> None:
         click.echo(markdown(result, name), nl=False)
 
 
-@cli.group(name="import")
-def import_() -> None:
+@cli.group(name="import", invoke_without_command=True)
+@click.option(
+    "--annuler",
+    "undo",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Remet le dossier de données tel qu'il était avant le dernier import.",
+)
+@click.pass_context
+def import_(ctx: click.Context, undo: Path | None) -> None:
     """Importe des données publiées dans un standard national."""
+    if undo is not None:
+        with _reported():
+            undo_import(undo)
+        click.echo(f"Import annulé : {undo} est revenu à son état d'avant le dernier import.")
+    elif ctx.invoked_subcommand is None:
+        click.echo(ctx.get_help())
 
 
 def _import_options(command: Callable) -> Callable:
@@ -916,6 +935,12 @@ def _import_options(command: Callable) -> Callable:
                 is_flag=True,
                 help="Importer les lieux valides et lister ceux refusés (défaut : tout ou rien).",
             ),
+            click.option(
+                "--essai",
+                "trial",
+                is_flag=True,
+                help="Tout vérifier et dire ce qui serait importé, sans rien changer.",
+            ),
         )
     ):
         command = option(command)
@@ -926,12 +951,12 @@ def _import_options(command: Callable) -> Callable:
 @click.argument("csv_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @_import_options
 def import_lieux_mediation(
-    csv_file: Path, into: Path, communes: tuple[str, ...], partial: bool
+    csv_file: Path, into: Path, communes: tuple[str, ...], partial: bool, trial: bool
 ) -> None:
-    """CSV du standard des lieux de médiation numérique (v1.0.2) -> fichiers YAML."""
+    """CSV du standard des lieux de médiation numérique (v1.0.2 ou v0.1) -> fichiers YAML."""
     with _reported():
-        report = import_lieux(csv_file, into, list(communes) or None, partial=partial)
-    _import_report(report, into, "Lignes")
+        report = import_lieux(csv_file, into, list(communes) or None, partial=partial, trial=trial)
+    _import_report(report, into, "Lignes", trial)
 
 
 @import_.command(name="data-inclusion")
@@ -939,20 +964,29 @@ def import_lieux_mediation(
 @click.argument("services", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @_import_options
 def import_data_inclusion_command(
-    structures: Path, services: Path, into: Path, communes: tuple[str, ...], partial: bool
+    structures: Path,
+    services: Path,
+    into: Path,
+    communes: tuple[str, ...],
+    partial: bool,
+    trial: bool,
 ) -> None:
     """structures.json et services.json de data·inclusion (schéma v1) -> fichiers YAML."""
     with _reported():
         report = import_data_inclusion(
-            structures, services, into, list(communes) or None, partial=partial
+            structures, services, into, list(communes) or None, partial=partial, trial=trial
         )
-    _import_report(report, into, "Structures")
+    _import_report(report, into, "Structures", trial)
 
 
-def _import_report(report: ImportReport, into: Path, unit: str) -> None:
+def _import_report(report: ImportReport, into: Path, unit: str, trial: bool = False) -> None:
+    if trial:
+        click.echo(f"Essai : rien n'a été changé dans {into}. L'import donnerait :")
     click.echo(
         f"Importé dans {into} : {report.actors} acteurs, {report.sites} lieux, "
-        f"{report.services} services ({len(report.files)} fichiers écrits)."
+        f"{report.services} services ({len(report.files)} fichiers écrits"
+        + (f", {report.unchanged} acteurs inchangés" if report.unchanged else "")
+        + ")."
     )
     lines = sorted({(e.file, e.line) for e in report.refused if e.line})
     merged = sum(n for fix, n in report.fixes.items() if "fusionnés" in fix)
