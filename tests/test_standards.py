@@ -194,12 +194,23 @@ def test_a_semicolon_separated_file_is_named_as_such(tmp_path: Path):
     assert "séparées par « ; »" in result.stderr
 
 
-def test_importing_twice_refuses_to_overwrite(tmp_path: Path):
+def test_importing_the_same_file_twice_changes_nothing(tmp_path: Path):
     assert _import(EXAMPLE, tmp_path / "data").exit_code == 0
-    before = sorted(p.read_bytes() for p in (tmp_path / "data").rglob("*.yaml"))
+    before = {p: p.read_bytes() for p in (tmp_path / "data").rglob("*") if p.is_file()}
+    result = _import(EXAMPLE, tmp_path / "data")
+    assert result.exit_code == 0, result.output
+    assert "0 fichiers écrits, 1 acteurs inchangés" in result.output
+    assert {p: p.read_bytes() for p in (tmp_path / "data").rglob("*") if p.is_file()} == before
+
+
+def test_an_actor_the_folder_holds_otherwise_is_not_overwritten(tmp_path: Path):
+    assert _import(EXAMPLE, tmp_path / "data").exit_code == 0
+    actor = next((tmp_path / "data" / "actors").glob("*.yaml"))
+    actor.write_text(actor.read_text(encoding="utf-8") + "# note du coordinateur\n", "utf-8")
+    before = actor.read_bytes()
     result = _import(EXAMPLE, tmp_path / "data")
     assert result.exit_code == 1 and "existe déjà" in result.stderr
-    assert sorted(p.read_bytes() for p in (tmp_path / "data").rglob("*.yaml")) == before
+    assert actor.read_bytes() == before
 
 
 HSDS = STANDARDS / "openreferral-hsds-3.0"
@@ -342,7 +353,7 @@ def test_a_legacy_file_keeps_what_v1_moved_to_other_columns(tmp_path: Path):
         "ancien public « Déficience visuelle » lu comme prise en charge spécifique "
         "« Déficience visuelle »",
         "v0.1 : colonne « labels_nationaux » lue comme « dispositif_programmes_nationaux »",
-        "ancien label national « APTIC » ignoré (sans équivalent v1)",
+        "ancien label national « APTIC » gardé comme label libre « APTIC (Pass numérique) »",
     ):
         assert f"  - {fix}" in result.output, fix
     built = check(tmp_path / "data")
@@ -351,7 +362,7 @@ def test_a_legacy_file_keeps_what_v1_moved_to_other_columns(tmp_path: Path):
     assert site["complement"] == "Le patio du bois de l'Aulne"
     assert site["street"] == "12 BIS RUE DE LECLERCQ"
     assert site["appointment"] == "https://www.rdv-solidarites.fr/"
-    assert site["other_labels"] == ["SudLabs"]
+    assert site["other_labels"] == ["SudLabs", "APTIC (Pass numérique)"]
     services = {r.id: r.values for r in built.network.of_kind("service")}
     assert services["structure-1-maitrise-outils-numeriques"]["support"] == ["deficience-visuelle"]
 
