@@ -8,6 +8,7 @@ for Open Referral also ``full``, the fully nested form its ``/{id}`` endpoints a
 
 from __future__ import annotations
 
+import functools
 import json
 import uuid
 from pathlib import Path
@@ -172,13 +173,12 @@ def openreferral_rows(built: BuiltGraph, tables: Tables) -> dict[str, list[dict]
             }
         )
     by_service = {s["id"]: s for s in services}
+    listed_of: dict[str, list[dict]] = {}  # each organization's services, in one pass
+    for s in services:
+        listed_of.setdefault(s["organization_id"], []).append(json.loads(s["document"]))
     organization_rows = []
     for organization in found["organizations"]:
-        own_services = [
-            json.loads(s["document"])
-            for s in services
-            if s["organization_id"] == organization["id"]
-        ]
+        own_services = listed_of.get(organization["id"], [])
         organization_rows.append(
             {
                 "id": organization["id"],
@@ -243,6 +243,7 @@ def openreferral_rows(built: BuiltGraph, tables: Tables) -> dict[str, list[dict]
     }
 
 
+@functools.cache
 def _list_fields(name: str) -> frozenset[str]:
     """The one-to-one fields Open Referral's list form of an object keeps (its compiled
     ``*_list.json`` schema, shipped with the package)."""
