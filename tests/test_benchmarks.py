@@ -234,3 +234,11 @@ def test_compare_runs_each_commit_from_its_own_checkout_and_stops_if_it_does_not
         check_own_code(python, "publish", source, ROOT, safe=False)
     # even from the root, -P keeps each side to its own code
     assert check_own_code(python, "publish", source, ROOT) == origin
+
+
+def test_the_refer_benchmark_times_the_command_itself(tmp_path):
+    out = run_benchmark(
+        "refer.py", "--command", "--actors", "20", "--queries", "1", "--work", str(tmp_path)
+    )
+    assert "maillage refer, 20 actors, 1 queries (a process each): mean" in out
+    assert "peak" in out and "MB (target: 0.5 s, 100 MB)" in out
