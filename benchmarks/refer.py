@@ -7,7 +7,10 @@ client) on a synthetic network. Prints figures; target < 100 ms per query.
 ``--command`` measures the ``maillage refer`` command itself, as a partner runs it: a network
 from ``generate.py`` built once by ``maillage build`` (kept in ``--work``), then each query in
 a fresh process, its wall time and peak resident memory (``getrusage`` of the children of a
-wrapper) printed; the issue's target is at most 0.5 s and 100 MB at 2,000 actors.
+wrapper) printed; the issue's target is at most 0.5 s and 100 MB at 2,000 actors. Beside it,
+the same questions asked of the published database through the site's own canned query
+(``maillage.publish.connection.ask``), each in a fresh process too: what the command would take
+if it asked the database as the site does.
 """
 
 from __future__ import annotations
@@ -73,6 +76,12 @@ WRAPPER = (
     "print(done.returncode, seconds, peak)\n"
 )
 
+# one question asked of the published database as the site asks it, in a fresh process
+ASK = (
+    "import sys; from pathlib import Path; from maillage.publish.connection import ask\n"
+    "ask(Path(sys.argv[1]), 'orienter', {'actor': sys.argv[2], 'need': sys.argv[3]})\n"
+)
+
 
 def command_figures(actors: int, queries: int, work: Path) -> None:
     """Time and peak memory of ``maillage refer`` on a generated, built network."""
@@ -94,25 +103,30 @@ def command_figures(actors: int, queries: int, work: Path) -> None:
         ids = [row[0] for row in db.execute("SELECT id FROM actors ORDER BY id")]
         needs = [row[0] for row in db.execute("SELECT DISTINCT need FROM offers ORDER BY need")]
     rng = random.Random(1)
-    seconds, peaks = [], []
-    for _ in range(queries):
-        actor, need = rng.choice(ids), rng.choice(needs).removeprefix("needs/")
-        argv = [maillage, "refer", "--from", actor, "--need", need, "--format", "json"]
-        argv += ["--data", str(data), "--out", str(dist)]
-        done = subprocess.run(
-            [sys.executable, "-c", WRAPPER, *argv], capture_output=True, text=True, check=True
+    pairs = [(rng.choice(ids), rng.choice(needs).removeprefix("needs/")) for _ in range(queries)]
+    refer_argv = [
+        [maillage, "refer", "--from", actor, "--need", need, "--format", "json"]
+        + ["--data", str(data), "--out", str(dist)]
+        for actor, need in pairs
+    ]
+    ask_argv = [[sys.executable, "-c", ASK, str(dist), actor, need] for actor, need in pairs]
+    for name, commands in (("maillage refer", refer_argv), ("orienter (ask)", ask_argv)):
+        seconds, peaks = [], []
+        for argv in commands:
+            done = subprocess.run(
+                [sys.executable, "-c", WRAPPER, *argv], capture_output=True, text=True, check=True
+            )
+            code, took, peak = done.stdout.split()
+            if code != "0":
+                raise SystemExit(f"{name} failed: {argv}")
+            seconds.append(float(took))
+            peaks.append(int(peak) / 1024)
+        print(
+            f"{name}, {actors} actors, {queries} queries (a process each): "
+            f"mean {statistics.mean(seconds):.2f} s, best {min(seconds):.2f} s, "
+            f"worst {max(seconds):.2f} s; peak {max(peaks):.0f} MB "
+            f"(target: 0.5 s, 100 MB)"
         )
-        code, took, peak = done.stdout.split()
-        if code != "0":
-            raise SystemExit(f"maillage refer failed: {argv}")
-        seconds.append(float(took))
-        peaks.append(int(peak) / 1024)
-    print(
-        f"maillage refer, {actors} actors, {queries} queries (a process each): "
-        f"mean {statistics.mean(seconds):.2f} s, best {min(seconds):.2f} s, "
-        f"worst {max(seconds):.2f} s; peak {max(peaks):.0f} MB "
-        f"(target: 0.5 s, 100 MB)"
-    )
 
 
 def main() -> None:

@@ -241,4 +241,5 @@ def test_the_refer_benchmark_times_the_command_itself(tmp_path):
         "refer.py", "--command", "--actors", "20", "--queries", "1", "--work", str(tmp_path)
     )
     assert "maillage refer, 20 actors, 1 queries (a process each): mean" in out
+    assert "orienter (ask), 20 actors, 1 queries (a process each): mean" in out
     assert "peak" in out and "MB (target: 0.5 s, 100 MB)" in out
