@@ -2,6 +2,15 @@
 client) on a synthetic network. Prints figures; target < 100 ms per query.
 
     python benchmarks/refer.py [--actors 30000] [--queries 200]
+    python benchmarks/refer.py --command [--actors 2000] [--queries 5] [--work DIR]
+
+``--command`` measures the ``maillage refer`` command itself, as a partner runs it: a network
+from ``generate.py`` built once by ``maillage build`` (kept in ``--work``), then each query in
+a fresh process, its wall time and peak resident memory (``getrusage`` of the children of a
+wrapper) printed; the issue's target is at most 0.5 s and 100 MB at 2,000 actors. Beside it,
+the same questions asked of the published database through the site's own canned query
+(``maillage.publish.connection.ask``), each in a fresh process too: what the command would take
+if it asked the database as the site does.
 """
 
 from __future__ import annotations
@@ -9,7 +18,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import random
+import sqlite3
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -55,12 +66,81 @@ async def sql_times(ds, pairs) -> list[float]:
     return times
 
 
+# a fresh interpreter that runs one command and prints its time and its children's peak (kB)
+WRAPPER = (
+    "import resource, subprocess, sys, time\n"
+    "start = time.perf_counter()\n"
+    "done = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL)\n"
+    "seconds = time.perf_counter() - start\n"
+    "peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss\n"
+    "print(done.returncode, seconds, peak)\n"
+)
+
+# one question asked of the published database as the site asks it, in a fresh process
+ASK = (
+    "import sys; from pathlib import Path; from maillage.publish.connection import ask\n"
+    "ask(Path(sys.argv[1]), 'orienter', {'actor': sys.argv[2], 'need': sys.argv[3]})\n"
+)
+
+
+def command_figures(actors: int, queries: int, work: Path) -> None:
+    """Time and peak memory of ``maillage refer`` on a generated, built network."""
+    maillage = str(Path(sys.executable).parent / "maillage")
+    data, dist = work / f"data-{actors}", work / f"dist-{actors}"
+    if not (dist / "maillage.db").exists():
+        generate = Path(__file__).resolve().parent / "generate.py"
+        subprocess.run(
+            [sys.executable, str(generate), "--actors", str(actors), "--out", str(data)],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+        subprocess.run(
+            [maillage, "build", "--data", str(data), "--out", str(dist)],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+    with sqlite3.connect(f"file:{dist / 'maillage.db'}?mode=ro", uri=True) as db:
+        ids = [row[0] for row in db.execute("SELECT id FROM actors ORDER BY id")]
+        needs = [row[0] for row in db.execute("SELECT DISTINCT need FROM offers ORDER BY need")]
+    rng = random.Random(1)
+    pairs = [(rng.choice(ids), rng.choice(needs).removeprefix("needs/")) for _ in range(queries)]
+    refer_argv = [
+        [maillage, "refer", "--from", actor, "--need", need, "--format", "json"]
+        + ["--data", str(data), "--out", str(dist)]
+        for actor, need in pairs
+    ]
+    ask_argv = [[sys.executable, "-c", ASK, str(dist), actor, need] for actor, need in pairs]
+    for name, commands in (("maillage refer", refer_argv), ("orienter (ask)", ask_argv)):
+        seconds, peaks = [], []
+        for argv in commands:
+            done = subprocess.run(
+                [sys.executable, "-c", WRAPPER, *argv], capture_output=True, text=True, check=True
+            )
+            code, took, peak = done.stdout.split()
+            if code != "0":
+                raise SystemExit(f"{name} failed: {argv}")
+            seconds.append(float(took))
+            peaks.append(int(peak) / 1024)
+        print(
+            f"{name}, {actors} actors, {queries} queries (a process each): "
+            f"mean {statistics.mean(seconds):.2f} s, best {min(seconds):.2f} s, "
+            f"worst {max(seconds):.2f} s; peak {max(peaks):.0f} MB "
+            f"(target: 0.5 s, 100 MB)"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--actors", type=int, default=30000)
     parser.add_argument("--services-per-actor", type=int, default=5)
     parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument("--command", action="store_true", help="time maillage refer itself")
+    parser.add_argument("--work", type=Path, default=Path("/tmp/maillage-refer"))
     args = parser.parse_args()
+    if args.command:
+        args.work.mkdir(parents=True, exist_ok=True)
+        command_figures(args.actors, args.queries, args.work)
+        return
 
     start = time.perf_counter()
     tables = synthetic_tables(args.actors, args.services_per_actor)

@@ -30,8 +30,8 @@ from maillage.graph.contact import phone_display, phone_uri
 from maillage.graph.freshness import checked_in_words, french_date
 from maillage.graph.model import CHANNEL_LABELS
 from maillage.publish import api, hsds
+from maillage.publish.connection import prepare
 from maillage.publish.csvcells import CSVStream
-from maillage.publish.guard import guard
 from maillage.publish.pagecache import PageCache, database_stamp
 
 DOWNLOADS = "telechargements"
@@ -80,13 +80,8 @@ def _listed_files(folder: Path, stamp: int) -> frozenset[str]:
 
 @hookimpl
 def prepare_connection(conn: Any, database: str, datasette: Any) -> None:
-    # hours in words, and whether a place is open when the page is served (Europe/Paris)
-    conn.create_function("horaires_en_clair", 1, hours.in_words, deterministic=True)
-    conn.create_function("ouverture", 1, hours.status)
-    conn.create_function("ouvert_maintenant", 1, lambda text: int(hours.is_open(text)))
     db = datasette.databases.get(database)
-    if db is not None and db.path and not db.is_mutable:
-        guard(conn)
+    prepare(conn, guarded=db is not None and bool(db.path) and not db.is_mutable)
 
 
 def mailto(address: str, subject: str, body: str) -> str:

@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 
+import pytest
 from click.testing import CliRunner
 from conftest import ROOT
 
@@ -213,3 +214,32 @@ def test_the_api_benchmark_runs_and_prints_figures(default_dist):
     out = run_benchmark("api.py", "--dist", str(default_dist), "--requests", "20", timeout=180)
     assert "/api/v1/search/services: 20 requests" in out and "/hsds/services: 20" in out
     assert "p95" in out
+
+
+def test_compare_runs_each_commit_from_its_own_checkout_and_stops_if_it_does_not(tmp_path):
+    from benchmarks.compare import WrongCode, check_own_code, checkout, resolve, venv
+
+    # c68447b is from before the package was named: its code is the top-level `publish`
+    old = resolve("c68447b")
+    source = checkout(old, tmp_path)
+    assert (source / "publish" / "cli.py").exists() and not (source / ".git").exists()
+    python = venv(old, source, tmp_path, deps=False) / "bin" / "python"
+    neutral = tmp_path / "run"
+    neutral.mkdir()
+    origin = check_own_code(python, "publish", source, neutral)
+    assert origin == (source / "publish" / "__init__.py").resolve()
+    # the mistake compare.py used to make: `python -c` from the repository root puts the
+    # root first on sys.path, and the "old" side imports this checkout's own publish/
+    with pytest.raises(WrongCode, match=str(ROOT / "publish")):
+        check_own_code(python, "publish", source, ROOT, safe=False)
+    # even from the root, -P keeps each side to its own code
+    assert check_own_code(python, "publish", source, ROOT) == origin
+
+
+def test_the_refer_benchmark_times_the_command_itself(tmp_path):
+    out = run_benchmark(
+        "refer.py", "--command", "--actors", "20", "--queries", "1", "--work", str(tmp_path)
+    )
+    assert "maillage refer, 20 actors, 1 queries (a process each): mean" in out
+    assert "orienter (ask), 20 actors, 1 queries (a process each): mean" in out
+    assert "peak" in out and "MB (target: 0.5 s, 100 MB)" in out

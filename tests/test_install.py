@@ -30,12 +30,15 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
         ROOT, source, ignore=shutil.ignore_patterns(".git", ".venv", "dist", "build", "*.egg-info")
     )
     built = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q",
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-v",
          "-w", str(wheels), str(source)],
         capture_output=True, text=True, check=False,
     )  # fmt: skip
     if built.returncode != 0:
         pytest.fail("the wheel could not be built: " + built.stderr[-2000:])
+    # every folder of data and templates is listed (setuptools warns of each one that is not)
+    assert "would be ignored" not in built.stdout + built.stderr
+    assert "Successfully built maillage" in built.stdout
     env_dir = work / "env"
     venv.create(env_dir, with_pip=True)
     python = env_dir / "bin" / "python"
