@@ -3,12 +3,14 @@
 ``04 90 58 00 00``, ``04.90.58.00.00``, ``0490580000`` and ``+33 4 90 58 00 00`` are one number,
 stored ``+33490580000`` and shown ``04 90 58 00 00``. The national short numbers partners publish
 (3949 France Travail, 3230 CAF, 3939 Allô Service Public) stay short: ``3949``, ``tel:3949``.
-The checks and formats are the ``phonenumbers`` library's (Google's libphonenumber metadata).
+The checks and formats are the ``phonenumbers`` library's (Google's libphonenumber metadata);
+e-mail addresses are read by ``email-validator`` (syntax only: nothing is sent).
 """
 
 from __future__ import annotations
 
 import phonenumbers
+from email_validator import EmailNotValidError, validate_email
 from phonenumbers import NumberParseException, PhoneNumberFormat, PhoneNumberType
 
 REGION = "FR"
@@ -86,3 +88,20 @@ def is_mobile(stored: str) -> bool:
         PhoneNumberType.MOBILE,
         PhoneNumberType.FIXED_LINE_OR_MOBILE,
     )
+
+
+def normalise_email(text: str) -> str:
+    """An address as people write it (``mailto:``, spaces, capitals in the domain), as stored:
+    its domain in lower case. A value that is not an address is returned stripped, for the
+    shapes to refuse with its line (their message is the one partners read for every field).
+
+    >>> normalise_email(" mailto:Accueil@Mairie-Miramas.FR ")
+    'Accueil@mairie-miramas.fr'
+    """
+    written = text.strip()
+    if written.lower().startswith("mailto:"):
+        written = written[len("mailto:") :].strip()
+    try:
+        return validate_email(written, check_deliverability=False).normalized
+    except EmailNotValidError:
+        return written
