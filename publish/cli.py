@@ -23,6 +23,7 @@ import click
 
 from maillage.graph import hours
 from maillage.graph.analytics import analytics_tables
+from maillage.graph.contact import personal_contacts
 from maillage.graph.errors import DataError, DataErrors, os_reason
 from maillage.graph.freshness import DEFAULT_RECHECK_MONTHS, months_before, to_check
 from maillage.graph.levels import derivations, without_levels
@@ -241,6 +242,9 @@ def validate(data_dir: Path, verbose: bool) -> None:
                 f"{where}: levels: ni niveau ni modalité qui en donne un : le service n'est "
                 "dans aucun parcours"
             )
+    # contacts that look like a person's own: warned, not refused (the data stays valid)
+    for warning in personal_contacts(built.network.of_kind("actor")):
+        click.echo(str(warning), err=True)
     counts = ", ".join(f"{n} {table}" for table, n in report.counts.items())
     click.echo(f"Données valides : {counts} ; {report.triples} triplets.")
 

@@ -8,7 +8,14 @@ from conftest import make_network
 from rdflib import Literal, URIRef
 from rdflib.namespace import SDO
 
-from maillage.graph.contact import PhoneError, is_mobile, normalise_phone, phone_display, phone_uri
+from maillage.graph.contact import (
+    PhoneError,
+    is_mobile,
+    looks_personal_email,
+    normalise_phone,
+    phone_display,
+    phone_uri,
+)
 from maillage.publish.address import public_site, site_warning
 from maillage.publish.build import check
 from maillage.publish.cli import cli
@@ -95,3 +102,39 @@ def test_an_impossible_phone_is_a_located_french_error(tmp_path, written):
     first = result.stderr.splitlines()[0]
     assert first.startswith("data/actors/accueil.yaml:4: actor accueil: telephone: numéro de")
     assert first.endswith(f"(valeur : « {written} »)")
+
+
+def test_a_contact_that_looks_personal_is_warned_and_still_valid(tmp_path):
+    data = _with_contact(tmp_path, telephone="06 12 34 56 78", email="Marie.Dupont@miramas.fr")
+    result = CliRunner().invoke(cli, ["validate", "--data", str(data)])
+    assert result.exit_code == 0, result.output
+    assert "Données valides" in result.stdout
+    assert result.stderr.splitlines() == [
+        "data/actors/accueil.yaml:4: actor accueil: telephone: attention, numéro de mobile"
+        " (06\u00a012\u00a034\u00a056\u00a078) : tout ce qui est publié est public ; s'il s'agit"
+        " du téléphone d'une personne, donnez plutôt celui de l'accueil",
+        "data/actors/accueil.yaml:5: actor accueil: email: attention, « Marie.Dupont@miramas.fr »"
+        " ressemble à l'adresse d'une personne (prénom.nom) : tout ce qui est publié est public ;"
+        " donnez plutôt l'adresse de l'accueil ou du service",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("address", "personal"),
+    [
+        ("marie.dupont@miramas.fr", True),
+        ("j.martin@orange.fr", True),
+        ("jean-pierre.durand@ville.fr", True),
+        ("accueil.numerique@miramas.fr", False),  # a desk
+        ("accueil@miramas.fr", False),
+        ("numerique.accueil@miramas.fr", False),  # a word of the actor's name
+    ],
+)
+def test_a_personal_address_is_told_from_a_desks(address, personal):
+    assert looks_personal_email(address, "Accueil numérique") is personal
+
+
+def test_a_desks_contacts_are_not_warned(tmp_path):
+    data = _with_contact(tmp_path, telephone="04 65 71 00 01", email="accueil@miramas.fr")
+    result = CliRunner().invoke(cli, ["validate", "--data", str(data)])
+    assert result.exit_code == 0 and result.stderr == ""
