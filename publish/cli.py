@@ -409,6 +409,12 @@ def _network(data_dir: Path, out_dir: Path) -> ReferralNetwork:
     type=click.IntRange(1, 100),
     help="Quelle réponse mettre sur la fiche (1 : la première).",
 )
+@click.option(
+    "--demi-page",
+    "half",
+    is_flag=True,
+    help="Avec --format pdf : la fiche sur une demi-feuille A4 (A5), pour un guichet.",
+)
 @DATA_OPTION
 @OUT_OPTION
 def refer(
@@ -421,6 +427,7 @@ def refer(
     fmt: str,
     output: Path | None,
     choice: int,
+    half: bool,
     data_dir: Path,
     out_dir: Path,
 ) -> None:
@@ -452,7 +459,7 @@ def refer(
             sys.exit(2)
         tables = build_mod.published_tables(data_dir, out_dir, names=SLIP_TABLES)
         answer = answers[choice - 1]
-        render_slip(slip_model(answer, need, source, tables, date.today()), output)
+        render_slip(slip_model(answer, need, source, tables, date.today(), half=half), output)
         click.echo(f"Fiche d'orientation écrite dans {output} : {answer.advice}")
         return
     if not answers:
