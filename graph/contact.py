@@ -3,13 +3,25 @@
 ``04 90 58 00 00``, ``04.90.58.00.00``, ``0490580000`` and ``+33 4 90 58 00 00`` are one number,
 stored ``+33490580000`` and shown ``04 90 58 00 00``. The national short numbers partners publish
 (3949 France Travail, 3230 CAF, 3939 Allô Service Public) stay short: ``3949``, ``tel:3949``.
-The checks and formats are the ``phonenumbers`` library's (Google's libphonenumber metadata).
+The checks and formats are the ``phonenumbers`` library's (Google's libphonenumber metadata);
+e-mail addresses are read by ``email-validator`` (syntax only: nothing is sent).
 """
 
 from __future__ import annotations
 
+import re
+import unicodedata
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
 import phonenumbers
+from email_validator import EmailNotValidError, validate_email
 from phonenumbers import NumberParseException, PhoneNumberFormat, PhoneNumberType
+
+from maillage.graph.errors import DataError
+
+if TYPE_CHECKING:
+    from maillage.graph.load import Record
 
 REGION = "FR"
 
@@ -86,3 +98,92 @@ def is_mobile(stored: str) -> bool:
         PhoneNumberType.MOBILE,
         PhoneNumberType.FIXED_LINE_OR_MOBILE,
     )
+
+
+def normalise_email(text: str) -> str:
+    """An address as people write it (``mailto:``, spaces, capitals in the domain), as stored:
+    its domain in lower case. A value that is not an address is returned stripped, for the
+    shapes to refuse with its line (their message is the one partners read for every field).
+
+    >>> normalise_email(" mailto:Accueil@Mairie-Miramas.FR ")
+    'Accueil@mairie-miramas.fr'
+    """
+    written = text.strip()
+    if written.lower().startswith("mailto:"):
+        written = written[len("mailto:") :].strip()
+    try:
+        return validate_email(written, check_deliverability=False).normalized
+    except EmailNotValidError:
+        return written
+
+
+# A word of an address that names a service, not a person (the actor's own name's words are
+# added to these): "accueil.mediatheque@" is a desk, "marie.dupont@" is a person.
+SERVICE_WORDS = frozenset(
+    "accueil contact contacts info infos information direction secretariat service services"
+    " mairie ville france point numerique conseiller conseillers mediation mediateur"
+    " mediatrice equipe rdv inscription inscriptions atelier ateliers public social".split()
+)
+# prénom.nom, prénom-composé.nom, p.nom: two words of letters joined by a dot
+_PERSONAL = re.compile(r"^[a-z]+(?:-[a-z]+)?\.[a-z]+(?:-[a-z]+)?$")
+
+
+def _plain(text: str) -> str:
+    """Lower case without accents: "Médiathèque" -> "mediatheque"."""
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def looks_personal_email(address: str, name: str = "") -> bool:
+    """A ``prénom.nom@`` address: two words joined by a dot, neither a service's word nor a
+    word of the actor's ``name``.
+
+    >>> looks_personal_email("marie.dupont@miramas.fr"), looks_personal_email("accueil.mjc@x.fr")
+    (True, False)
+    """
+    local = _plain(address.split("@", 1)[0])
+    if not _PERSONAL.match(local):
+        return False
+    known = SERVICE_WORDS | set(re.findall(r"[a-z]+", _plain(name)))
+    words = set(re.split(r"[.-]", local))
+    return not words & known
+
+
+def personal_contacts(actors: Iterable[Record]) -> list[DataError]:
+    """Warnings, located, for the contacts of actors that look like a person's own: everything
+    published is open data, so a desk's number and address belong there, not an agent's."""
+    warnings = []
+    for actor in actors:
+        values, record = actor.values, f"actor {actor.id}"
+        name = str(values.get("name", ""))
+        phone = values.get("telephone")
+        if isinstance(phone, str) and is_mobile(phone):
+            warnings.append(
+                DataError(
+                    file=actor.file,
+                    line=actor.line_of("telephone"),
+                    record=record,
+                    field="telephone",
+                    message=f"attention, numéro de mobile ({phone_display(phone)}) : tout ce qui"
+                    " est publié est public ; s'il s'agit du téléphone d'une personne, donnez"
+                    " plutôt celui de l'accueil",
+                    value=phone,
+                )
+            )
+        for key in ("email", "other_emails"):
+            written = values.get(key)
+            for address in written if isinstance(written, list) else [written]:
+                if isinstance(address, str) and looks_personal_email(address, name):
+                    warnings.append(
+                        DataError(
+                            file=actor.file,
+                            line=actor.line_of(key),
+                            record=record,
+                            field=key,
+                            message=f"attention, « {address} » ressemble à l'adresse d'une personne"
+                            " (prénom.nom) : tout ce qui est publié est public ; donnez plutôt"
+                            " l'adresse de l'accueil ou du service",
+                            value=address,
+                        )
+                    )
+    return warnings

@@ -10,6 +10,7 @@ most common week is said first, the weeks that differ after it, by period.
 from __future__ import annotations
 
 import functools
+import re
 from collections import Counter
 from collections.abc import Mapping
 from datetime import date, datetime, timedelta
@@ -40,11 +41,6 @@ def parse(expression: str | None) -> opening_hours.OpeningHours | None:
         return opening_hours.OpeningHours(expression)
     except (SyntaxError, ValueError, opening_hours.ParserError):
         return None
-
-
-def _paris(now: datetime | None) -> datetime:
-    """``now`` (default: this instant) as the parser takes it: Europe/Paris wall time."""
-    return (now or datetime.now(PARIS)).astimezone(PARIS).replace(tzinfo=None, microsecond=0)
 
 
 def clock(minutes: int) -> str:
@@ -262,13 +258,49 @@ def closure_in_words(closure: Mapping[str, Any]) -> str:
     return f"Fermé {period}{reason}"
 
 
+COUNTRY = "FR"
+
+
+def holidays_closed(expression: str) -> str:
+    """The expression as it is read for "open now": French public holidays are closed unless it
+    has a ``PH`` rule of its own (most public services close on them; ``24/7`` stays open).
+
+    >>> holidays_closed("Mo-Fr 09:00-12:00")
+    'Mo-Fr 09:00-12:00; PH off "jour férié"'
+    """
+    if re.search(r"\bPH\b", expression) or expression.strip().startswith("24/7"):
+        return expression
+    return f'{expression}; PH off "jour férié"'
+
+
+@functools.lru_cache(maxsize=4096)
+def parse_in_force(expression: str | None) -> opening_hours.OpeningHours | None:
+    """The expression parsed to answer "open now?": with the French calendar of public
+    holidays (the parser's own, ``country``) and Paris's clock, so that the hour a change to
+    summer time skips is never announced."""
+    if parse(expression) is None:
+        return None
+    assert expression is not None
+    try:
+        return opening_hours.OpeningHours(
+            holidays_closed(expression), timezone=PARIS, country=COUNTRY
+        )
+    except (SyntaxError, ValueError, opening_hours.ParserError):
+        return None
+
+
+def _aware(now: datetime | None) -> datetime:
+    """``now`` (default: this instant) on Paris's clock, to the second."""
+    return (now or datetime.now(PARIS)).astimezone(PARIS).replace(microsecond=0)
+
+
 def status(expression: str | None, now: datetime | None = None) -> str:
     """ "Ouvert — ferme à 17 h", "Fermé — ouvre lundi à 8 h 30", "Fermé (congés) — ouvre le
     4 janvier à 8 h 30", or "" when unknown; ``now`` is taken in Europe/Paris."""
-    parsed = parse(expression)
+    parsed = parse_in_force(expression)
     if parsed is None:
         return ""
-    now = _paris(now)
+    now = _aware(now)
     if parsed.is_unknown(now):
         return ""
     state, comment = parsed.state(now)
@@ -289,5 +321,5 @@ def status(expression: str | None, now: datetime | None = None) -> str:
 
 
 def is_open(expression: str | None, now: datetime | None = None) -> bool:
-    parsed = parse(expression)
-    return parsed is not None and bool(parsed.is_open(_paris(now)))
+    parsed = parse_in_force(expression)
+    return parsed is not None and bool(parsed.is_open(_aware(now)))

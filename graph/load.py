@@ -23,6 +23,7 @@ from typing import Any
 import yaml
 from rapidfuzz import fuzz, process
 
+from maillage.graph.contact import PhoneError, normalise_email, normalise_phone
 from maillage.graph.errors import DataError, DataErrors, os_reason
 from maillage.graph.load_cache import LoadCache, file_digest
 from maillage.graph.model import (
@@ -470,6 +471,7 @@ def load_actor_file(
         )
     actor.id = actor_id
     actor.values["id"] = actor_id
+    _contacts(actor, display, errors)
     records = [actor]
     site_ids: list[str] = []
     for key, cls in NESTED.items():
@@ -518,6 +520,35 @@ def load_actor_file(
             # A service without a list of sites is offered at every site of its actor.
             rec.values["sites"] = list(site_ids)
     return records
+
+
+def _contacts(actor: Record, display: str, errors: list[DataError]) -> None:
+    """Phones and e-mail addresses as people write them, stored as one form (E.164, a short
+    number's digits; an address's domain in lower case): an impossible number is refused here,
+    with its line, and left out so that the shapes do not refuse it a second time."""
+    for key in ("email", "other_emails"):
+        value = actor.values.get(key)
+        if isinstance(value, list):
+            actor.values[key] = [normalise_email(v) for v in value]
+        elif value is not None:
+            actor.values[key] = normalise_email(str(value))
+    written = actor.values.get("telephone")
+    if written is None:
+        return
+    try:
+        actor.values["telephone"] = normalise_phone(str(written))
+    except PhoneError as exc:
+        del actor.values["telephone"]
+        errors.append(
+            DataError(
+                file=display,
+                line=actor.line_of("telephone"),
+                record=f"actor {actor.id}",
+                field="telephone",
+                message=f"{exc} (valeur : « {written} »)",
+                value=str(written),
+            )
+        )
 
 
 def _closures(

@@ -25,7 +25,7 @@ import rapidfuzz
 import yaml
 
 # the modules whose code decides what a file's records and problems are
-_CODE = ("load.py", "model.py", "errors.py", "ns.py")
+_CODE = ("load.py", "model.py", "errors.py", "ns.py", "contact.py")
 _FORMAT = 1
 
 Entry = tuple[str, list[Any], list[Any]]  # (file stem, records, problems), as load gives them

@@ -23,6 +23,7 @@ import click
 
 from maillage.graph import hours
 from maillage.graph.analytics import analytics_tables
+from maillage.graph.contact import personal_contacts
 from maillage.graph.errors import DataError, DataErrors, os_reason
 from maillage.graph.freshness import DEFAULT_RECHECK_MONTHS, months_before, to_check
 from maillage.graph.levels import derivations, without_levels
@@ -246,6 +247,9 @@ def validate(data_dir: Path, verbose: bool) -> None:
                 f"{where}: levels: ni niveau ni modalité qui en donne un : le service n'est "
                 "dans aucun parcours"
             )
+    # contacts that look like a person's own: warned, not refused (the data stays valid)
+    for warning in personal_contacts(built.network.of_kind("actor")):
+        click.echo(str(warning), err=True)
     counts = ", ".join(f"{n} {table}" for table, n in report.counts.items())
     click.echo(f"Données valides : {counts} ; {report.triples} triplets.")
 
@@ -410,6 +414,12 @@ def _network(data_dir: Path, out_dir: Path) -> ReferralNetwork:
     type=click.IntRange(1, 100),
     help="Quelle réponse mettre sur la fiche (1 : la première).",
 )
+@click.option(
+    "--demi-page",
+    "half",
+    is_flag=True,
+    help="Avec --format pdf : la fiche sur une demi-feuille A4 (A5), pour un guichet.",
+)
 @DATA_OPTION
 @OUT_OPTION
 def refer(
@@ -422,6 +432,7 @@ def refer(
     fmt: str,
     output: Path | None,
     choice: int,
+    half: bool,
     data_dir: Path,
     out_dir: Path,
 ) -> None:
@@ -453,7 +464,7 @@ def refer(
             sys.exit(2)
         tables = build_mod.published_tables(data_dir, out_dir, names=SLIP_TABLES)
         answer = answers[choice - 1]
-        render_slip(slip_model(answer, need, source, tables, date.today()), output)
+        render_slip(slip_model(answer, need, source, tables, date.today(), half=half), output)
         click.echo(f"Fiche d'orientation écrite dans {output} : {answer.advice}")
         return
     if not answers:

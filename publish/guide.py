@@ -19,6 +19,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from maillage.graph.contact import phone_display
 from maillage.graph.freshness import checked_in_words, french_date
 from maillage.graph.hours import closure_in_words, in_words
 from maillage.graph.parcours import Parcours, parcours_from_rows, what_breaks
@@ -286,7 +287,7 @@ def _entry(
         "id": actor["id"],
         "name": actor["name"],
         "checked": checked_in_words(max((str(c) for c in checks if c), default=None)),
-        "telephone": actor.get("telephone") or "",
+        "telephone": phone_display(actor.get("telephone")),  # 04 65 71 00 14, not E.164
         "email": actor.get("email") or "",
         "qr": f"qr/{actor['id']}.svg",
         "services": services,

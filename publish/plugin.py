@@ -30,8 +30,10 @@ from maillage.graph.contact import phone_display, phone_uri
 from maillage.graph.freshness import checked_in_words, french_date
 from maillage.graph.model import CHANNEL_LABELS
 from maillage.publish import api, hsds
+from maillage.publish.address import PROOF, public_site
 from maillage.publish.connection import prepare
 from maillage.publish.csvcells import CSVStream
+from maillage.publish.guide import actor_page
 from maillage.publish.pagecache import PageCache, database_stamp
 
 DOWNLOADS = "telechargements"
@@ -202,6 +204,13 @@ def markers(rows: list[Any], now: datetime | None = None) -> Markup:
                 "adresse": row.get("adresse") or street,
                 "horaires": hours.in_words(opening),
                 "ouverture": hours.status(in_force, now),
+                # shown the French way, called in one tap (tel: has only digits and "+")
+                "telephone": phone_display(row.get("telephone")),
+                "tel": phone_uri(row.get("telephone")),
+                "courriel": row.get("courriel") or "",
+                "mailto": f"mailto:{quote(row['courriel'], safe='@')}"
+                if row.get("courriel")
+                else "",
             }
         )
     text = json.dumps(places, ensure_ascii=False)
@@ -241,6 +250,20 @@ def prepare_jinja2_environment(env: Any) -> None:
     # phones stored E.164, shown the French way, linked as tel: (graph/contact.py)
     env.filters["telephone"] = phone_display
     env.filters["tel"] = phone_uri
+    env.filters["qr_fiche"] = page_qr
+
+
+@functools.lru_cache(maxsize=1024)
+def page_qr(actor_id: str, site: str | None) -> Markup:
+    """The QR code of an actor's public page as inline SVG (the slip's), or, while the network
+    has no public https address, the proof notice: a printed code must open something."""
+    import segno
+
+    public = public_site(site)
+    if public is None:
+        return Markup('<p class="epreuve"><strong>') + PROOF + Markup("</strong></p>")
+    url = actor_page(public, actor_id)
+    return Markup(segno.make(url, error="m").svg_inline(scale=4, border=2, title=url))
 
 
 async def download(request: Any, send: Any, datasette: Any) -> Response | None:

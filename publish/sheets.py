@@ -13,13 +13,33 @@ from typing import Any
 
 import jinja2
 
+from maillage.graph.contact import phone_display
 from maillage.graph.freshness import checked_in_words, french_date
-from maillage.graph.hours import in_words
+from maillage.graph.hours import closure_in_words, in_words
+from maillage.publish.guide import closures_to_come
 from maillage.publish.typeset import typeset
 
 TEMPLATES = Path(__file__).parent / "templates" / "fiches"
 PDF_TEMPLATE = Path(__file__).parent / "templates" / "guide" / "verification.typ"
-TABLES = ("actors", "sites", "services", "referrals", "referral_needs", "concepts", "publication")
+TABLES = (
+    "actors",
+    "sites",
+    "services",
+    "referrals",
+    "referral_needs",
+    "concepts",
+    "publication",
+    "closures",
+)
+NO_CLOSURE = "Aucune fermeture ni horaire exceptionnel annoncé"
+
+
+def _place_on_map(site: dict) -> str | None:
+    """Where the map puts the place, in words a partner can check against the site's map."""
+    if site.get("latitude") is None or site.get("longitude") is None:
+        return None
+    where = f"{float(site['latitude']):.5f} N, {float(site['longitude']):.5f} E".replace(".", ",")
+    return f"{where} (voyez le point sur la carte du site)"
 
 
 def _labels(value: Any) -> str:
@@ -31,39 +51,62 @@ def _labels(value: Any) -> str:
 
 
 def sheet_context(tables: dict[str, list[dict]], actor_id: str, today: date) -> dict[str, Any]:
+    """What a partner's sheet asks: each published field as a question, with its value (None
+    when missing), and the closures to come of each place."""
     actors = {a["id"]: a for a in tables["actors"]}
     concepts = {c["id"]: c["label"] for c in tables["concepts"]}
     actor = actors[actor_id]
     publication = (tables.get("publication") or [{}])[0]
+    # each field asked as a question a partner answers with a tick or a correction
     actor_fields = [
-        ("Nom", actor.get("name")),
-        ("Présentation", actor.get("description")),
-        ("Typologie", concepts.get(actor.get("typology") or "", actor.get("typology"))),
-        ("Pôle", concepts.get(actor.get("pole") or "", actor.get("pole"))),
-        ("Téléphone", actor.get("telephone")),
-        ("Courriel", actor.get("email")),
-        ("Site web", actor.get("url")),
-        ("SIRET", actor.get("siret")),
+        ("Le nom de votre structure est-il bien écrit ?", actor.get("name")),
+        ("La présentation de votre structure est-elle juste ?", actor.get("description")),
+        (
+            "Votre type de structure est-il le bon ?",
+            concepts.get(actor.get("typology") or "", actor.get("typology")),
+        ),
+        (
+            "Le pôle du réseau où vous êtes rangés est-il le bon ?",
+            concepts.get(actor.get("pole") or "", actor.get("pole")),
+        ),
+        (
+            "Le numéro de téléphone de l'accueil est-il le bon ?",
+            phone_display(actor.get("telephone")) or None,
+        ),
+        ("L'adresse électronique de l'accueil est-elle la bonne ?", actor.get("email")),
+        ("L'adresse de votre site web est-elle la bonne ?", actor.get("url")),
+        ("Votre numéro SIRET est-il le bon ?", actor.get("siret")),
     ]
+    closures = closures_to_come(tables.get("closures", []), today)
     sites = [
         [
-            ("Lieu", site.get("name")),
-            ("Adresse", f"{site.get('street')}, {site.get('postcode')} {site.get('commune')}"),
-            ("Horaires", in_words(site.get("opening_hours"))),
-            ("Quartier", site.get("neighbourhood")),
-            ("Position sur la carte", "oui" if site.get("latitude") is not None else None),
+            ("Le nom du lieu est-il le bon ?", site.get("name")),
+            (
+                "L'adresse est-elle complète et juste ?",
+                f"{site.get('street')}, {site.get('postcode')} {site.get('commune')}",
+            ),
+            ("Les horaires d'ouverture sont-ils les bons ?", in_words(site.get("opening_hours"))),
+            (
+                "Les fermetures et horaires exceptionnels à venir sont-ils justes ?",
+                "\n".join(closure_in_words(c) for c in closures.get(site["id"], [])) or NO_CLOSURE,
+            ),
+            ("Le quartier est-il le bon ?", site.get("neighbourhood")),
+            ("Le point sur la carte est-il au bon endroit ?", _place_on_map(site)),
         ]
         for site in sorted(tables["sites"], key=lambda s: s["id"])
         if site["actor"] == actor_id
     ]
     services = [
         [
-            ("Service", service.get("name")),
-            ("Description", service.get("description")),
-            ("Besoins", _labels(service.get("needs"))),
-            ("Publics", _labels(service.get("publics"))),
-            ("Modalités", _labels(service.get("modalities"))),
-            ("Frais", concepts.get(service.get("fee") or "", service.get("fee"))),
+            ("Le nom du service est-il le bon ?", service.get("name")),
+            ("La description du service est-elle juste ?", service.get("description")),
+            ("Répond-il bien à ces besoins ?", _labels(service.get("needs"))),
+            ("Accueille-t-il bien ces publics ?", _labels(service.get("publics"))),
+            ("Accompagnez-vous bien de ces façons ?", _labels(service.get("modalities"))),
+            (
+                "Est-il gratuit ou payant comme indiqué ?",
+                concepts.get(service.get("fee") or "", service.get("fee")),
+            ),
         ]
         for service in sorted(tables["services"], key=lambda s: s["id"])
         if service["provider"] == actor_id

@@ -9,9 +9,11 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from maillage.graph.contact import phone_display
 from maillage.graph.freshness import french_date
 from maillage.graph.hours import closure_in_words, in_words
 from maillage.graph.network import Orientation
+from maillage.publish.address import PROOF, public_site
 from maillage.publish.guide import actor_page, closures_to_come
 from maillage.publish.typeset import qr_svg, typeset
 
@@ -19,9 +21,27 @@ TEMPLATE = Path(__file__).parent / "templates" / "guide" / "fiche.typ"
 SLIP_TABLES = ("actors", "sites", "site_access", "concepts", "closures", "publication")
 
 
+def how_to_go(hops: int | None, via: list[str], origin: str, destination: str) -> str:
+    """What the person does, in the words of the slip: go straight there, or first see the
+    partner who passes them on (the first of ``via``, the partners between the two)."""
+    if hops == 0:
+        return f"Sur place, chez {origin}."
+    if hops is None or not via:
+        return "Allez-y directement."
+    return f"Passez d'abord par {via[0]}, qui vous oriente vers {destination}."
+
+
 def slip_model(
-    answer: Orientation, need: str, source: str, tables: dict[str, list[dict]], today: date
+    answer: Orientation,
+    need: str,
+    source: str,
+    tables: dict[str, list[dict]],
+    today: date,
+    half: bool = False,
 ) -> dict[str, Any]:
+    """What the slip prints, from one answer of the orienter (its actor, service, site, hops
+    and the names along its path) and the published tables; ``half``: the half-A4 (A5) slip
+    of a desk."""
     concepts = {c["id"]: c["label"] for c in tables["concepts"]}
     actors = {a["id"]: a for a in tables["actors"]}
     place = next((s for s in tables["sites"] if answer.site and s["id"] == answer.site.id), {})
@@ -31,6 +51,7 @@ def slip_model(
         if place and r["site_id"] == place["id"]
     )
     publication = (tables.get("publication") or [{}])[0]
+    site = public_site(publication.get("site"))
     origin = actors.get(source, {"name": source})
     if answer.hops is None:
         path = "Pas d'orientation habituelle entre ces partenaires : présentez-vous directement."
@@ -46,7 +67,7 @@ def slip_model(
         "network": str(publication.get("network") or ""),
         "date": french_date(today),
         "from_name": origin["name"],
-        "from_telephone": origin.get("telephone") or "",
+        "from_telephone": phone_display(origin.get("telephone")),
         "need": concepts.get(f"needs/{need}", need),
         "actor": answer.actor_name,
         "service": answer.service_name,
@@ -58,12 +79,21 @@ def slip_model(
         ],
         "access": ", ".join(access),
         "appointment": place.get("appointment") or "",
-        "telephone": actors.get(answer.actor, {}).get("telephone") or "",
+        "telephone": phone_display(actors.get(answer.actor, {}).get("telephone")),
+        "email": actors.get(answer.actor, {}).get("email") or "",
+        "how": how_to_go(
+            answer.hops, list(answer.path_names[1:-1]), origin["name"], answer.actor_name
+        ),
         "path": path,
-        "page": actor_page(str(publication.get("site") or ""), answer.actor),
+        # no QR code while the network has no public https address: it would open nothing
+        "page": actor_page(site, answer.actor) if site else "",
+        "proof": "" if site else PROOF,
+        "half": half,
     }
 
 
 def render_slip(model: dict[str, Any], output: Path) -> Path:
-    files = {"fiche.json": json.dumps(model, ensure_ascii=False), "qr.svg": qr_svg(model["page"])}
+    files = {"fiche.json": json.dumps(model, ensure_ascii=False)}
+    if model["page"]:
+        files["qr.svg"] = qr_svg(model["page"])
     return typeset(TEMPLATE, files, output)

@@ -100,6 +100,8 @@ SELECT
   sites.street || ', ' || sites.postcode || ' ' || sites.commune AS adresse,
   sites.opening_hours AS horaires,
   sites.hours_in_force AS horaires_en_vigueur,
+  actors.telephone AS telephone,
+  actors.email AS courriel,
   (
     SELECT json_group_array(DISTINCT need.label) FROM service_sites
     JOIN service_needs ON service_needs.service_id = service_sites.service_id

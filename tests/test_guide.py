@@ -248,12 +248,32 @@ def test_the_cli_slip_is_one_page_that_names_the_place(default_dist: Path, tmp_p
         "Boulevard du 8 Mai 1945, 13140 Miramas",
         "Du lundi au vendredi, de 9 h à 17 h",
         "via Unis-Cité Miramas",
+        "Passez d'abord par Unis-Cité Miramas, qui vous oriente vers Résidence seniors Hestia.",
+        "Téléphone",
         "Prénom :",
     ):
-        assert words in text, words
-    site = _db(default_dist, "SELECT site FROM publication")[0][0]
-    assert _qr_codes(slip) == [f"{site}/maillage/actors/residence-hestia"]
+        assert words in " ".join(text.split()), words  # lines joined, no-break spaces too
+    assert re.search(r"04\s65\s71\s00\s\d\d", text)  # the destination's phone, the French way
+    # the default site: is loopback: no code that opens nothing, the proof notice instead
+    assert _qr_codes(slip) == []
+    assert "ÉPREUVE — adresse du site à définir" in " ".join(text.split())
     _picture(slip, 0, "fiche-orientation.png")
+
+    half = tmp_path / "guichet.pdf"
+    result = CliRunner().invoke(
+        cli,
+        [
+            "refer", "--data", str(DATA), "--out", str(default_dist),
+            "--from", "residence-croizat", "--need", "maitrise-outils-numeriques",
+            "--format", "pdf", "-o", str(half), "--answer", "3", "--demi-page",
+        ],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    pages = pypdf.PdfReader(half).pages
+    assert len(pages) == 1
+    width, height = float(pages[0].mediabox.width), float(pages[0].mediabox.height)
+    assert (round(width), round(height)) == (420, 595)  # A5: half an A4 sheet, in points
+    assert "Résidence seniors Hestia" in pages[0].extract_text()
 
 
 def test_the_cli_slip_needs_a_file_and_an_existing_answer(default_dist: Path, tmp_path: Path):

@@ -194,3 +194,30 @@ async def test_the_actor_page_shows_the_closures_to_come(default_dist: Path):
     for row in closures.json():
         words = hours.closure_in_words(row)
         assert (words in page.replace("&#39;", "'")) == (row["end"] >= today), words
+
+
+BASTILLE_DAY = datetime(2026, 7, 14, 10, 0, tzinfo=PARIS)  # a Tuesday
+
+
+def test_a_public_holiday_closes_a_place_open_on_that_weekday():
+    week = "Mo-Fr 09:00-12:00"
+    assert hours.status(week, BASTILLE_DAY - timedelta(days=7)) == "Ouvert — ferme à 12 h"
+    assert hours.status(week, BASTILLE_DAY) == "Fermé (jour férié) — ouvre demain à 9 h"
+    assert not hours.is_open(week, BASTILLE_DAY)
+    # Easter Monday 2027 (29 March), a movable holiday: the calendar is the parser's
+    assert hours.status(week, datetime(2027, 3, 29, 10, tzinfo=PARIS)).startswith("Fermé")
+
+
+def test_a_public_holiday_rule_of_the_place_is_honoured():
+    assert hours.status("Mo-Fr 09:00-17:00; PH off", BASTILLE_DAY) == "Fermé — ouvre demain à 9 h"
+    said = hours.status("Mo-Fr 09:00-17:00; PH 10:00-12:00", BASTILLE_DAY + timedelta(hours=1))
+    assert said == "Ouvert — ferme à 12 h"
+    assert hours.is_open("24/7", BASTILLE_DAY)
+
+
+def test_the_hour_summer_time_skips_is_never_announced():
+    # 28 March 2027 in Paris: 02:00 becomes 03:00
+    night = datetime(2027, 3, 28, 1, 59, tzinfo=PARIS)
+    # not "ouvre à 2 h": that night has no 2 h; the next opening is a week later
+    assert hours.status("Su 02:00-03:00", night) == "Fermé — ouvre le 4 avril à 2 h"
+    assert hours.status("Su 01:00-04:00", night) == "Ouvert — ferme à 4 h"

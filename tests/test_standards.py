@@ -164,9 +164,9 @@ def test_producers_mistakes_are_each_located_and_nothing_is_written(tmp_path: Pa
     assert result.stderr.splitlines() == [
         "erreurs-de-producteurs.csv:1: horaire: colonne inconnue du standard v1.0.2 "
         "(vouliez-vous dire : horaires ?)",
-        "erreurs-de-producteurs.csv:3: actor lieu-au-telephone-sans-33: telephone: téléphone "
-        "invalide : format international sans espaces, par exemple +33490000000 "
-        "(valeur : « 04 90 00 00 00 »)",
+        "erreurs-de-producteurs.csv:3: actor lieu-au-telephone-sans-33: telephone: numéro de "
+        "téléphone impossible : 10 chiffres en France (04 90 58 00 00), ou un numéro court "
+        "national (3949) (valeur : « 04 90 00 00 »)",
         "erreurs-de-producteurs.csv:4: site lieu-ancien-libelle: services: valeur inconnue du "
         "standard : « Aide aux demarches administratives » (vouliez-vous dire : « Aide aux "
         "démarches administratives » ?)",
