@@ -40,8 +40,15 @@ from maillage.graph.ns import MAI
 from maillage.graph.progress import NO_PROGRESS, Progress
 from maillage.graph.tables import Tables, graph_tables
 from maillage.graph.vocab import Vocabulary, load_vocabulary
+from maillage.publish.address import site_warning
 from maillage.publish.catalog import catalog_graph, dataset_void, write_catalog
-from maillage.publish.guide import GUIDE_FILE, GuideTooLarge, guide_model, render_guide
+from maillage.publish.guide import (
+    GUIDE_FILE,
+    LARGE_GUIDE_FILE,
+    GuideTooLarge,
+    guide_model,
+    render_guide,
+)
 from maillage.publish.history import release_history
 from maillage.publish.plot import draw_coverage, matrix_figure
 from maillage.publish.rdf import Graphs, convert_dumps, sha256_of, write_dumps
@@ -164,6 +171,9 @@ class BuildReport:
     beside: dict[str, float] = field(default_factory=dict)
     beside_peak_mb: dict[str, float] = field(default_factory=dict)
     progress: Progress = NO_PROGRESS
+    # what the publication should tell its coordinator, in French (a site address printed
+    # matter cannot link to)
+    warnings: list[str] = field(default_factory=list)
     # what the build held, when it was asked not to free it (``build(free=False)``)
     kept: dict = field(default_factory=dict, repr=False, compare=False)
 
@@ -323,6 +333,7 @@ def _exports(built: BuiltGraph, tables: Tables, guide: dict | None, folder: Path
     write_indicators_csv(tables, folder / "indicateurs.csv")
     if guide is not None:
         render_guide(guide, folder / GUIDE_FILE)
+        render_guide({**guide, "large": True}, folder / LARGE_GUIDE_FILE)
 
 
 def _catalog(
@@ -436,6 +447,9 @@ def _run(stages: tuple[Stage, ...], values: dict, report: BuildReport, beside) -
     """The stages, with what they say reported, and their folder removed unless published."""
     try:
         run_stages(stages, values, report, beside)
+        if values.get("publication"):
+            warning = site_warning(values["publication"][0].get("site"))
+            report.warnings += [warning] if warning else []
     except (OSError, sqlite3.Error) as exc:
         if "folder" not in values:  # reading the data: its own error
             raise
