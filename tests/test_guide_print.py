@@ -15,7 +15,7 @@ import pypdf
 import pytest
 from click.testing import CliRunner
 from conftest import DATA
-from test_guide import _qr_codes
+from test_guide import _picture, _qr_codes
 
 from maillage.graph.collation import french_sorted, sort_text
 from maillage.publish.address import PROOF
@@ -258,7 +258,27 @@ def test_each_place_is_printed_once_with_its_services_under_it(
     assert text.count(address) == len(printed_places)  # ...is printed once
 
 
-def test_every_page_names_its_chapter_and_says_page_x_of_y(printed: Path):
+def _pictures(pdf: Path, prefix: str) -> None:
+    """The README's pages of a guide (with MAILLAGE_SCREENSHOTS): its cover, a need, a
+    parcours, a map and the index."""
+    pages = _pages(pdf)
+
+    def first(pattern: str) -> int:
+        return next(i for i, p in enumerate(pages) if re.search(pattern, p.split("\n")[0]))
+
+    for name, number in (
+        ("couverture", 0),
+        ("besoin", first(r"^Numérique nécessité — ") + 1),
+        ("parcours", first(r"^Les parcours vers l.autonomie — ")),
+        ("carte", first(r"^Les lieux à ")),
+        ("index", first(r"^Index des acteurs")),
+    ):
+        _picture(pdf, number, f"{prefix}-{name}.png")
+
+
+def test_every_page_names_its_chapter_and_says_page_x_of_y(printed: Path, large: Path):
+    _pictures(printed, "guide")
+    _pictures(large, "guide-gros")
     pages = _pages(printed)
     total = len(pages)
     for number, page in enumerate(pages, start=1):
