@@ -231,6 +231,7 @@ async def test_the_build_publishes_the_guide_and_the_home_page_links_it(default_
     catalog = Graph().parse(default_dist / "catalog.ttl")
     urls = {str(o) for o in catalog.objects(None, DCAT.downloadURL)}
     assert any(u.endswith("/telechargements/guide.pdf") for u in urls)
+    assert any(u.endswith("/telechargements/guide-gros-caracteres.pdf") for u in urls)
     assert (
         None,
         DCAT.mediaType,
@@ -242,6 +243,9 @@ async def test_the_build_publishes_the_guide_and_the_home_page_links_it(default_
     assert "Télécharger le guide à imprimer" in home.text
     served = await ds.client.get("/telechargements/guide.pdf")
     assert served.status_code == 200 and served.headers["content-type"] == "application/pdf"
+    assert 'href="/telechargements/guide-gros-caracteres.pdf"' in home.text
+    large = await ds.client.get("/telechargements/guide-gros-caracteres.pdf")
+    assert large.status_code == 200 and large.content[:5] == b"%PDF-"
 
 
 def test_the_cli_slip_is_one_page_that_names_the_place(default_dist: Path, tmp_path: Path):

@@ -317,3 +317,31 @@ def test_map_numbers_never_overlap_and_close_places_share_one():
     assert sum(len(g) for g in groups) == len(places)
     assert " km</text>" in svg or " m</text>" in svg  # a scale bar
     assert ">N</text>" in svg  # north
+
+
+def test_a_generated_300_actor_networks_commune_guide_passes_the_same_checks(
+    tmp_path_factory: pytest.TempPathFactory,
+):
+    import sqlite3
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    folder = tmp_path_factory.mktemp("n300")
+    data, out = folder / "data", folder / "dist"
+    generate = [sys.executable, str(ROOT / "benchmarks" / "generate.py"), "--actors", "300"]
+    subprocess.run([*generate, "--out", str(data)], check=True, capture_output=True)
+    build(data, out)
+    with sqlite3.connect(out / "maillage.db") as db:
+        (insee,) = db.execute(
+            "SELECT insee FROM sites GROUP BY insee ORDER BY count(*) DESC, insee LIMIT 1"
+        ).fetchone()
+    for edition, body in (((), 11), (("--gros-caracteres",), 14)):
+        pdf = _guide(data, out, folder / f"{insee}{len(edition)}.pdf", "--commune", insee, *edition)
+        glyphs = [g for page in _glyphs(pdf) for g in page]
+        assert statistics.median(s for _, s, _ in glyphs) >= body
+        assert min(s for _, s, _ in glyphs) >= 9
+        assert all("AtkinsonHyperlegible" in f for _, _, f in glyphs)
+        for width, height, boxes in _boxes(pdf):
+            assert all(b[0] >= 0 and b[1] >= 0 and b[2] <= width and b[3] <= height for b in boxes)
