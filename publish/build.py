@@ -46,6 +46,7 @@ from maillage.publish.guide import (
     GUIDE_FILE,
     LARGE_GUIDE_FILE,
     GuideTooLarge,
+    changes_page,
     guide_model,
     render_guide,
 )
@@ -328,10 +329,19 @@ def _index(database: Path) -> str:
     return sha256_of(database)
 
 
-def _exports(built: BuiltGraph, tables: Tables, guide: dict | None, folder: Path) -> None:
+def _exports(
+    built: BuiltGraph,
+    tables: Tables,
+    guide: dict | None,
+    folder: Path,
+    changes: list[dict],
+    releases: list[dict],
+) -> None:
     write_lieux_csv(built, tables, folder / LIEUX_FILE)
     write_indicators_csv(tables, folder / "indicateurs.csv")
     if guide is not None:
+        # what changed since the last edition, known once the history is (after the guide's model)
+        guide = {**guide, "changes": changes_page(changes, releases)}
         render_guide(guide, folder / GUIDE_FILE)
         render_guide({**guide, "large": True}, folder / LARGE_GUIDE_FILE)
 
@@ -609,7 +619,12 @@ STAGES = (
         ("database", "database_rows"),
     ),
     Stage("index", _index, ("database",), ("database_sha256",), beside="thread"),
-    Stage("exports", _exports, ("built", "tables", "guide", "folder"), ("exported",)),
+    Stage(
+        "exports",
+        _exports,
+        ("built", "tables", "guide", "folder", "changes", "releases"),
+        ("exported",),
+    ),
     Stage(
         "catalog",
         _catalog,

@@ -47,6 +47,8 @@ GUIDE_TABLES = (
     "closures",
     "parcours",
     "publication",
+    "changes",
+    "releases",
 )
 # Above this many entries (a service at a place for a need) one booklet is no longer a guide
 # a household reads: the guide of a whole region is refused, a commune's is made.
@@ -194,6 +196,30 @@ def guide_model(
         "parcours": _parcours_pages(tables, selection, concepts, actors, commune_names, rank),
         "entries": count,
         "qr": {a: actor_page(site_url, a) for a in listed} if site_url else {},
+        "changes": changes_page(tables.get("changes", []), tables.get("releases", [])),
+    }
+
+
+CHANGES_SHOWN = 80  # lines of the page "Ce qui a changé": the site has the rest
+
+
+def changes_page(changes: list[dict], releases: list[dict]) -> dict[str, Any]:
+    """The page "Ce qui a changé depuis la dernière édition": the actors, services and
+    referrals added, removed or changed since the previous release, as the history says them."""
+    from maillage.publish.history import Change, french
+
+    if len(releases) < 2:
+        return {"since": "Première édition : rien à comparer encore.", "lines": []}
+    previous = releases[-2]
+    day = french_date(date.fromisoformat(str(previous["date"])[:10]))
+    fields = ("kind", "id", "name", "change", "detail")
+    lines = french([Change(**{f: str(r.get(f) or "") for f in fields}) for r in changes])
+    lines = lines.split("\n")
+    more = len(lines) - CHANGES_SHOWN
+    return {
+        "since": f"Depuis la publication précédente (version {previous['version']}, le {day}) :",
+        "lines": lines[:CHANGES_SHOWN]
+        + ([f"… et {more} autres lignes : voir le site."] if more > 0 else []),
     }
 
 

@@ -345,3 +345,21 @@ def test_a_generated_300_actor_networks_commune_guide_passes_the_same_checks(
         assert all("AtkinsonHyperlegible" in f for _, _, f in glyphs)
         for width, height, boxes in _boxes(pdf):
             assert all(b[0] >= 0 and b[1] >= 0 and b[2] <= width and b[3] <= height for b in boxes)
+
+
+def test_the_guide_says_what_changed_since_the_last_edition(tmp_path: Path):
+    data, out = tmp_path / "data", tmp_path / "dist"
+    shutil.copytree(DATA, data)
+    build(data, out)
+    first = "\n".join(_pages(out / "guide.pdf"))
+    assert "Première édition : rien à comparer encore." in first
+    actor = data / "actors" / "univers-lan.yaml"
+    actor.write_text(
+        actor.read_text(encoding="utf-8").replace("name: Univers LAN\n", "name: Univers LAN 13\n"),
+        encoding="utf-8",
+    )
+    build(data, out)
+    for pdf in (out / "guide.pdf", out / "guide-gros-caracteres.pdf"):
+        text = re.sub(r"\s+", " ", "\n".join(_pages(pdf)))
+        page = text[text.index("Depuis la publication précédente (version 1, le ") :]
+        assert page.index("Acteur modifié (1) : - Univers LAN 13 : Nom") < 200
