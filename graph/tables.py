@@ -15,6 +15,7 @@ from rdflib.namespace import DCTERMS, RDF, SKOS
 from rdflib.term import Node
 
 from maillage.graph.build import BuiltGraph
+from maillage.graph.collation import sort_text
 from maillage.graph.hours import with_closures
 from maillage.graph.index import Index
 from maillage.graph.model import CLASSES, ClassModel, Field
@@ -53,7 +54,25 @@ def graph_tables(built: BuiltGraph) -> Tables:
             tables[name] = [{own: a, other_col: b} for a, b in sorted(pairs)]
     add_service_facets(tables)
     add_hours_in_force(tables)
+    add_sort_keys(tables)
     return tables
+
+
+# The columns that hold a text's French collation key (graph/collation.py), written at build
+# time so that any SQLite reader orders by them: table -> {key column: text column}
+SORT_KEYS = {
+    "actors": {"name_sort": "name"},
+    "sites": {"name_sort": "name", "commune_sort": "commune"},
+    "services": {"name_sort": "name"},
+    "concepts": {"name_sort": "label"},
+}
+
+
+def add_sort_keys(tables: Tables) -> None:
+    for table, columns in SORT_KEYS.items():
+        for row in tables.get(table, []):
+            for key, column in columns.items():
+                row[key] = sort_text(row.get(column))
 
 
 # The sites' hours with their dated closures and exceptional hours folded in (OSM syntax, see

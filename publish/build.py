@@ -41,8 +41,16 @@ from maillage.graph.progress import NO_PROGRESS, Progress
 from maillage.graph.tables import Tables, graph_tables
 from maillage.graph.vocab import Vocabulary, load_vocabulary
 from maillage.publish.api_tables import api_tables, write_api_tables
+from maillage.publish.address import site_warning
 from maillage.publish.catalog import catalog_graph, dataset_void, write_catalog
-from maillage.publish.guide import GUIDE_FILE, GuideTooLarge, guide_model, render_guide
+from maillage.publish.guide import (
+    GUIDE_FILE,
+    LARGE_GUIDE_FILE,
+    GuideTooLarge,
+    changes_page,
+    guide_model,
+    render_guide,
+)
 from maillage.publish.history import release_history
 from maillage.publish.plot import draw_coverage, matrix_figure
 from maillage.publish.rdf import Graphs, convert_dumps, sha256_of, write_dumps
@@ -165,6 +173,9 @@ class BuildReport:
     beside: dict[str, float] = field(default_factory=dict)
     beside_peak_mb: dict[str, float] = field(default_factory=dict)
     progress: Progress = NO_PROGRESS
+    # what the publication should tell its coordinator, in French (a site address printed
+    # matter cannot link to)
+    warnings: list[str] = field(default_factory=list)
     # what the build held, when it was asked not to free it (``build(free=False)``)
     kept: dict = field(default_factory=dict, repr=False, compare=False)
 
@@ -322,11 +333,21 @@ def _index(database: Path) -> str:
     return sha256_of(database)
 
 
-def _exports(built: BuiltGraph, tables: Tables, guide: dict | None, folder: Path) -> None:
+def _exports(
+    built: BuiltGraph,
+    tables: Tables,
+    guide: dict | None,
+    folder: Path,
+    changes: list[dict],
+    releases: list[dict],
+) -> None:
     write_lieux_csv(built, tables, folder / LIEUX_FILE)
     write_indicators_csv(tables, folder / "indicateurs.csv")
     if guide is not None:
+        # what changed since the last edition, known once the history is (after the guide's model)
+        guide = {**guide, "changes": changes_page(changes, releases)}
         render_guide(guide, folder / GUIDE_FILE)
+        render_guide({**guide, "large": True}, folder / LARGE_GUIDE_FILE)
 
 
 def _catalog(
@@ -440,6 +461,9 @@ def _run(stages: tuple[Stage, ...], values: dict, report: BuildReport, beside) -
     """The stages, with what they say reported, and their folder removed unless published."""
     try:
         run_stages(stages, values, report, beside)
+        if values.get("publication"):
+            warning = site_warning(values["publication"][0].get("site"))
+            report.warnings += [warning] if warning else []
     except (OSError, sqlite3.Error) as exc:
         if "folder" not in values:  # reading the data: its own error
             raise
@@ -601,7 +625,12 @@ STAGES = (
         ("database", "database_rows"),
     ),
     Stage("index", _index, ("database",), ("database_sha256",), beside="thread"),
-    Stage("exports", _exports, ("built", "tables", "guide", "folder"), ("exported",)),
+    Stage(
+        "exports",
+        _exports,
+        ("built", "tables", "guide", "folder", "changes", "releases"),
+        ("exported",),
+    ),
     Stage(
         "catalog",
         _catalog,

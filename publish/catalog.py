@@ -44,6 +44,11 @@ FILES = {
         "application/pdf",
         "PDF",
     ),
+    "guide-gros-caracteres.pdf": (
+        "Guide à imprimer « Qui ? fait Quoi ? et Où ? », édition en gros caractères (livret A5)",
+        "application/pdf",
+        "PDF",
+    ),
     "lieux-mediation-numerique.csv": (
         "Lieux au standard national des lieux de médiation numérique (CSV v1.0.2)",
         "text/csv",

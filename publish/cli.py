@@ -36,6 +36,7 @@ from maillage.graph.parcours import parcours as parcours_of
 from maillage.graph.tables import graph_tables
 from maillage.publish import build as build_mod
 from maillage.publish import clickfr
+from maillage.publish.address import site_warning
 from maillage.publish.csvcells import SafeDictWriter
 from maillage.publish.guide import GUIDE_TABLES, GuideTooLarge, Selection, guide_model, render_guide
 from maillage.publish.history import changed_dumps, changes, french
@@ -289,6 +290,8 @@ def build(data_dir: Path, out_dir: Path, cache: bool) -> None:
         click.echo(f"En parallèle (autres processus ; index : un fil d’exécution) : {beside}")
     if report.peak_mb:
         click.echo(f"Mémoire maximale : {max(report.peak_mb.values()):.0f} Mo")
+    for warning in report.warnings:
+        click.echo(warning, err=True)
     if _SCRIPT and report.kept:
         _end_now()
 
@@ -858,11 +861,22 @@ def fiches(
     type=click.Choice(["necessite", "accomplissement", "loisir-mediation"]),
     help="Un seul pôle (défaut : les trois).",
 )
+@click.option(
+    "--gros-caracteres",
+    "large",
+    is_flag=True,
+    help="L'édition en gros caractères (texte en 14 points, un acteur par page).",
+)
 @output_option("Fichier PDF à écrire (livret A5).")
 @DATA_OPTION
 @OUT_OPTION
 def guide(
-    communes: tuple[str, ...], pole: str | None, output: Path, data_dir: Path, out_dir: Path
+    communes: tuple[str, ...],
+    pole: str | None,
+    large: bool,
+    output: Path,
+    data_dir: Path,
+    out_dir: Path,
 ) -> None:
     """Le guide à imprimer « Qui ? fait Quoi ? et Où ? » (PDF, A5)."""
     with _reported():
@@ -873,7 +887,7 @@ def guide(
         click.echo(f"Erreur : aucun lieu du réseau dans la commune {', '.join(unknown)}", err=True)
         sys.exit(2)
     try:
-        model = guide_model(tables, Selection(communes, pole))
+        model = guide_model(tables, Selection(communes, pole), large=large)
     except GuideTooLarge as exc:
         click.echo(f"Erreur : {exc}", err=True)
         sys.exit(2)
@@ -881,6 +895,9 @@ def guide(
     click.echo(
         f"Guide écrit dans {output} : {len(model['index'])} acteurs, {model['entries']} entrées."
     )
+    warning = site_warning(tables["publication"][0].get("site"))
+    if warning:
+        click.echo(warning, err=True)
 
 
 @cli.group()

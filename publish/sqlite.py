@@ -15,7 +15,14 @@ import sqlite_utils
 from sqlite_utils.db import Table
 
 from maillage.graph.model import CLASSES
-from maillage.graph.tables import HOURS_IN_FORCE, SERVICE_FACETS, Tables, link_fields, link_table
+from maillage.graph.tables import (
+    HOURS_IN_FORCE,
+    SERVICE_FACETS,
+    SORT_KEYS,
+    Tables,
+    link_fields,
+    link_table,
+)
 
 PYTHON_TYPES = {"decimal": float, "integer": int, "boolean": int}
 
@@ -85,6 +92,7 @@ CONCEPT_COLUMNS: dict[str, Any] = {
     "label": str,
     "broader": str,
     "pole": str,
+    **dict.fromkeys(SORT_KEYS["concepts"], str),
 }
 SERVICE_FACET_COLUMNS: dict[str, Any] = {name: str for name in SERVICE_FACETS}
 
@@ -320,6 +328,7 @@ def write_rows(tables: Tables, path: Path, analytics: Tables | None = None) -> d
             columns.update(SERVICE_FACET_COLUMNS)
         if cls.name == "site":
             columns[HOURS_IN_FORCE] = str
+        columns.update(dict.fromkeys(SORT_KEYS.get(cls.table, {}), str))
         keys = [
             (f.name, "concepts" if f.kind == "concept" else f"{f.target}s", "id")
             for f in cls.columns

@@ -1,5 +1,10 @@
 """Typst, the typesetter of every printed page (the guide, the referral slip, the verification
-sheets): a template and its files in, a PDF out; and segno's QR codes as SVG for them."""
+sheets): a template and its files in, a PDF out; and segno's QR codes as SVG for them.
+
+The only fonts are those of ``publish/fonts`` (Atkinson Hyperlegible, made for low vision by
+the Braille Institute, under the SIL Open Font License: ``publish/fonts/OFL.txt``): neither the
+machine's fonts nor those bundled with Typst, so the same data give the same PDF everywhere.
+"""
 
 from __future__ import annotations
 
@@ -13,9 +18,13 @@ from pathlib import Path
 # used it (maillage watch publishes from a forked child) the pool's threads are gone and the
 # compile waits forever. A fresh interpreter has its own pool.
 _COMPILE = (
-    "import sys, typst; sys.stdout.buffer.write(typst.compile(sys.argv[1], root=sys.argv[2], "
+    "import sys, typst; fonts = typst.Fonts(include_system_fonts=False, "
+    "include_embedded_fonts=False, font_paths=[sys.argv[3]]); "
+    "sys.stdout.buffer.write(typst.compile(sys.argv[1], root=sys.argv[2], font_paths=fonts, "
     "ignore_system_fonts=True, timestamp=0))"
 )
+FONTS = Path(__file__).parent / "fonts"
+FAMILY = "Atkinson Hyperlegible"  # the one family in FONTS
 
 
 class TypesetError(Exception):
@@ -34,7 +43,7 @@ def typeset(template: Path, files: dict[str, str], output: Path) -> Path:
         main = root / "main.typ"
         main.write_text(template.read_text(encoding="utf-8"), encoding="utf-8")
         done = subprocess.run(
-            [sys.executable, "-c", _COMPILE, str(main), str(root)],
+            [sys.executable, "-c", _COMPILE, str(main), str(root), str(FONTS)],
             capture_output=True,
             timeout=900,
             check=False,

@@ -30,7 +30,7 @@ def _guide(dist: Path, tmp_path: Path, *args: str) -> Path:
         cli, ["guide", "--data", str(DATA), "--out", str(dist), "-o", str(output), *args]
     )
     assert result.exit_code == 0, result.output
-    assert result.output.startswith(f"Guide écrit dans {output} : ")
+    assert result.stdout.startswith(f"Guide écrit dans {output} : ")
     return output
 
 
@@ -66,6 +66,20 @@ def _picture(pdf: Path, page: int, name: str) -> None:
         document.close()
 
 
+def _body(page: pypdf.PageObject) -> str:
+    """A page's text without its running head (above the body) and footer (below it)."""
+    top, bottom = float(page.mediabox.top), float(page.mediabox.bottom)
+    parts: list[str] = []
+
+    def visit(text: str, cm: list, tm: list, font: object, size: object) -> None:
+        y = tm[5] * cm[3] + cm[5]
+        if bottom + 2 * 28.35 < y < top - 2.2 * 28.35:  # the margins, in points
+            parts.append(text)
+
+    page.extract_text(visitor_text=visit)
+    return "".join(parts)
+
+
 def _db(dist: Path, sql: str) -> list[tuple]:
     with sqlite3.connect(dist / "maillage.db") as conn:
         return conn.execute(sql).fetchall()
@@ -96,20 +110,22 @@ def test_every_actor_and_need_with_an_offer_is_in_the_guide(default_dist: Path, 
 
 
 def test_a_page_per_need_tells_the_parcours_to_autonomy(default_dist: Path, whole: Path):
-    pages = [page.extract_text() for page in pypdf.PdfReader(whole).pages]
-    assert sum(p.startswith("Pour apprendre à faire seul") for p in pages) >= 15
+    # the pages' bodies, without their running heads and footers
+    pages = [_body(page) for page in pypdf.PdfReader(whole).pages]
     text = re.sub(r"\s+", " ", "\n".join(pages)).replace("’", "'")  # Typst curls quotes
     section = text[text.index("Les parcours vers l'autonomie") : text.index("Index des acteurs")]
-    by_need = {
-        part.split(" Martigues ")[0].split(" Miramas ")[0]: part
-        for part in section.split("Pour apprendre à faire seul : ")[1:]
-    }
     helped = _db(
         default_dist,
         "SELECT DISTINCT need.label FROM parcours JOIN concepts AS need ON need.id = parcours.need"
         " WHERE parcours.actors != '[]'",
     )
-    assert {need for (need,) in helped} <= set(by_need)  # a page per need someone helps with
+    needs = sorted({need for (need,) in helped}, key=section.find)
+    assert all(section.find(need) > 0 for need in needs)  # a section per need someone helps with
+    starts = [section.find(need) for need in needs] + [len(section)]
+    by_need = {need: section[starts[i] : starts[i + 1]] for i, need in enumerate(needs)}
+    # the parcours follow one another, without a page each (they took 16 of 44 pages)
+    parcours_pages = [p for p in pages if any(n in p for n in needs) and "1. Accès libre" in p]
+    assert len(parcours_pages) < len(needs)
     procedures = by_need["Aide aux démarches administratives"]
     assert "1. Accès libre" in procedures and "3. Autonomie" in procedures
     assert "Imédias — Maison de l'innovation et du partage (p." in procedures
@@ -122,7 +138,7 @@ def test_hours_are_in_words_and_closures_said(whole: Path):
     text = _text(whole)
     assert not RAW_HOURS.search(text), RAW_HOURS.search(text)
     assert "Du lundi au vendredi, de 8 h 30 à 12 h et de 13 h 30 à 17 h" in text.replace("\n", " ")
-    assert "Édition du" in text and "Informations vérifiées entre le" in text
+    assert "Édition du" in text and "fiches de ce guide (acteurs, lieux, services)" in text
 
 
 def test_each_entry_says_when_it_was_checked_and_where_to_report_an_error(
@@ -150,9 +166,11 @@ def _model(dist: Path) -> dict:
     return guide_model(published_tables(DATA, dist, names=GUIDE_TABLES))
 
 
-def test_one_qr_code_per_entry_opens_its_actors_page(default_dist: Path, whole: Path):
-    site = _db(default_dist, "SELECT site FROM publication")[0][0]
-    codes = _qr_codes(whole)
+def test_one_qr_code_per_entry_opens_its_actors_page(default_dist: Path, tmp_path: Path):
+    tables = published_tables(DATA, default_dist, names=GUIDE_TABLES)
+    site = "https://reseau.miramas.example"  # a public address: no proof, QR codes
+    tables["publication"] = [{**tables["publication"][0], "site": site}]
+    codes = _qr_codes(guide_mod.render_guide(guide_model(tables), tmp_path / "guide.pdf"))
     actors = {row[0] for row in _db(default_dist, "SELECT DISTINCT provider FROM services")}
     pages = {f"{site}/maillage/actors/{a}" for a in actors}
     assert site in codes  # the cover's
@@ -213,6 +231,7 @@ async def test_the_build_publishes_the_guide_and_the_home_page_links_it(default_
     catalog = Graph().parse(default_dist / "catalog.ttl")
     urls = {str(o) for o in catalog.objects(None, DCAT.downloadURL)}
     assert any(u.endswith("/telechargements/guide.pdf") for u in urls)
+    assert any(u.endswith("/telechargements/guide-gros-caracteres.pdf") for u in urls)
     assert (
         None,
         DCAT.mediaType,
@@ -224,6 +243,9 @@ async def test_the_build_publishes_the_guide_and_the_home_page_links_it(default_
     assert "Télécharger le guide à imprimer" in home.text
     served = await ds.client.get("/telechargements/guide.pdf")
     assert served.status_code == 200 and served.headers["content-type"] == "application/pdf"
+    assert 'href="/telechargements/guide-gros-caracteres.pdf"' in home.text
+    large = await ds.client.get("/telechargements/guide-gros-caracteres.pdf")
+    assert large.status_code == 200 and large.content[:5] == b"%PDF-"
 
 
 def test_the_cli_slip_is_one_page_that_names_the_place(default_dist: Path, tmp_path: Path):
