@@ -40,8 +40,8 @@ from maillage.graph.ns import MAI
 from maillage.graph.progress import NO_PROGRESS, Progress
 from maillage.graph.tables import Tables, graph_tables
 from maillage.graph.vocab import Vocabulary, load_vocabulary
-from maillage.publish.api_tables import api_tables, write_api_tables
 from maillage.publish.address import site_warning
+from maillage.publish.api_tables import api_tables, write_api_tables
 from maillage.publish.catalog import catalog_graph, dataset_void, write_catalog
 from maillage.publish.guide import (
     GUIDE_FILE,
