@@ -132,7 +132,10 @@ def test_the_map_page_puts_the_map_first_and_explains_the_missing_tiles(
     assert "Maison France services de Miramas" in text
     assert "lundi" in text and " h" in text  # hours in words
     assert "Ouvert" in text or "Fermé" in text
-    assert popup.locator("a").get_attribute("href") == "/maillage/actors/france-services-miramas"
+    fiche = popup.get_by_role("link", name="Voir la fiche de l'acteur")
+    assert fiche.get_attribute("href") == "/maillage/actors/france-services-miramas"
+    # the pop-up's number is callable from a phone
+    assert popup.locator("a[href^='tel:+33']").count() == 1
     # the page with a pop-up open (the tiles are out of reach of the test machine), once the
     # map has panned to it and faded it in
     page.wait_for_timeout(800)
