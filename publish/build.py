@@ -41,7 +41,7 @@ from maillage.graph.progress import NO_PROGRESS, Progress
 from maillage.graph.tables import Tables, graph_tables
 from maillage.graph.vocab import Vocabulary, load_vocabulary
 from maillage.publish.address import site_warning
-from maillage.publish.api_tables import api_tables, write_api_tables
+from maillage.publish.api_tables import write_api_tables
 from maillage.publish.catalog import catalog_graph, dataset_void, write_catalog
 from maillage.publish.guide import (
     GUIDE_FILE,
@@ -315,7 +315,6 @@ def _sqlite(
     guide: dict | None,
     releases: list[dict],
     changes: list[dict],
-    api: dict[str, list[dict]],
 ) -> tuple[Path, dict[str, int]]:
     (folder / "releases.json").write_text(
         json.dumps(releases, ensure_ascii=False, indent=1), encoding="utf-8"
@@ -324,7 +323,7 @@ def _sqlite(
     rest = {**analytics, "publication": publication, "changes": changes, "releases": releases}
     database = folder / "maillage.db"
     counts = write_rows(tables, database, rest)
-    return database, counts | write_api_tables(database, api)
+    return database, counts
 
 
 def _index(database: Path) -> str:
@@ -476,7 +475,7 @@ def _run(stages: tuple[Stage, ...], values: dict, report: BuildReport, beside) -
         report.counts, report.triples = values.get("counts", {}), values.get("triples", 0)
         if "folder" in values and "published" not in values:
             shutil.rmtree(values["folder"], ignore_errors=True)
-    report.rows = sum(values.get("database_rows", {}).values())
+    report.rows = sum(sum(values.get(rows, {}).values()) for rows in ("database_rows", "api_rows"))
 
 
 def _free(values: dict, report: BuildReport, free: bool) -> None:
@@ -614,17 +613,20 @@ STAGES = (
     Stage("tables", graph_tables, ("built",), ("tables",), after=("valid",)),
     Stage("network", _network, ("tables",), ("network", "analytics", "figure")),
     Stage("plot", draw_coverage, ("figure", "folder"), ("plot",), beside="process"),
-    # the data·inclusion and Open Referral documents the APIs and the exports read
-    Stage("api", api_tables, ("built", "tables", "analytics"), ("api",)),
     Stage("publication", _publication, ("built", "counts", "triples"), ("publication",)),
     Stage("guide", _guide, ("tables", "analytics", "publication"), ("guide",)),
     Stage(
         "sqlite",
         _sqlite,
-        ("folder", "tables", "analytics", "publication", "guide", "releases", "changes", "api"),
+        ("folder", "tables", "analytics", "publication", "guide", "releases", "changes"),
         ("database", "database_rows"),
     ),
-    Stage("index", _index, ("database",), ("database_sha256",), beside="thread"),
+    # the data·inclusion and Open Referral documents the APIs and the exports read, written
+    # into the database once its own tables are (each row made as it is inserted)
+    Stage("api", write_api_tables, ("database", "built", "tables", "analytics"), ("api_rows",)),
+    Stage(
+        "index", _index, ("database",), ("database_sha256",), after=("api_rows",), beside="thread"
+    ),
     Stage(
         "exports",
         _exports,
