@@ -969,6 +969,13 @@ def _import_options(command: Callable) -> Callable:
                 is_flag=True,
                 help="Tout vérifier et dire ce qui serait importé, sans rien changer.",
             ),
+            click.option(
+                "--retirer-absents",
+                "remove_absent",
+                is_flag=True,
+                help="Retirer les acteurs d'un import précédent que le fichier n'a plus "
+                "(défaut : les lister seulement).",
+            ),
         )
     ):
         command = option(command)
@@ -979,11 +986,23 @@ def _import_options(command: Callable) -> Callable:
 @click.argument("csv_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @_import_options
 def import_lieux_mediation(
-    csv_file: Path, into: Path, communes: tuple[str, ...], partial: bool, trial: bool
+    csv_file: Path,
+    into: Path,
+    communes: tuple[str, ...],
+    partial: bool,
+    trial: bool,
+    remove_absent: bool,
 ) -> None:
     """CSV du standard des lieux de médiation numérique (v1.0.2 ou v0.1) -> fichiers YAML."""
     with _reported():
-        report = import_lieux(csv_file, into, list(communes) or None, partial=partial, trial=trial)
+        report = import_lieux(
+            csv_file,
+            into,
+            list(communes) or None,
+            partial=partial,
+            trial=trial,
+            remove_absent=remove_absent,
+        )
     _import_report(report, into, "Lignes", trial)
 
 
@@ -998,11 +1017,18 @@ def import_data_inclusion_command(
     communes: tuple[str, ...],
     partial: bool,
     trial: bool,
+    remove_absent: bool,
 ) -> None:
     """structures.json et services.json de data·inclusion (schéma v1) -> fichiers YAML."""
     with _reported():
         report = import_data_inclusion(
-            structures, services, into, list(communes) or None, partial=partial, trial=trial
+            structures,
+            services,
+            into,
+            list(communes) or None,
+            partial=partial,
+            trial=trial,
+            remove_absent=remove_absent,
         )
     _import_report(report, into, "Structures", trial)
 
@@ -1031,6 +1057,53 @@ def _import_report(report: ImportReport, into: Path, unit: str, trial: bool = Fa
         click.echo("Corrections appliquées :")
         for fix, count in sorted(report.fixes.items()):
             click.echo(f"  - {fix}" + (f" ({count} fois)" if count > 1 else ""))
+    _merge_report(report)
+
+
+def _merge_report(report: ImportReport) -> None:
+    """What a re-import did to the actors the folder already had."""
+    conflicts = set(report.conflicts) - set(report.own)
+    click.echo(
+        f"Ajoutés : {len(report.added)} ; mis à jour : {len(report.updated)} ; "
+        f"inchangés : {report.unchanged} ; conflits : {len(conflicts)} ; "
+        f"absents : {len(report.absent)}"
+        + (f" (retirés : {len(report.removed)})" if report.removed else "")
+        + "."
+    )
+    for actor, fields in sorted(report.updated.items()):
+        click.echo(f"  - mis à jour {actor} : " + ", ".join(fields))
+    for actor in report.own:
+        found = report.conflicts.get(actor, [])
+        names = ", ".join(c.field for c in found[:6]) + (", …" if len(found) > 6 else "")
+        click.echo(
+            f"  - {actor} : fiche écrite dans le dossier, jamais importée : gardée telle quelle"
+            + (f" ; la source diffère sur {len(found)} champs ({names})" if found else "")
+        )
+    for actor, found in sorted(report.conflicts.items()):
+        if actor in report.own:
+            continue
+        for conflict in found:
+            click.echo(
+                f"  - conflit {actor} : {conflict.field} modifié à la main, gardé "
+                f"« {_short(conflict.kept)} » (la source donne « {_short(conflict.offered)} »)"
+            )
+    for actor in report.absent:
+        verb = "retiré" if actor in report.removed else "absent du fichier, gardé"
+        click.echo(
+            f"  - {verb} : {actor}"
+            + ("" if report.removed else " (--retirer-absents pour le retirer)")
+        )
+
+
+def _short(value: object, limit: int = 80) -> str:
+    text = (
+        "(rien)"
+        if value is None
+        else value
+        if isinstance(value, str)
+        else json.dumps(value, ensure_ascii=False)
+    )
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 # The national standards' formats: (writer, whether it writes one file or a folder, what it is)
