@@ -24,10 +24,11 @@ import click
 from maillage.graph import hours
 from maillage.graph.analytics import analytics_tables
 from maillage.graph.contact import personal_contacts
+from maillage.graph.duplicates import decisions, declare_distinct, likely_pairs
 from maillage.graph.errors import DataError, DataErrors, os_reason
 from maillage.graph.freshness import DEFAULT_RECHECK_MONTHS, months_before, to_check
 from maillage.graph.levels import derivations, without_levels
-from maillage.graph.load import read_source
+from maillage.graph.load import load_network, read_source
 from maillage.graph.model import CHANNEL_LABELS
 from maillage.graph.network import NO_PATH, ReferralNetwork, UnknownId, by_demand, coverage
 from maillage.graph.network import refer as refer_paths
@@ -1104,6 +1105,60 @@ def _short(value: object, limit: int = 80) -> str:
         else json.dumps(value, ensure_ascii=False)
     )
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+@cli.command()
+@click.argument("data_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option(
+    "--distincts",
+    "distinct",
+    nargs=2,
+    default=None,
+    metavar="ACTEUR ACTEUR",
+    help="Noter dans le dossier que ces deux acteurs sont deux lieux différents.",
+)
+@format_option("table", "json")
+def doublons(data_dir: Path, distinct: tuple[str, str] | None, fmt: str) -> None:
+    """Les acteurs qui décrivent sans doute un même lieu (deux sources, deux producteurs)."""
+    with _reported():
+        network = load_network(data_dir)
+        if distinct:
+            known = {a.id for a in network.of_kind("actor")}
+            unknown = [a for a in distinct if a not in known]
+            if unknown:
+                click.echo(
+                    f"Erreur : acteur inconnu dans {data_dir} : {', '.join(unknown)}", err=True
+                )
+                sys.exit(2)
+            path = declare_distinct(data_dir, *distinct)
+            click.echo(f"Noté dans {path} : {distinct[0]} et {distinct[1]} sont distincts.")
+        pairs = likely_pairs(network, decisions(data_dir))
+    if fmt == "json":
+        click.echo(
+            json.dumps(
+                [
+                    {
+                        "acteurs": list(p.actors),
+                        "lieux": list(p.sites),
+                        "score": p.score,
+                        "raisons": p.evidence(),
+                    }
+                    for p in pairs
+                ],
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+        return
+    if not pairs:
+        click.echo("Aucun doublon probable.")
+        return
+    click.echo(f"{len(pairs)} doublon(s) probable(s) :")
+    rows = [[p.score, *p.actors, " / ".join(p.names), p.evidence()] for p in pairs]
+    click.echo(text_table(["score", "acteur", "acteur", "noms", "raisons"], rows))
+    click.echo(
+        "Pour noter que deux acteurs sont distincts : maillage doublons DOSSIER --distincts A B"
+    )
 
 
 # The national standards' formats: (writer, whether it writes one file or a folder, what it is)
