@@ -251,3 +251,17 @@ def test_next_months_file_merges_and_keeps_what_the_coordinator_wrote(tmp_path: 
     assert gone.exit_code == 0 and "retiré : lieu-numerique-d-aix-3" in gone.output
     assert not (actors / "lieu-numerique-d-aix-3.yaml").exists()
     assert len(check(into).network.of_kind("actor")) == 10
+
+
+def test_the_coordinators_notes_survive_a_re_import_and_are_never_published(tmp_path: Path):
+    into = tmp_path / "aix"
+    assert run("import", "lieux-mediation", str(LEGACY), "--into", str(into)).exit_code == 0
+    one = into / "actors" / "lieu-numerique-d-aix-1.yaml"
+    note = "notes: la responsable part en mars, demander qui reprend\n"
+    one.write_text(note + one.read_text(encoding="utf-8"), encoding="utf-8")
+    assert run("import", "lieux-mediation", str(RELANCE), "--into", str(into)).exit_code == 0
+    assert one.read_text(encoding="utf-8").startswith(note)  # merged, the note kept
+    dist = tmp_path / "dist"
+    assert run("build", "--data", str(into), "--out", str(dist)).exit_code == 0
+    published = [p for p in dist.rglob("*") if p.is_file()]
+    assert published and not [p for p in published if b"la responsable part" in p.read_bytes()]
