@@ -19,7 +19,7 @@ import traceback
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, quote, urlencode
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 
 from datasette import hookimpl
 from datasette.utils.asgi import Response, asgi_send_file
@@ -78,6 +78,36 @@ def _listed_files(folder: Path, stamp: int) -> frozenset[str]:
         return frozenset()
     files = info.get("files") if isinstance(info, dict) else None
     return frozenset(str(f) for f in files) if isinstance(files, list) else frozenset()
+
+
+def public_address(folder: Path | None, stamp: tuple[int, int]) -> str | None:
+    """The publication's public ``https://`` address (``site:`` of network.yaml), or None."""
+    return _public_address(str(folder / "maillage.db"), stamp) if folder else None
+
+
+@functools.lru_cache(maxsize=8)
+def _public_address(db: str, stamp: tuple[int, int]) -> str | None:
+    try:
+        with sqlite3.connect(f"file:{quote(db)}?mode=ro&immutable=1", uri=True) as conn:
+            row = conn.execute("select site from publication").fetchone()
+    except sqlite3.Error:
+        return None
+    return public_site(row[0]) if row else None
+
+
+def own_host(scope: dict, public: str | None) -> dict:
+    """``scope`` with the host the site answers for in place of the visitor's ``Host`` header:
+    the public address, or the address the server listens on; a forged header must never
+    reach an absolute link (``next_url``, ``rel=alternate``) nor the page cache."""
+    if public is not None:
+        parts = urlsplit(public)
+        host, scheme = parts.netloc, parts.scheme
+    else:
+        server = scope.get("server")
+        host = f"{server[0]}:{server[1]}" if server and server[1] else "localhost"
+        scheme = scope.get("scheme") or "http"
+    headers = [(k, v) for k, v in scope.get("headers", []) if k.lower() != b"host"]
+    return dict(scope, scheme=scheme, headers=[(b"host", host.encode("latin-1")), *headers])
 
 
 @hookimpl
@@ -380,9 +410,10 @@ def asgi_wrapper(datasette: Any) -> Any:
                     return
                 if path.endswith(".csv") and not path.startswith(f"/{DOWNLOADS}/"):
                     send = _safe_csv(send)
+                folder = published_folder(datasette)
+                stamp = database_stamp(str(folder / "maillage.db") if folder else None)
+                scope = own_host(scope, public_address(folder, stamp))
                 if PageCache.cacheable(scope) and not path.startswith(f"/{DOWNLOADS}/"):
-                    folder = published_folder(datasette)
-                    stamp = database_stamp(str(folder / "maillage.db") if folder else None)
                     await cache.serve((stamp, path, query), app, scope, receive, send)
                     return
             await app(scope, receive, send)
