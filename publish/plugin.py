@@ -348,6 +348,47 @@ def _without_empty_filters(path: str, query: str):
     return Response.redirect(path + ("?" + urlencode(kept) if kept else ""))
 
 
+# Bounds of an address (Datasette turns every parameter into a filter: 10,000 of them made an
+# SQL statement past SQLite's limit, a 500)
+MAX_PARAMETERS = 200
+MAX_ADDRESS = 16 * 1024  # bytes of path and query string
+THROUGH_KEYS = frozenset({"table", "column", "value"})
+
+
+def _valid_through(text: str) -> bool:
+    """``_through`` as Datasette reads it: a JSON object of a table, a column and a value."""
+    try:
+        through = json.loads(text)
+    except ValueError:
+        return False
+    return (
+        isinstance(through, dict)
+        and set(through) == THROUGH_KEYS
+        and isinstance(through["table"], str)
+        and isinstance(through["column"], str)
+        and isinstance(through["value"], str | int | float)
+        and not isinstance(through["value"], bool)
+    )
+
+
+def bad_address(path: str, query: str) -> str | None:
+    """Why the site refuses an address (in French), or None: too long, too many parameters,
+    SQL in ``_where``, a malformed ``_through``."""
+    if len(path.encode("utf-8")) + len(query) > MAX_ADDRESS:
+        return f"Adresse trop longue (plus de {MAX_ADDRESS // 1024} Kio) : raccourcissez-la."
+    pairs = parse_qsl(query, keep_blank_values=True)
+    if len(pairs) > MAX_PARAMETERS:
+        return f"Trop de paramètres dans l'adresse ({len(pairs)}, au plus {MAX_PARAMETERS})."
+    if any(key == "_where" for key, _ in pairs):
+        return "Le paramètre _where n'est pas accepté : utilisez les filtres."
+    if any(key == "_through" and not _valid_through(value) for key, value in pairs):
+        return (
+            "Le paramètre _through doit être un objet JSON de la forme "
+            '{"table": "…", "column": "…", "value": "…"}.'
+        )
+    return None
+
+
 def _refuse(message: str):
     async def app(scope: dict, receive: Any, send: Any) -> None:
         await Response.text(message, status=400).asgi_send(send)
@@ -400,11 +441,11 @@ def asgi_wrapper(datasette: Any) -> Any:
         async def guarded(scope: dict, receive: Any, send: Any) -> None:
             if scope.get("type") == "http":
                 query = scope.get("query_string", b"").decode("latin-1")
-                if any(key == "_where" for key, _ in parse_qsl(query, keep_blank_values=True)):
-                    refusal = "Le paramètre _where n'est pas accepté : utilisez les filtres."
+                path = scope.get("path", "")
+                refusal = bad_address(path, query)
+                if refusal is not None:
                     await _refuse(refusal)(scope, receive, send)
                     return
-                path = scope.get("path", "")
                 if path in FORM_PAGES and _has_empty_filter(query):
                     await _without_empty_filters(path, query).asgi_send(send)
                     return
@@ -426,6 +467,7 @@ def asgi_wrapper(datasette: Any) -> Any:
 CLIENT_ERRORS = {
     "Cannot sort table by": "Tri impossible : cette colonne n'existe pas ou ne se trie pas.",
     "Cannot use _sort and _sort_desc": "Choisissez _sort ou _sort_desc, pas les deux.",
+    "Invalid _through": "Le paramètre _through ne désigne pas une table liée à celle-ci.",
 }
 TITLES = {400: "Demande invalide", 403: "Accès refusé", 404: "Page introuvable"}
 

@@ -54,3 +54,56 @@ async def test_absolute_links_use_the_public_address(public):
     page = await public.client.get("/maillage/actors?_size=2", headers=headers)
     assert 'href="https://reseau.example.fr/maillage/actors.json?_size=2"' in page.text
     assert EVIL not in page.text
+
+
+@pytest.fixture
+def ds(default_dist: Path):
+    return make_datasette(default_dist)
+
+
+def _plain_french(answer: httpx.Response) -> str:
+    """The visible text of an error page, checked to be French and plain: no Datasette
+    documentation link, no SQL, no SQLite or Python message."""
+    text = answer.text
+    for technical in (
+        "docs.datasette.io",
+        "select ",
+        "SQL query",
+        "Invalid SQL",
+        "fts5",
+        "syntax error",
+        "Traceback",
+        "no such column",
+        "Error",
+    ):
+        assert technical not in text, (technical, text[-800:])
+    return text
+
+
+@pytest.mark.parametrize("through", ['{"table":"x"}', "[]", "1", "null", "notjson", '{"a":1}'])
+async def test_a_malformed_through_filter_is_a_french_400(ds, through: str):
+    answer = await ds.client.get("/maillage/actors", params={"_through": through})
+    assert answer.status_code == 400
+    assert "_through" in _plain_french(answer)
+
+
+async def test_a_parameter_repeated_ten_thousand_times_is_a_french_400(ds):
+    answer = await ds.client.get("/maillage/actors?" + "&".join(["a=1"] * 10_000))
+    assert answer.status_code == 400
+    assert "Adresse trop longue" in _plain_french(answer)
+    answer = await ds.client.get("/maillage/actors?" + "&".join(["a=1"] * 1_000))
+    assert answer.status_code == 400
+    assert "Trop de paramètres" in _plain_french(answer)
+
+
+async def test_an_address_too_long_is_a_french_400(ds):
+    answer = await ds.client.get("/maillage/actors", params={"name": "a" * 40_000})
+    assert answer.status_code == 400
+    assert "trop longue" in _plain_french(answer)
+
+
+async def test_a_well_formed_through_filter_still_filters(ds):
+    through = '{"table": "services", "column": "id", "value": "nope"}'
+    answer = await ds.client.get("/maillage/actors.json", params={"_through": through})
+    assert answer.status_code == 200
+    assert answer.json()["rows"] == []
