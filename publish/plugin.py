@@ -14,6 +14,7 @@ from __future__ import annotations
 import codecs
 import functools
 import json
+import re
 import sqlite3
 import traceback
 from datetime import datetime
@@ -110,8 +111,24 @@ def own_host(scope: dict, public: str | None) -> dict:
     return dict(scope, scheme=scheme, headers=[(b"host", host.encode("latin-1")), *headers])
 
 
-@hookimpl
+# A phrase in quotes, or a word: what a search box's text is made of
+SEARCH_PARTS = re.compile(r'"([^"]*)"|([^\s"]+)')
+
+
+def search_terms(text: str) -> str:
+    """A visitor's search as an FTS5 query of quoted words and phrases, so that no character
+    they type is FTS5 syntax: ``mjc "accès aux droits`` -> ``"mjc" "accès aux droits"``; a
+    search of nothing but quotes or spaces finds nothing (Datasette's ``escape_fts`` made it
+    an empty query, an FTS5 syntax error)."""
+    parts = [phrase or word for phrase, word in SEARCH_PARTS.findall(text)]
+    return " ".join(f'"{part}"' for part in parts if part.strip()) or '""'
+
+
+@hookimpl(trylast=True)
 def prepare_connection(conn: Any, database: str, datasette: Any) -> None:
+    # Datasette's escape_fts (its table pages' search) replaced by search_terms: last, so
+    # that Datasette's own hook does not register its version again after this one
+    conn.create_function("escape_fts", 1, search_terms, deterministic=True)
     db = datasette.databases.get(database)
     prepare(conn, guarded=db is not None and bool(db.path) and not db.is_mutable)
 
@@ -351,7 +368,7 @@ def _without_empty_filters(path: str, query: str):
 # Bounds of an address (Datasette turns every parameter into a filter: 10,000 of them made an
 # SQL statement past SQLite's limit, a 500)
 MAX_PARAMETERS = 200
-MAX_ADDRESS = 16 * 1024  # bytes of path and query string
+MAX_ADDRESS = 60 * 1024  # bytes of path and query string (the longest hostile test: 48 KB)
 THROUGH_KEYS = frozenset({"table", "column", "value"})
 
 
@@ -464,15 +481,41 @@ def asgi_wrapper(datasette: Any) -> Any:
     return wrap
 
 
+# Datasette's messages of a visitor's mistake (English, some naming SQL or its settings' docs),
+# by how they start, in French; one it has and this list lacks gets UNCLEAR
 CLIENT_ERRORS = {
     "Cannot sort table by": "Tri impossible : cette colonne n'existe pas ou ne se trie pas.",
     "Cannot use _sort and _sort_desc": "Choisissez _sort ou _sort_desc, pas les deux.",
     "Invalid _through": "Le paramètre _through ne désigne pas une table liée à celle-ci.",
+    "Cannot search by that column": "Recherche impossible dans cette colonne.",
+    "_size must be <=": "Le paramètre _size est trop grand (au plus 1 000 lignes par page).",
+    "_size must be a positive integer": "Le paramètre _size doit être un nombre positif.",
+    "_facet= is not allowed": "Les facettes ne sont pas proposées ici.",
+    "_next not allowed for CSV streaming": "Le paramètre _next ne va pas avec l'export complet.",
+    "CSV streaming is disabled": "L'export complet n'est pas proposé.",
+    "Cannot download": "Cette base ne se télécharge pas ici : voir les téléchargements.",
+    # SQLite's, when a table page's filters, facets or search make a query it refuses
+    "no such column": "Cette colonne n'existe pas : vérifiez le filtre, le tri ou la facette.",
+    "fts5:": "La recherche n'est pas comprise : tapez des mots, sans guillemets ni signes.",
+    "unterminated string": "La recherche n'est pas comprise : un guillemet n'est pas fermé.",
+    "LIKE or GLOB pattern too complex": "Motif trop long ou trop complexe : moins de % et de _.",
 }
+UNCLEAR = "Demande incomprise : vérifiez les paramètres de l'adresse."
+TIME_LIMIT = (
+    "La demande a pris trop de temps (plus de {seconds} s) et a été arrêtée : précisez-la "
+    "(un filtre de plus, moins de lignes)."
+)
+FORBIDDEN = "Cette page n'est pas publique."
 TITLES = {400: "Demande invalide", 403: "Accès refusé", 404: "Page introuvable"}
 
 
-def _status_and_message(exception: Exception) -> tuple[int, str, str | None]:
+def _in_french(message: str) -> str:
+    return next((fr for start, fr in CLIENT_ERRORS.items() if message.startswith(start)), UNCLEAR)
+
+
+def _status_and_message(exception: Exception, time_limit_ms: int) -> tuple[int, str, str | None]:
+    """The status, French message and title of an error page: never Datasette's or SQLite's
+    English, never SQL, never a link to Datasette's documentation."""
     from datasette.utils.asgi import Base400
     from datasette.views.base import DatasetteError
 
@@ -480,18 +523,19 @@ def _status_and_message(exception: Exception) -> tuple[int, str, str | None]:
         status = exception.status
         message = str(exception.args[0]) if exception.args else ""
         if status == 404:
-            message = "Cette page n'existe pas."
-        return status, message, None
+            return status, "Cette page n'existe pas.", None
+        return status, FORBIDDEN if status == 403 else _in_french(message), None
     if isinstance(exception, sqlite3.ProgrammingError) and "binding parameter" in str(exception):
         # a row's address with fewer key values than the table's primary key (Datasette 0.65
         # runs the query anyway): no such page
         return 404, "Cette page n'existe pas.", None
     if isinstance(exception, DatasetteError):
-        status, message = exception.status, str(exception.message)
-        for start, french in CLIENT_ERRORS.items():
-            if message.startswith(start):  # a visitor's bad sort: not a server error
-                status, message = 400, french
-        return status, message, exception.title
+        if exception.title == "SQL Interrupted":
+            seconds = f"{time_limit_ms / 1000:g}".replace(".", ",")
+            return 400, TIME_LIMIT.format(seconds=seconds), "Demande trop longue"
+        message = str(exception.message)
+        if exception.status < 500 or any(message.startswith(s) for s in CLIENT_ERRORS):
+            return 400, _in_french(message), None  # a visitor's mistake, not a server error
     return 500, "Erreur interne du serveur.", None
 
 
@@ -515,14 +559,16 @@ def handle_exception(datasette: Any, request: Any, exception: Exception) -> Any:
     500); it also shows Python's message of an internal error to the visitor."""
 
     async def render() -> Response:
-        status, message, title = _status_and_message(exception)
+        limit = datasette.setting("sql_time_limit_ms")
+        status, message, title = _status_and_message(exception, limit)
         if status >= 500:
             traceback.print_exception(exception)
+        title = title or TITLES.get(status, "Erreur")
         info = {"ok": False, "error": message, "status": status, "title": title}
         if request.path.endswith(".json"):
             return Response.json(info, status=status)
         template = datasette.jinja_env.select_template([f"{status}.html", "error.html"])
-        context = dict(info, title=title or TITLES.get(status, "Erreur"))
+        context = dict(info)
         context.update(urls=datasette.urls, app_css_hash=datasette.app_css_hash())
         context["menu_links"] = lambda: []
         return Response.html(await template.render_async(context), status=status)

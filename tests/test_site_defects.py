@@ -3,6 +3,10 @@ did it, against the real server or the real site."""
 
 from __future__ import annotations
 
+import dataclasses
+import errno
+import html
+import re
 import shutil
 import sqlite3
 from pathlib import Path
@@ -11,6 +15,7 @@ import httpx
 import pytest
 from browser import served
 
+from maillage.publish import build as build_mod
 from maillage.publish.site import make_datasette
 
 EVIL = "evil.example"
@@ -62,11 +67,15 @@ def ds(default_dist: Path):
 
 
 def _plain_french(answer: httpx.Response) -> str:
-    """The visible text of an error page, checked to be French and plain: no Datasette
-    documentation link, no SQL, no SQLite or Python message."""
-    text = answer.text
+    """The visible text of an error page (or a JSON error's message), checked to be French and
+    plain: no Datasette documentation link, no SQL, no SQLite or Python message."""
+    assert "docs.datasette.io" not in answer.text
+    if answer.headers["content-type"].startswith("application/json"):
+        text = answer.json()["error"] + " " + str(answer.json().get("title"))
+    else:
+        text = re.sub(r"<(script|style)\b.*?</\1>", " ", answer.text, flags=re.S | re.I)
+        text = html.unescape(re.sub(r"<[^>]+>", " ", text))
     for technical in (
-        "docs.datasette.io",
         "select ",
         "SQL query",
         "Invalid SQL",
@@ -75,6 +84,7 @@ def _plain_french(answer: httpx.Response) -> str:
         "Traceback",
         "no such column",
         "Error",
+        "pattern",
     ):
         assert technical not in text, (technical, text[-800:])
     return text
@@ -88,16 +98,14 @@ async def test_a_malformed_through_filter_is_a_french_400(ds, through: str):
 
 
 async def test_a_parameter_repeated_ten_thousand_times_is_a_french_400(ds):
-    answer = await ds.client.get("/maillage/actors?" + "&".join(["a=1"] * 10_000))
-    assert answer.status_code == 400
-    assert "Adresse trop longue" in _plain_french(answer)
-    answer = await ds.client.get("/maillage/actors?" + "&".join(["a=1"] * 1_000))
-    assert answer.status_code == 400
-    assert "Trop de paramètres" in _plain_french(answer)
+    for times in (10_000, 1_000, 201):
+        answer = await ds.client.get("/maillage/actors?" + "&".join(["a=1"] * times))
+        assert answer.status_code == 400
+        assert f"Trop de paramètres dans l'adresse ({times}" in _plain_french(answer)
 
 
 async def test_an_address_too_long_is_a_french_400(ds):
-    answer = await ds.client.get("/maillage/actors", params={"name": "a" * 40_000})
+    answer = await ds.client.get("/maillage/actors", params={"name": "a" * 62_000})
     assert answer.status_code == 400
     assert "trop longue" in _plain_french(answer)
 
@@ -107,3 +115,81 @@ async def test_a_well_formed_through_filter_still_filters(ds):
     answer = await ds.client.get("/maillage/actors.json", params={"_through": through})
     assert answer.status_code == 200
     assert answer.json()["rows"] == []
+
+
+@pytest.mark.parametrize("search", ['"', " ", '""', 'mjc "', '"mjc" "', "NEAR(", "a OR"])
+async def test_any_search_a_partner_types_is_answered(ds, search: str):
+    answer = await ds.client.get("/maillage/services", params={"_search": search})
+    assert answer.status_code == 200
+    _plain_french(answer)
+
+
+async def test_a_search_keeps_finding_words_and_phrases(ds):
+    for search in ("numérique", '"accès aux droits"', 'numérique "'):
+        answer = await ds.client.get("/maillage/services.json", params={"_search": search})
+        assert answer.json()["rows"], search
+
+
+@pytest.mark.parametrize(
+    ("address", "words"),
+    [
+        ("/maillage/actors?_facet=nope", "colonne"),
+        ("/maillage/actors?name__like=" + "%_" * 6000, "motif"),
+        ('/maillage/actors?_search=a"&_searchmode=raw', "recherche"),
+        ('/maillage/actors?_through={"table":"services","column":"nope","value":"x"}', "colonne"),
+        ("/nope", "n'existe pas"),
+        ("/maillage/nope", "n'existe pas"),
+        ("/maillage/actors/nope", "n'existe pas"),
+    ],
+)
+async def test_error_pages_a_partner_reaches_are_french_and_plain(ds, address: str, words: str):
+    for page in (address, address.replace("?", ".json?", 1) if "?" in address else address):
+        answer = await ds.client.get(page)
+        assert 400 <= answer.status_code < 500
+        assert words in _plain_french(answer).lower()
+
+
+async def test_a_query_past_the_time_limit_says_so_in_french(ds):
+    endless = "with recursive c(x) as (select 1 union all select x+1 from c) select count(*) from c"
+    answer = await ds.client.get("/maillage", params={"sql": endless})
+    assert answer.status_code == 400
+    text = _plain_french(answer)
+    assert "trop de temps" in text
+    assert "recursive" not in text
+
+
+def _full_disk(*args, **kwargs):
+    raise OSError(errno.ENOSPC, "No space left on device", "/tmp/.dist-new-x/maillage.ttl")
+
+
+def _sqlite_disk_full(*args, **kwargs):
+    raise _sqlite_full()
+
+
+@pytest.mark.parametrize("failure", [_full_disk, _sqlite_disk_full])
+def test_a_full_disk_on_build_is_said_in_french_naming_the_folder(
+    tmp_path: Path, tiny: Path, monkeypatch: pytest.MonkeyPatch, failure
+):
+    stages = tuple(
+        dataclasses.replace(stage, run=failure) if stage.name == "exports" else stage
+        for stage in build_mod.STAGES
+    )
+    monkeypatch.setattr(build_mod, "STAGES", stages)
+    out = tmp_path / "dist"
+    with pytest.raises(build_mod.PublishError) as error:
+        build_mod.build(tiny, out)
+    assert str(error.value) == (
+        f"publication impossible dans {out} : disque plein ; le dossier publié précédent est intact"
+    )
+
+
+def _sqlite_full() -> sqlite3.Error:
+    """SQLite's own "database or disk is full", made as SQLite makes it."""
+    conn = sqlite3.connect(":memory:")
+    conn.execute("create table t(x)")
+    conn.execute("pragma max_page_count = 2")
+    try:
+        conn.execute("insert into t select zeroblob(100000)")
+    except sqlite3.Error as exc:
+        return exc
+    raise AssertionError("SQLite did not fill up")
