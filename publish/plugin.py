@@ -340,10 +340,22 @@ async def home(request: Any, datasette: Any) -> Response:
     return Response.html(page, headers={"cache-control": "public, max-age=60"})
 
 
+async def databases(request: Any, datasette: Any) -> Response:
+    """Datasette's list of the databases served, without their path on the server; its HTML
+    form (English, for developers) is not served."""
+    from datasette.utils.asgi import NotFound
+
+    if not request.path.endswith(".json"):
+        raise NotFound("no HTML list of databases")
+    listed = datasette._connected_databases()  # what Datasette's own page lists
+    return Response.json([{k: v for k, v in d.items() if k != "path"} for d in listed])
+
+
 @hookimpl
 def register_routes() -> list:
     return [
         (r"^/$", home),
+        (r"^/-/databases(\.json)?$", databases),
         (rf"^/{DOWNLOADS}/(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)$", download),
         *api.routes(),
         *hsds.routes(),

@@ -193,3 +193,32 @@ def _sqlite_full() -> sqlite3.Error:
     except sqlite3.Error as exc:
         return exc
     raise AssertionError("SQLite did not fill up")
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "/maillage.json?sql=select * from pragma_database_list",
+        "/maillage.json?sql=select file from pragma_database_list()",
+        "/maillage.json?sql=select group_concat(file, '|') from pragma_database_list('main')",
+        "/maillage.json?sql=select * from (select * from pragma_database_list) as d",
+        "/maillage?sql=select * from pragma_database_list",
+        "/maillage.json",
+        "/.json",
+        "/-/databases.json",
+        "/-/databases",
+    ],
+)
+async def test_the_site_never_shows_where_the_database_is_on_the_server(
+    ds, default_dist: Path, address: str
+):
+    answer = await ds.client.get(address)
+    assert str(default_dist.resolve()) not in answer.text
+    assert str(default_dist) not in answer.text
+
+
+async def test_the_database_list_still_names_the_database(ds):
+    answer = await ds.client.get(
+        "/maillage.json", params={"sql": "select name from pragma_database_list", "_shape": "array"}
+    )
+    assert answer.json() == [{"name": "main"}]
