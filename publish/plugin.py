@@ -506,6 +506,12 @@ CLIENT_ERRORS = {
     "_next not allowed for CSV streaming": "Le paramètre _next ne va pas avec l'export complet.",
     "CSV streaming is disabled": "L'export complet n'est pas proposé.",
     "Cannot download": "Cette base ne se télécharge pas ici : voir les téléchargements.",
+    # Datasette's checks of the SQL page's query (validate_sql_select)
+    "Statement must be a SELECT": "La requête doit être une lecture : SELECT ou WITH.",
+    "Statement contained a disallowed PRAGMA": (
+        "La requête ne peut pas contenir PRAGMA ; les fonctions de lecture comme "
+        "pragma_table_info('actors') sont permises."
+    ),
     # SQLite's, when a table page's filters, facets or search make a query it refuses
     "no such column": "Cette colonne n'existe pas : vérifiez le filtre, le tri ou la facette.",
     "fts5:": "La recherche n'est pas comprise : tapez des mots, sans guillemets ni signes.",

@@ -222,3 +222,13 @@ async def test_the_database_list_still_names_the_database(ds):
         "/maillage.json", params={"sql": "select name from pragma_database_list", "_shape": "array"}
     )
     assert answer.json() == [{"name": "main"}]
+
+
+@pytest.mark.parametrize(
+    ("sql", "words"),
+    [("delete from actors", "SELECT ou WITH"), ("select * from pragma_compile_options", "PRAGMA")],
+)
+async def test_the_sql_page_says_in_french_what_it_refuses(ds, sql: str, words: str):
+    answer = await ds.client.get("/maillage.json", params={"sql": sql})
+    assert answer.status_code == 400
+    assert words in answer.json()["error"]
