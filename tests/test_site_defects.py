@@ -6,17 +6,22 @@ from __future__ import annotations
 import dataclasses
 import errno
 import html
+import json
 import re
 import shutil
 import sqlite3
+import unicodedata
 from pathlib import Path
 
 import httpx
 import pytest
 from browser import served
+from click.testing import CliRunner
 
 from maillage.publish import build as build_mod
+from maillage.publish.cli import cli
 from maillage.publish.site import make_datasette
+from maillage.publish.texttable import terminal_text
 
 EVIL = "evil.example"
 
@@ -232,3 +237,47 @@ async def test_the_sql_page_says_in_french_what_it_refuses(ds, sql: str, words: 
     answer = await ds.client.get("/maillage.json", params={"sql": sql})
     assert answer.status_code == 400
     assert words in answer.json()["error"]
+
+
+HOSTILE_NAME = (
+    "Atelier \x1b]0;PWNED\x07 \x1b[31mrouge\x1b[0m \x1bPtmux;\x1b\x1b]2;x\x07\x1b\\ "
+    "\x9b31m \x9d8;;http://x\x9c \x1b_apc\x1b\\ \x1b(0 \x00\x08\x7f fin"
+)
+
+
+def test_text_for_a_terminal_has_no_control_or_escape_sequence():
+    text = terminal_text(HOSTILE_NAME)
+    assert not any(unicodedata.category(c) == "Cc" for c in text), repr(text)
+    assert "PWNED" not in text and "tmux" not in text and "http" not in text
+    assert text.split() == ["Atelier", "rouge", "fin"]
+    assert terminal_text("deux\nlignes\tet tab", lines=True) == "deux\nlignes et tab"
+
+
+def test_an_actor_name_with_escapes_never_reaches_the_terminal_raw(tmp_path: Path, tiny: Path):
+    actor = tiny / "actors" / "atelier.yaml"
+    actor.write_text(
+        actor.read_text(encoding="utf-8").replace(
+            "name: Atelier informatique", "name: " + json.dumps(HOSTILE_NAME)
+        ),
+        encoding="utf-8",
+    )
+    out = tmp_path / "dist"
+    build_mod.build(tiny, out)
+    arguments = ["refer", "--from", "accueil", "--need", "maitrise-outils-numeriques"]
+    # color=True: the output is kept as a terminal would get it (click strips colours otherwise)
+    result = CliRunner().invoke(
+        cli, [*arguments, "--data", str(tiny), "--out", str(out)], color=True
+    )
+    assert result.exit_code == 0, result.output
+    assert "Atelier" in result.output and "fin" in result.output
+    assert not any(unicodedata.category(c) == "Cc" and c != "\n" for c in result.output)
+
+
+def test_a_data_error_quoting_escapes_never_reaches_the_terminal_raw(tiny: Path):
+    actor = tiny / "actors" / "atelier.yaml"
+    text = actor.read_text(encoding="utf-8")
+    actor.write_text(text.replace("typology: ASSO", 'typology: "\\e]0;PWNED\\a"'), encoding="utf-8")
+    result = CliRunner().invoke(cli, ["validate", "--data", str(tiny)], color=True)
+    assert result.exit_code == 1
+    assert "atelier.yaml:2: actor atelier: typology" in result.stderr
+    assert "\x1b" not in result.stderr and "\x07" not in result.stderr
