@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import errno
 import fcntl
 import functools
 import gc
@@ -30,7 +31,7 @@ from rdflib import URIRef
 from maillage.graph.analytics import analytics_tables
 from maillage.graph.build import BuiltGraph, build_graph
 from maillage.graph.completeness import completeness_rows
-from maillage.graph.errors import DataError, DataErrors
+from maillage.graph.errors import OS_REASONS, DataError, DataErrors, os_reason
 from maillage.graph.freshness import recheck_months
 from maillage.graph.load import Network, load_network
 from maillage.graph.load_cache import LoadCache
@@ -103,7 +104,7 @@ def refusal(out: Path) -> str | None:
     try:
         names = {e.name for e in out.iterdir() if not e.name.startswith(CACHE_FILE)}
     except OSError as exc:
-        return f"dossier illisible ({exc.strerror})"
+        return f"dossier illisible ({os_reason(exc)})"
     if not names:
         return None
     try:
@@ -130,7 +131,7 @@ def publication_folder(out_dir: Path | str, progress: Progress = NO_PROGRESS) ->
     try:
         out.mkdir(parents=True, exist_ok=True)  # made to be locked; removed if left empty
     except OSError as exc:
-        raise PublishError(f"impossible d'écrire dans {out} : {exc.strerror}") from exc
+        raise PublishError(f"impossible d'écrire dans {out} : {os_reason(exc)}") from exc
     while True:
         fd = os.open(out, os.O_RDONLY | os.O_DIRECTORY)
         try:
@@ -456,6 +457,16 @@ def publish(
     return report
 
 
+def write_problem(exc: OSError | sqlite3.Error) -> str:
+    """Why writing the publication failed, in French (the system's and SQLite's words are
+    English: "No space left on device", "database or disk is full")."""
+    if isinstance(exc, OSError):
+        return os_reason(exc)
+    if getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL:
+        return OS_REASONS[errno.ENOSPC]
+    return f"base SQLite : {exc}"
+
+
 def _run(stages: tuple[Stage, ...], values: dict, report: BuildReport, beside) -> None:
     """The stages, with what they say reported, and their folder removed unless published."""
     try:
@@ -466,9 +477,8 @@ def _run(stages: tuple[Stage, ...], values: dict, report: BuildReport, beside) -
     except (OSError, sqlite3.Error) as exc:
         if "folder" not in values:  # reading the data: its own error
             raise
-        reason = getattr(exc, "strerror", None) or str(exc)
         raise PublishError(
-            f"publication impossible dans {report.out} : {reason} ;"
+            f"publication impossible dans {report.out} : {write_problem(exc)} ;"
             " le dossier publié précédent est intact"
         ) from exc
     finally:

@@ -61,7 +61,7 @@ from maillage.publish.sparql import DEFAULT_TIMEOUT, PushError, QueryError, load
 from maillage.publish.sparql import push as push_graph
 from maillage.publish.sparql import query as run_query
 from maillage.publish.standards_out import write_data_inclusion, write_lieux_csv, write_openreferral
-from maillage.publish.texttable import text_table
+from maillage.publish.texttable import terminal_text, text_table
 
 clickfr.install()  # Click's messages in French, before any option is declared
 
@@ -93,7 +93,8 @@ def _print_errors(errors: list[DataError], outcome: str = "rien n'a été publi�
         by_file[error.file].append(error)
     for file in sorted(by_file):
         for error in by_file[file]:
-            click.echo(str(error), err=True)
+            # a value quoted from the data may hold escape sequences for the terminal
+            click.echo(terminal_text(str(error), lines=True), err=True)
     files = len(by_file)
     click.echo(f"{len(errors)} erreur(s) dans {files} fichier(s) : {outcome}.", err=True)
 
