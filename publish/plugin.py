@@ -16,7 +16,7 @@ import functools
 import json
 import sqlite3
 import traceback
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlencode
@@ -27,7 +27,12 @@ from markupsafe import Markup
 
 from maillage.graph import hours
 from maillage.graph.contact import phone_display, phone_uri
-from maillage.graph.freshness import checked_in_words, french_date
+from maillage.graph.freshness import (
+    DEFAULT_RECHECK_MONTHS,
+    checked_in_words,
+    french_date,
+    months_before,
+)
 from maillage.graph.model import CHANNEL_LABELS
 from maillage.publish import api, hsds
 from maillage.publish.address import PROOF, public_site
@@ -238,6 +243,7 @@ def prepare_jinja2_environment(env: Any) -> None:
     env.filters["periode"] = hours.closure_in_words
     env.filters["date_du_jour"] = lambda _: french_date(datetime.now(hours.PARIS).date())
     env.filters["verifiee"] = checked_in_words
+    env.filters["a_verifier"] = check_is_old
     env.filters["canal"] = lambda notation: CHANNEL_LABELS.get(notation, notation)
     env.filters["mailto"] = mailto
     env.filters["liste"] = in_list
@@ -254,6 +260,17 @@ def prepare_jinja2_environment(env: Any) -> None:
 
 
 @functools.lru_cache(maxsize=1024)
+def check_is_old(verified: object, today: date | None = None) -> bool:
+    """Whether a check date is older than the default recheck delay (12 months): the pages
+    flag it "à vérifier" rather than let an old check pass for a recent one."""
+    try:
+        day = date.fromisoformat(str(verified)) if verified else None
+    except ValueError:
+        return False
+    today = today or datetime.now(hours.PARIS).date()
+    return day is not None and day < months_before(today, DEFAULT_RECHECK_MONTHS)
+
+
 def page_qr(actor_id: str, site: str | None) -> Markup:
     """The QR code of an actor's public page as inline SVG (the slip's), or, while the network
     has no public https address, the proof notice: a printed code must open something."""

@@ -88,8 +88,11 @@ def test_the_referral_form_returns_a_path(site: str, page, screenshots: Path):
     answers = page.locator("ol.reponses li")
     assert answers.count() >= 2
     text = page.inner_text("ol.reponses")
-    assert "Orientez vers Résidence seniors Hestia (via Unis-Cité Miramas)" in text
-    assert "Chemin : residence-croizat → unis-cite-miramas → residence-hestia" in text
+    assert (
+        "Passez d'abord par Unis-Cité Miramas, qui vous oriente vers Résidence seniors Hestia."
+        in text
+    )
+    assert "→" not in text and "residence-hestia" not in text  # names, never an id path
     _shot(page, screenshots, "orientation.png")
 
 
