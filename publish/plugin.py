@@ -310,10 +310,20 @@ async def home(request: Any, datasette: Any) -> Response:
     return Response.html(page, headers={"cache-control": "public, max-age=60"})
 
 
+async def open_data(request: Any, datasette: Any) -> Response:
+    """The "Données ouvertes" page: the downloads and the tables, off the residents' pages."""
+    context = {"metadata": datasette.metadata()}
+    page = await datasette.render_template(
+        "donnees_ouvertes.html", context, request=request, view_name="donnees_ouvertes"
+    )
+    return Response.html(page, headers={"cache-control": "public, max-age=60"})
+
+
 @hookimpl
 def register_routes() -> list:
     return [
         (r"^/$", home),
+        (r"^/donnees-ouvertes$", open_data),
         (rf"^/{DOWNLOADS}/(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)$", download),
         *api.routes(),
         *hsds.routes(),

@@ -56,10 +56,12 @@ def test_the_home_page_is_french_and_leads_everywhere(site: str, page, screensho
         "/maillage/orienter",
         "/maillage/carte_des_lieux",
         "/maillage/lacunes",
-        "/telechargements/catalog.ttl",
+        "/donnees-ouvertes",
         "/maillage/qui_fait_quoi_ou",
     ):
         assert page.locator(f"a[href^='{href}']").count() >= 1, href
+    # the open-data files have a page of their own, off the residents' home page
+    assert "Turtle" not in text and page.locator("a[href$='.ttl']").count() == 0
     _shot(page, screenshots, "accueil.png")
 
 
