@@ -212,6 +212,7 @@ def markers(rows: list[Any], now: datetime | None = None) -> Markup:
                 # shown the French way, called in one tap (tel: has only digits and "+")
                 "telephone": phone_display(row.get("telephone")),
                 "tel": phone_uri(row.get("telephone")),
+                "exemple": bool(row.get("exemple", row.get("illustrative"))),
                 "courriel": row.get("courriel") or "",
                 "mailto": f"mailto:{quote(row['courriel'], safe='@')}"
                 if row.get("courriel")
@@ -244,6 +245,7 @@ def prepare_jinja2_environment(env: Any) -> None:
     env.filters["date_du_jour"] = lambda _: french_date(datetime.now(hours.PARIS).date())
     env.filters["verifiee"] = checked_in_words
     env.filters["a_verifier"] = check_is_old
+    env.filters["date_en_clair"] = date_in_words
     env.filters["canal"] = lambda notation: CHANNEL_LABELS.get(notation, notation)
     env.filters["mailto"] = mailto
     env.filters["liste"] = in_list
@@ -260,6 +262,14 @@ def prepare_jinja2_environment(env: Any) -> None:
 
 
 @functools.lru_cache(maxsize=1024)
+def date_in_words(day: object) -> str:
+    """An ISO date as a reader says it (``1er septembre 2023``); anything else as it is."""
+    try:
+        return french_date(date.fromisoformat(str(day)))
+    except ValueError:
+        return str(day or "")
+
+
 def check_is_old(verified: object, today: date | None = None) -> bool:
     """Whether a check date is older than the default recheck delay (12 months): the pages
     flag it "à vérifier" rather than let an old check pass for a recent one."""
