@@ -93,6 +93,9 @@ NAME = Field("name", SDO.name, "text", "Nom", required=True)
 DESCRIPTION = Field("description", SDO.description, "langtext", "Description")
 ILLUSTRATIVE = Field("illustrative", MAI.illustrative, "boolean", "Donnée illustrative")
 SOURCE = Field("source", DCTERMS.source, "text", "Source")
+# The date its source gives (an article, a printed guide): not a check of the facts, which
+# ``verified`` alone records
+SOURCE_DATE = Field("source_date", MAI.sourceDate, "date", "Date de la source")
 # When the record's information was last checked, and by whom (schema.org's review of a page's
 # accuracy: lastReviewed, reviewedBy); ``date_maj`` in the national standards
 VERIFIED = Field("verified", SDO.lastReviewed, "date", "Vérifié le")
@@ -126,6 +129,7 @@ ACTOR = ClassModel(
         Field("siret", ORG.identifier, "text", "SIRET"),
         ILLUSTRATIVE,
         SOURCE,
+        SOURCE_DATE,
         VERIFIED,
         VERIFIED_BY,
         Field(

@@ -44,6 +44,7 @@ class MAI(DefinedNamespace):
     neighbourhood: URIRef  # neighbourhood of a site
     illustrative: URIRef  # true when the record's facts are illustrative, not public
     source: URIRef  # where the record's facts come from (free text)
+    sourceDate: URIRef  # the date of the record's source (an article, a guide): no check
     Action: URIRef  # a workshop, event or programme run by actors of the network
     sessions: URIRef  # number of sessions an action counts
     participants: URIRef  # number of people who took part

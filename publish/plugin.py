@@ -17,7 +17,7 @@ import json
 import re
 import sqlite3
 import traceback
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit
@@ -28,7 +28,12 @@ from markupsafe import Markup
 
 from maillage.graph import hours
 from maillage.graph.contact import phone_display, phone_uri
-from maillage.graph.freshness import checked_in_words, french_date
+from maillage.graph.freshness import (
+    DEFAULT_RECHECK_MONTHS,
+    checked_in_words,
+    french_date,
+    months_before,
+)
 from maillage.graph.model import CHANNEL_LABELS
 from maillage.publish import api, hsds
 from maillage.publish.address import PROOF, public_site
@@ -254,6 +259,7 @@ def markers(rows: list[Any], now: datetime | None = None) -> Markup:
                 # shown the French way, called in one tap (tel: has only digits and "+")
                 "telephone": phone_display(row.get("telephone")),
                 "tel": phone_uri(row.get("telephone")),
+                "exemple": bool(row.get("exemple", row.get("illustrative"))),
                 "courriel": row.get("courriel") or "",
                 "mailto": f"mailto:{quote(row['courriel'], safe='@')}"
                 if row.get("courriel")
@@ -285,6 +291,8 @@ def prepare_jinja2_environment(env: Any) -> None:
     env.filters["periode"] = hours.closure_in_words
     env.filters["date_du_jour"] = lambda _: french_date(datetime.now(hours.PARIS).date())
     env.filters["verifiee"] = checked_in_words
+    env.filters["a_verifier"] = check_is_old
+    env.filters["date_en_clair"] = date_in_words
     env.filters["canal"] = lambda notation: CHANNEL_LABELS.get(notation, notation)
     env.filters["mailto"] = mailto
     env.filters["liste"] = in_list
@@ -301,6 +309,25 @@ def prepare_jinja2_environment(env: Any) -> None:
 
 
 @functools.lru_cache(maxsize=1024)
+def date_in_words(day: object) -> str:
+    """An ISO date as a reader says it (``1er septembre 2023``); anything else as it is."""
+    try:
+        return french_date(date.fromisoformat(str(day)))
+    except ValueError:
+        return str(day or "")
+
+
+def check_is_old(verified: object, today: date | None = None) -> bool:
+    """Whether a check date is older than the default recheck delay (12 months): the pages
+    flag it "à vérifier" rather than let an old check pass for a recent one."""
+    try:
+        day = date.fromisoformat(str(verified)) if verified else None
+    except ValueError:
+        return False
+    today = today or datetime.now(hours.PARIS).date()
+    return day is not None and day < months_before(today, DEFAULT_RECHECK_MONTHS)
+
+
 def page_qr(actor_id: str, site: str | None) -> Markup:
     """The QR code of an actor's public page as inline SVG (the slip's), or, while the network
     has no public https address, the proof notice: a printed code must open something."""
@@ -351,11 +378,21 @@ async def databases(request: Any, datasette: Any) -> Response:
     return Response.json([{k: v for k, v in d.items() if k != "path"} for d in listed])
 
 
+async def open_data(request: Any, datasette: Any) -> Response:
+    """The "Données ouvertes" page: the downloads and the tables, off the residents' pages."""
+    context = {"metadata": datasette.metadata()}
+    page = await datasette.render_template(
+        "donnees_ouvertes.html", context, request=request, view_name="donnees_ouvertes"
+    )
+    return Response.html(page, headers={"cache-control": "public, max-age=60"})
+
+
 @hookimpl
 def register_routes() -> list:
     return [
         (r"^/$", home),
         (r"^/-/databases(\.json)?$", databases),
+        (r"^/donnees-ouvertes$", open_data),
         (rf"^/{DOWNLOADS}/(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)$", download),
         *api.routes(),
         *hsds.routes(),

@@ -123,7 +123,9 @@ SELECT
     WHERE service_sites.site_id = sites.id
   ) AS publics,
   sites.latitude AS latitude,
-  sites.longitude AS longitude
+  sites.longitude AS longitude,
+  -- invented facts (the example network's addresses and hours) say so on the map
+  coalesce(sites.illustrative, 0) OR coalesce(actors.illustrative, 0) AS exemple
 FROM sites
 JOIN actors ON actors.id = sites.actor
 LEFT JOIN concepts AS pole ON pole.id = actors.pole

@@ -105,7 +105,8 @@ def lieux_rows(built: BuiltGraph, tables: Tables) -> list[dict[str, str]]:
         offered = sorted(services_at.get(site["id"], []))
         labels = _ordered(std.lieux_service(n) for s in offered for n in needs.get(s, []))
         dates = [services[s]["modified"] for s in offered if services[s].get("modified")]
-        checked = site.get("verified") or actor.get("verified")
+        # date_maj is when the facts were last updated: a check, or else the source's date
+        checked = site.get("verified") or actor.get("verified") or actor.get("source_date")
         description = actor.get("description") or ""
         fees = [services[s]["fee"] for s in offered if services[s].get("fee")]
         fees += [f for s in offered for f in other_fees.get(s, [])]
@@ -234,7 +235,7 @@ def data_inclusion(built: BuiltGraph, tables: Tables) -> tuple[list[dict], list[
         first = sorted(sites_of.get(actor["id"], []), key=lambda s: s["id"])
         place = first[0] if first else {}
         dates = [s["modified"] for s in services_of.get(actor["id"], []) if s.get("modified")]
-        checked = actor.get("verified") or place.get("verified")
+        checked = actor.get("verified") or place.get("verified") or actor.get("source_date")
         structures.append(
             {
                 "source": _producer(actor, source),
@@ -275,6 +276,7 @@ def data_inclusion(built: BuiltGraph, tables: Tables) -> tuple[list[dict], list[
                 "date_maj": service.get("verified")
                 or place.get("verified")
                 or actors_by_id.get(service["provider"], {}).get("verified")
+                or actors_by_id.get(service["provider"], {}).get("source_date")
                 or service.get("modified")
                 or _today(),
                 "thematiques": _ordered(

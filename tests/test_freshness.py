@@ -82,8 +82,12 @@ async def test_the_published_view_is_the_same_list_today(default_dist: Path):
 
 
 def test_the_default_data_dates_what_the_articles_date(default_dist: Path):
+    """The articles' dates are their sources' dates, not checks: no default record was
+    checked."""
     with sqlite3.connect(default_dist / "maillage.db") as conn:
-        dated = dict(conn.execute("SELECT verified, count(*) FROM actors GROUP BY verified"))
+        dated = dict(conn.execute("SELECT source_date, count(*) FROM actors GROUP BY 1"))
+        checked = conn.execute("SELECT count(*) FROM actors WHERE verified IS NOT NULL")
+        assert checked.fetchone() == (0,)
     assert dated == {"2023-09-01": 20, "2019-03-27": 5, None: 6}
 
 
@@ -97,7 +101,9 @@ def test_checked_dates_in_words():
 async def test_actor_pages_say_when_and_offer_to_report_an_error(default_dist: Path):
     ds = make_datasette(default_dist)
     checked = await ds.client.get("/maillage/actors/france-services-miramas")
-    assert "Informations vérifiées le 1er septembre 2023 par Ville de Miramas" in checked.text
+    # the guide of September 2023 is its source, which no page calls a check
+    assert "Informations jamais vérifiées" in checked.text
+    assert "(source du 1er septembre 2023)" in checked.text
     never = await ds.client.get("/maillage/actors/ccas-martigues")
     assert "Informations jamais vérifiées" in never.text
     start = checked.text.index('class="signaler" href="') + len('class="signaler" href="')
@@ -162,8 +168,8 @@ def test_the_default_networks_checked_dates_are_exported(tmp_path: Path):
     assert structures["france-services-miramas"]["date_maj"] == "2023-09-01"
 
 
-async def test_qui_aide_answers_say_when_each_place_was_checked(default_dist: Path):
+async def test_qui_aide_answers_show_no_check_that_did_not_happen(default_dist: Path):
     ds = make_datasette(default_dist)
     page = await ds.client.get("/maillage/qui_aide", params={"need": "acces-aux-droits"})
     assert page.status_code == 200
-    assert "Informations vérifiées le" in page.text
+    assert 'class="carte"' in page.text and "vérifiées le" not in page.text

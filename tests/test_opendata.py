@@ -132,9 +132,11 @@ def test_void_counts_the_triples(catalog: Graph, built):
     assert partitions[URIRef("http://www.w3.org/ns/org#Organization")] == 31
 
 
-async def test_the_home_page_links_the_catalogue_and_serves_it(default_dist: Path):
+async def test_the_open_data_page_links_the_catalogue_and_serves_it(default_dist: Path):
     ds = make_datasette(default_dist)
     home = await ds.client.get("/")
-    assert "/telechargements/catalog.ttl" in home.text
+    assert 'href="/donnees-ouvertes"' in home.text  # off the residents' home page
+    page = await ds.client.get("/donnees-ouvertes")
+    assert page.status_code == 200 and "/telechargements/catalog.ttl" in page.text
     response = await ds.client.get("/telechargements/catalog.ttl")
     assert response.status_code == 200 and "dcat:Catalog" in response.text

@@ -34,7 +34,7 @@ def test_a_sheet_per_actor_with_what_is_published(default_dist: Path, tmp_path: 
         "Fiche de vérification : Maison France services de Miramas",
         "Place de l'Hôtel de Ville, 13140 Miramas",
         "Du lundi au vendredi, de 8 h 30 à 12 h et de 13 h 30 à 17 h",
-        "Informations vérifiées le 1er septembre 2023",
+        "Informations jamais vérifiées",  # its source's date is no check
         "contact@maillage.example.org",
         "Correction",
         "Aide aux démarches administratives",
@@ -82,7 +82,7 @@ def test_the_sheets_are_pdf_by_default_laid_out_like_the_guide(default_dist: Pat
     for expected in (
         "Fiche de vérification : Maison France services de Miramas",
         "Place de l'Hôtel de Ville, 13140 Miramas",
-        "Informations vérifiées le 1er septembre 2023",
+        "Informations jamais vérifiées",  # its source's date is no check
         "contact@maillage.example.org",
         "Correction",
         "Aide aux démarches administratives",

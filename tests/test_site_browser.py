@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import httpx
 import pytest
 from browser import browser_page, served
 from conftest import ROOT
@@ -56,10 +57,12 @@ def test_the_home_page_is_french_and_leads_everywhere(site: str, page, screensho
         "/maillage/orienter",
         "/maillage/carte_des_lieux",
         "/maillage/lacunes",
-        "/telechargements/catalog.ttl",
+        "/donnees-ouvertes",
         "/maillage/qui_fait_quoi_ou",
     ):
         assert page.locator(f"a[href^='{href}']").count() >= 1, href
+    # the open-data files have a page of their own, off the residents' home page
+    assert "Turtle" not in text and page.locator("a[href$='.ttl']").count() == 0
     _shot(page, screenshots, "accueil.png")
 
 
@@ -88,8 +91,11 @@ def test_the_referral_form_returns_a_path(site: str, page, screenshots: Path):
     answers = page.locator("ol.reponses li")
     assert answers.count() >= 2
     text = page.inner_text("ol.reponses")
-    assert "Orientez vers Résidence seniors Hestia (via Unis-Cité Miramas)" in text
-    assert "Chemin : residence-croizat → unis-cite-miramas → residence-hestia" in text
+    assert (
+        "Passez d'abord par Unis-Cité Miramas, qui vous oriente vers Résidence seniors Hestia."
+        in text
+    )
+    assert "→" not in text and "residence-hestia" not in text  # names, never an id path
     _shot(page, screenshots, "orientation.png")
 
 
@@ -102,9 +108,9 @@ def test_the_map_shows_markers(site: str, page, screenshots: Path):
 def test_the_map_follows_the_pole_filter(site: str, page):
     page.goto(site + "/maillage/carte_des_lieux?pole=Num%C3%A9rique+n%C3%A9cessit%C3%A9")
     page.wait_for_selector(".leaflet-marker-icon, .marker-cluster", timeout=15000)
-    rows = page.locator("table.rows-and-columns tbody tr")
+    rows = page.locator("ul.lieux-carte li")
     assert rows.count() >= 5
-    assert set(page.locator("td.col-pole").all_inner_texts()) == {"Numérique nécessité"}
+    assert set(page.locator("ul.lieux-carte .pole").all_inner_texts()) == {"Numérique nécessité"}
 
 
 def test_the_map_page_puts_the_map_first_and_explains_the_missing_tiles(
@@ -116,14 +122,14 @@ def test_the_map_page_puts_the_map_first_and_explains_the_missing_tiles(
     page.goto(site + "/maillage/carte_des_lieux")
     page.wait_for_selector(".leaflet-marker-icon", timeout=15000)
     order = page.evaluate(
-        """() => [...document.querySelectorAll("main #carte, main form, main table")]
+        """() => [...document.querySelectorAll("main #carte, main form, main ul.lieux-carte")]
                  .map(e => e.tagName)"""
     )
     assert order[0] == "DIV"  # the map before the filters and the list
     page.wait_for_selector("#carte-note:not([hidden])", timeout=15000)
     assert "Fond de carte indisponible" in page.inner_text("#carte-note")
     markers = page.locator(".leaflet-marker-icon")
-    assert markers.count() == page.locator("table.rows-and-columns tbody tr").count()
+    assert markers.count() == page.locator("ul.lieux-carte li").count()
     # markers overlap at this zoom: the keyboard opens one (and shows it can)
     page.get_by_role("button", name="Maison France services : afficher les détails").focus()
     page.keyboard.press("Enter")
@@ -136,6 +142,10 @@ def test_the_map_page_puts_the_map_first_and_explains_the_missing_tiles(
     assert fiche.get_attribute("href") == "/maillage/actors/france-services-miramas"
     # the pop-up's number is callable from a phone
     assert popup.locator("a[href^='tel:+33']").count() == 1
+    # how to get there, from the phone's map app or OpenStreetMap
+    assert popup.locator("a[href^='geo:']").count() == 1
+    assert popup.locator("a[href^='https://www.openstreetmap.org/directions?to=']").count() == 1
+    assert "Exemple" in text  # its address is invented
     # the page with a pop-up open (the tiles are out of reach of the test machine), once the
     # map has panned to it and faded it in
     page.wait_for_timeout(800)
@@ -154,16 +164,22 @@ def test_a_table_page_speaks_french(site: str, page, screenshots: Path):
 
 def test_the_map_filters_by_need_public_and_commune(site: str, page):
     page.goto(site + "/maillage/carte_des_lieux")
-    every = page.locator("table.rows-and-columns tbody tr").count()
+    every = page.locator("ul.lieux-carte li").count()
     page.select_option("#choix-besoins", value="Aide aux démarches administratives")
     page.select_option("#choix-commune", value="Miramas")
     page.get_by_role("button", name="Filtrer la carte").click()
     page.wait_for_selector(".leaflet-marker-icon", timeout=15000)
-    rows = page.locator("table.rows-and-columns tbody tr")
+    rows = page.locator("ul.lieux-carte li")
     assert 0 < rows.count() < every
-    assert set(page.locator("td.col-commune").all_inner_texts()) == {"Miramas"}
-    for cell in page.locator("td.col-besoins").all_inner_texts():
-        assert "Aide aux démarches administratives" in cell
+    for address in page.locator("ul.lieux-carte .adresse").all_inner_texts():
+        assert address.endswith(" Miramas"), address
+    # the list's cards do not repeat the needs: the same page as JSON says them
+    listed = httpx.get(
+        page.url.replace("carte_des_lieux?", "carte_des_lieux.json?") + "&_shape=array"
+    ).json()
+    assert len(listed) == rows.count()
+    for place in listed:
+        assert "Aide aux démarches administratives" in place["besoins"]
     # the choices left at "Tous" filter nothing
     assert "pole=" not in page.url and "publics__arraycontains=" not in page.url
     assert page.locator(".leaflet-marker-icon").count() == rows.count()
