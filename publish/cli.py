@@ -31,13 +31,13 @@ from maillage.graph.levels import derivations, without_levels
 from maillage.graph.load import load_network, read_source
 from maillage.graph.model import CHANNEL_LABELS
 from maillage.graph.network import NO_PATH, ReferralNetwork, UnknownId, by_demand, coverage
-from maillage.graph.network import refer as refer_paths
 from maillage.graph.parcours import Parcours, what_breaks
 from maillage.graph.parcours import parcours as parcours_of
 from maillage.graph.tables import graph_tables
 from maillage.publish import build as build_mod
 from maillage.publish import clickfr
 from maillage.publish.address import site_warning
+from maillage.publish.connection import ask, check_published_ids, orientations, within_hops
 from maillage.publish.csvcells import SafeDictWriter
 from maillage.publish.guide import GUIDE_TABLES, GuideTooLarge, Selection, guide_model, render_guide
 from maillage.publish.history import changed_dumps, changes, french
@@ -388,6 +388,14 @@ def serve(data_dir: Path, out_dir: Path, port: int, host: str) -> None:
         serve_site(out_dir.resolve(), host=host, port=port)
 
 
+def _published(data_dir: Path, out_dir: Path) -> Path:
+    """The published folder, rebuilt first when the data changed since."""
+    with _reported():
+        if build_mod.is_stale(data_dir, out_dir):
+            build_mod.build(data_dir, out_dir)
+    return out_dir
+
+
 def _network(data_dir: Path, out_dir: Path) -> ReferralNetwork:
     with _reported():
         return ReferralNetwork.from_tables(build_mod.published_tables(data_dir, out_dir))
@@ -403,7 +411,13 @@ def _network(data_dir: Path, out_dir: Path) -> ReferralNetwork:
     default=None,
     help="Prise en charge spécifique exigée (référentiel supports), par exemple surdite.",
 )
-@click.option("--max-hops", default=4, show_default=True, type=click.IntRange(0, 10))
+@click.option(
+    "--max-hops",
+    default=4,
+    show_default=True,
+    type=click.IntRange(0, 4),
+    help="Nombre d'orientations au plus (le site en suit 4).",
+)
 @format_option(
     "table",
     "json",
@@ -442,20 +456,21 @@ def refer(
     out_dir: Path,
 ) -> None:
     """Vers qui orienter une personne qui a un besoin, depuis un acteur, et par qui passer."""
-    network = _network(data_dir, out_dir)
+    # the site's own `orienter` query, on the published database (one answer, one door)
+    dist = _published(data_dir, out_dir)
     try:
-        answers = refer_paths(
-            network,
-            source,
-            f"needs/{need}",
-            public=f"publics/{public}" if public else None,
-            commune=commune,
-            max_hops=max_hops,
-            support=f"supports/{support}" if support else None,
+        check_published_ids(
+            dist, actor=source, need=need, public=public, commune=commune, support=support
         )
     except UnknownId as exc:
         click.echo(f"Erreur : {exc}", err=True)
         sys.exit(2)
+    found = ask(
+        dist,
+        "orienter",
+        {"actor": source, "need": need, "public": public, "commune": commune, "support": support},
+    )
+    answers = within_hops(orientations(dist, found), max_hops)
     if fmt == "json":
         click.echo(json.dumps([a.as_dict() for a in answers], ensure_ascii=False, indent=2))
         return
@@ -482,7 +497,7 @@ def refer(
             a.hops if a.hops is not None else "-",
             a.actor_name,
             a.service_name,
-            " → ".join(a.path) if a.path else NO_PATH,
+            " → ".join(a.path_names) if a.path else NO_PATH,
             a.site.address if a.site else "",
             hours.in_words(a.site.opening_hours) if a.site else "",
             f"{a.distance_km:.1f}" if a.distance_km is not None else "",

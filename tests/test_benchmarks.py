@@ -29,7 +29,7 @@ def run_benchmark(script: str, *args: str, timeout: int = 300) -> str:
 
 def test_the_refer_benchmark_runs_and_prints_figures():
     out = run_benchmark("refer.py", "--actors", "300", "--queries", "5")
-    assert "refer (networkx)" in out and "orienter (SQL, Datasette)" in out
+    assert "orienter (ask, as maillage refer)" in out and "orienter (SQL, Datasette)" in out
     assert "p95" in out
 
 
