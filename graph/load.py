@@ -1028,7 +1028,23 @@ def load_meta(data_dir: Path, errors: list[DataError]) -> dict[str, Any]:
         for c in communes
     ):
         wrong("communes", "liste attendue d'éléments { insee: code INSEE, name: nom }")
+    elif not all(_is_centre(c.get("centre")) for c in communes):
+        wrong(
+            "communes",
+            "centre d'une commune : { latitude: 43.58, longitude: 5.00 }, en degrés (WGS 84)",
+        )
     return dict(doc)
+
+
+def _is_centre(centre: Any) -> bool:
+    """No centre, or a position on the Earth (where a search near the commune measures from)."""
+    if centre is None:
+        return True
+    try:
+        lat, lon = float(centre["latitude"]), float(centre["longitude"])
+    except (TypeError, KeyError, ValueError):
+        return False
+    return -90 <= lat <= 90 and -180 <= lon <= 180
 
 
 __all__ = ["Network", "Record", "load_network", "did_you_mean", "BY_NAME"]

@@ -142,6 +142,8 @@ ACTOR = ClassModel(
         ),
         Field("other_emails", MAI.otherEmail, "text", "Autres courriels", many=True),
         Field("other_urls", MAI.otherUrl, "uri", "Autres sites web", many=True),
+        # the names people use: acronyms (CCAS, MJC, EPN) and former names, found by the search
+        Field("alternate_names", SDO.alternateName, "text", "Autres noms et sigles", many=True),
         Field(
             "competencies",
             MAI.canHelpWith,

@@ -57,6 +57,7 @@ from maillage.publish.plot import draw_coverage, matrix_figure
 from maillage.publish.rdf import Graphs, convert_dumps, sha256_of, write_dumps
 from maillage.publish.report import write_indicators_csv
 from maillage.publish.runner import Stage, run_stages
+from maillage.publish.search import write_search_index
 from maillage.publish.site import MAP_ATTRIBUTION, MAP_TILES, write_metadata
 from maillage.publish.sqlite import index_database, write_rows
 from maillage.publish.standards_out import LIEUX_FILE, write_lieux_csv
@@ -325,6 +326,10 @@ def _sqlite(
     database = folder / "maillage.db"
     counts = write_rows(tables, database, rest)
     return database, counts
+
+
+def _search(database: Path, tables: Tables, vocab: Vocabulary, built: BuiltGraph) -> dict:
+    return write_search_index(database, tables, vocab, built.network.meta)
 
 
 def _index(database: Path) -> str:
@@ -634,8 +639,15 @@ STAGES = (
     # the data·inclusion and Open Referral documents the APIs and the exports read, written
     # into the database once its own tables are (each row made as it is inserted)
     Stage("api", write_api_tables, ("database", "built", "tables", "analytics"), ("api_rows",)),
+    # the search's index of every place (publish/search.py) and the communes it starts from
+    Stage("search", _search, ("database", "tables", "vocab", "built"), ("search_rows",)),
     Stage(
-        "index", _index, ("database",), ("database_sha256",), after=("api_rows",), beside="thread"
+        "index",
+        _index,
+        ("database",),
+        ("database_sha256",),
+        after=("api_rows", "search_rows"),
+        beside="thread",
     ),
     Stage(
         "exports",

@@ -23,7 +23,7 @@ import click
 
 from maillage.graph import hours
 from maillage.graph.analytics import analytics_tables
-from maillage.graph.contact import personal_contacts
+from maillage.graph.contact import personal_contacts, phone_display
 from maillage.graph.duplicates import decisions, declare_distinct, likely_pairs
 from maillage.graph.errors import DataError, DataErrors, os_reason
 from maillage.graph.freshness import DEFAULT_RECHECK_MONTHS, months_before, to_check
@@ -52,6 +52,7 @@ from maillage.publish.rebuild import LiveNetwork, Published, Publisher, Update
 from maillage.publish.rebuild import watch as watch_folder
 from maillage.publish.report import TABLES as REPORT_TABLES
 from maillage.publish.report import actions_report, csv_text, markdown
+from maillage.publish.search import distance_in_words
 from maillage.publish.sheets import TABLES as SHEET_TABLES
 from maillage.publish.sheets import write_sheets
 from maillage.publish.site import SiteError
@@ -506,6 +507,62 @@ def refer(
     ]
     click.echo(
         text_table(["étapes", "acteur", "service", "chemin", "adresse", "horaires", "km"], rows)
+    )
+
+
+@cli.command()
+@click.argument("texte", default="")
+@click.option("--commune", default=None, help="Où est la personne : nom, code postal ou INSEE.")
+@click.option("--besoin", default=None, help="Code du besoin (référentiel needs), facultatif.")
+@click.option("--public", default=None, help="Code du public (référentiel publics), facultatif.")
+@format_option("table", "json")
+@DATA_OPTION
+@OUT_OPTION
+def chercher(
+    texte: str,
+    commune: str | None,
+    besoin: str | None,
+    public: str | None,
+    fmt: str,
+    data_dir: Path,
+    out_dir: Path,
+) -> None:
+    """Chercher un lieu ou un service, comme la recherche du site (mêmes réponses, même ordre)."""
+    dist = _published(data_dir, out_dir)
+    try:
+        check_published_ids(dist, need=besoin, public=public)
+    except UnknownId as exc:
+        click.echo(f"Erreur : {exc}", err=True)
+        sys.exit(2)
+    found = ask(
+        dist, "chercher", {"q": texte, "commune": commune, "besoin": besoin, "public": public}
+    )
+    if fmt == "json":
+        click.echo(json.dumps(found, ensure_ascii=False, indent=2))
+        return
+    if commune and found and not found[0]["depuis"]:
+        click.echo(
+            f"Commune « {commune} » inconnue du réseau : réponses non classées par distance."
+        )
+    if not found:
+        click.echo(
+            "Aucune réponse : essayez un mot plus général, un sigle (CCAS, MJC), une commune "
+            "voisine, ou maillage refer depuis la structure de la personne."
+        )
+        return
+    rows = [
+        [
+            r["nom"],
+            r["commune"],
+            "" if r["distance_km"] is None else distance_in_words(r["distance_km"]),
+            r["ouverture"] or "",
+            phone_display(r["telephone"]) if r["telephone"] else "",
+            r["quoi"] or "",
+        ]
+        for r in found
+    ]
+    click.echo(
+        text_table(["acteur", "commune", "distance", "en ce moment", "téléphone", "quoi"], rows)
     )
 
 

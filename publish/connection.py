@@ -14,6 +14,7 @@ from typing import Any
 from maillage.graph import hours
 from maillage.graph.network import Orientation, Site, UnknownId
 from maillage.publish.guard import guard
+from maillage.publish.search import plain_text, search_words
 
 
 def prepare(conn: sqlite3.Connection, guarded: bool = True) -> None:
@@ -23,6 +24,9 @@ def prepare(conn: sqlite3.Connection, guarded: bool = True) -> None:
     conn.create_function("horaires_en_clair", 1, hours.in_words, deterministic=True)
     conn.create_function("ouverture", 1, hours.status)
     conn.create_function("ouvert_maintenant", 1, lambda text: int(hours.is_open(text)))
+    # the search's words, stemmed as the index was (publish/search.py), and a commune typed
+    conn.create_function("mots_recherche", 1, search_words, deterministic=True)
+    conn.create_function("texte_simple", 1, plain_text, deterministic=True)
     if guarded:
         guard(conn)
 

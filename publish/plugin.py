@@ -41,6 +41,7 @@ from maillage.publish.connection import prepare
 from maillage.publish.csvcells import CSVStream
 from maillage.publish.guide import actor_page
 from maillage.publish.pagecache import PageCache, database_stamp
+from maillage.publish.search import distance_in_words
 
 DOWNLOADS = "telechargements"
 CONTENT_TYPES = {
@@ -199,6 +200,11 @@ IN_FORCE_OF = {"sites": "hours_in_force", "carte_des_lieux": "horaires_en_vigueu
 IN_FORCE_COLUMNS = frozenset(IN_FORCE_OF.values())
 
 
+def without_controls(text: Any) -> str:
+    """What a visitor typed, shown again without its control characters (NUL, escapes)."""
+    return "".join(c for c in str(text or "") if c.isprintable() or c == " ")
+
+
 def number(value: int | None) -> str:
     """``1234`` -> ``1 234`` (French thousands, with a narrow no-break space)."""
     return "" if value is None else f"{value:,}".replace(",", "\u202f")
@@ -286,6 +292,8 @@ def render_cell(row: Any, value: Any, column: str) -> Markup | None:
 
 @hookimpl
 def prepare_jinja2_environment(env: Any) -> None:
+    env.filters["km"] = distance_in_words
+    env.filters["sans_controles"] = without_controls
     env.filters["horaires"] = hours.in_words
     env.filters["ouverture"] = hours.status
     env.filters["periode"] = hours.closure_in_words

@@ -1,0 +1,217 @@
+"""The one search of the site and of ``maillage chercher``: a full-text index of every place an
+actor helps at, built at publish time, and the function that turns what a person types into
+its query.
+
+One row of ``recherche`` per site of an actor: its names (the actor's, its other names and
+acronyms, the site's), what it does there (its services, their needs and publics with every
+label of the vocabularies, synonyms included: ``skos:altLabel`` and ``skos:hiddenLabel``, the
+typology, programmes and labels), where (commune, postcode, street) and its descriptions. Each
+column holds the text already stemmed (French Snowball stemmer, accents and case removed), and
+the words typed are stemmed by the same :func:`search_words`, so that "seniors", "Séniors" and
+"senior" meet. FTS5 (``unicode61 remove_diacritics 2``, prefix indexes) ranks with bm25, the
+names weighted above the rest. ``recherche_mots`` lists the index's words, so that a word that
+is in no row (a stop word, a typo) is left out of the query instead of emptying the answer.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+import unicodedata
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+import snowballstemmer
+import sqlite_utils
+from rdflib import Literal
+from rdflib.namespace import SKOS
+from stop_words import get_stop_words
+
+from maillage.graph.tables import Tables
+from maillage.graph.vocab import Vocabulary
+
+INDEX = "recherche"
+WORDS = "recherche_mots"
+COLUMNS = ("noms", "quoi", "ou", "description")
+WEIGHTS = (10.0, 4.0, 2.0, 1.0)  # bm25's weight of each column, in COLUMNS' order
+MAX_WORDS = 12  # of a query: the rest is ignored
+MAX_WORD = 40  # characters of a word of a query
+MAX_QUERY = 500  # characters of a query read at all (a 10 kB paste reads as its start)
+_WORD = re.compile(r"[a-z0-9]+")
+
+
+@functools.cache
+def _stemmer():
+    return snowballstemmer.stemmer("french")
+
+
+@functools.lru_cache(maxsize=100_000)
+def _stem(word: str) -> str:
+    """One word stemmed (cached: a network repeats its words across thousands of places)."""
+    return _stemmer().stemWord(word)
+
+
+@functools.cache
+def _stop_words() -> frozenset[str]:
+    """French stop words ("de", "pour", "les"…), accents removed: never asked of the index."""
+    return frozenset(_plain(w) for w in get_stop_words("french"))
+
+
+def _plain(text: str) -> str:
+    """Lower case, without accents, ligatures unfolded (œ -> oe)."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def stems(text: str | None) -> list[str]:
+    """The words of ``text``, stemmed: ``"Séniors à Miramas"`` -> ``["senior", "a", "miram"]``."""
+    if not text:
+        return []
+    return [_stem(w) for w in _WORD.findall(_plain(str(text)))]
+
+
+def search_words(text: str | None) -> str:
+    """What a person typed, as the JSON list of the stemmed words the index is asked for (at
+    most MAX_WORDS, each at most MAX_WORD characters): letters and digits only, so that no FTS5
+    syntax (``"``, ``*``, ``NEAR(``, ``OR``, ``-``, parentheses) ever reaches the index. The SQL
+    function ``mots_recherche`` of every connection the site and the CLI open."""
+    words = [
+        w for w in _WORD.findall(_plain(str(text or "")[:MAX_QUERY])) if w not in _stop_words()
+    ]
+    found = [_stem(w[:MAX_WORD]) for w in words]
+    return json.dumps(list(dict.fromkeys(found))[:MAX_WORDS])
+
+
+def plain_text(text: str | None) -> str:
+    """``"Saint-Chamas "`` -> ``"saint chamas"``: how a commune typed is compared (the SQL
+    function ``texte_simple``)."""
+    return " ".join(_WORD.findall(_plain(str(text or "")[:MAX_QUERY])))
+
+
+def _labels(vocab: Vocabulary) -> dict[str, list[str]]:
+    """Every label of each concept (preferred, alternative, hidden), by its id in SQLite."""
+    found: dict[str, list[str]] = defaultdict(list)
+    for concept, (scheme, notation) in vocab.by_iri.items():
+        for predicate in (SKOS.prefLabel, SKOS.altLabel, SKOS.hiddenLabel):
+            for label in vocab.graph.objects(concept, predicate):
+                if isinstance(label, Literal):
+                    found[f"{scheme}/{notation}"].append(str(label))
+    return found
+
+
+def _joined(parts: Iterable[str | None]) -> str:
+    return " ".join(" ".join(stems(p)) for p in parts if p)
+
+
+def index_rows(tables: Tables, vocab: Vocabulary) -> Iterator[dict]:
+    """One row per site of an actor, each column stemmed (see the module's doc)."""
+    labels = _labels(vocab)
+    by_service: dict[str, list[str]] = defaultdict(list)
+    for table in ("service_needs", "service_publics", "service_support", "service_modalities"):
+        for row in tables.get(table, []):
+            by_service[row["service_id"]] += labels.get(row["concept_id"], [])
+    by_site: dict[str, list[str]] = defaultdict(list)
+    for table in ("site_programmes", "site_labels", "site_access"):
+        for row in tables.get(table, []):
+            by_site[row["site_id"]] += labels.get(row["concept_id"], [])
+    services = {s["id"]: s for s in tables["services"]}
+    at_site: dict[str, list[dict]] = defaultdict(list)
+    for row in tables.get("service_sites", []):
+        at_site[row["site_id"]].append(services[row["service_id"]])
+    actors = {a["id"]: a for a in tables["actors"]}
+    for site in tables["sites"]:
+        actor = actors.get(site["actor"])
+        if actor is None:
+            continue
+        offered = at_site.get(site["id"], [])
+        names = [actor["name"], site["name"], *json.loads(actor.get("alternate_names") or "[]")]
+        what = [s["name"] for s in offered] + [
+            label for s in offered for label in by_service.get(s["id"], [])
+        ]
+        what += labels.get(actor.get("typology") or "", []) + by_site.get(site["id"], [])
+        where = [site.get("commune"), site.get("postcode"), site.get("street")]
+        described = [actor.get("description"), actor.get("summary")]
+        described += [s.get("description") for s in offered]
+        yield {
+            "actor": actor["id"],
+            "site": site["id"],
+            "noms": _joined(names),
+            "quoi": _joined(what),
+            "ou": _joined(where),
+            "description": _joined(described),
+        }
+
+
+def commune_rows(meta: dict, tables: Tables) -> list[dict]:
+    """The communes of the network's places: name, postcodes, and the centre a search near the
+    commune measures from (``centre`` in network.yaml, else the mean position of its places)."""
+    named = {str(c["insee"]): c for c in meta.get("communes") or [] if isinstance(c, dict)}
+    places: dict[str, list[dict]] = defaultdict(list)
+    for site in tables["sites"]:
+        if site.get("insee"):
+            places[str(site["insee"])].append(site)
+    rows = []
+    for insee in sorted(set(named) | set(places)):
+        sites = places.get(insee, [])
+        name = str(named.get(insee, {}).get("name") or next((s["commune"] for s in sites), ""))
+        centre = named.get(insee, {}).get("centre")
+        located = [s for s in sites if s.get("latitude") is not None]
+        if centre:
+            lat, lon = float(centre["latitude"]), float(centre["longitude"])
+        elif located:
+            lat = sum(float(s["latitude"]) for s in located) / len(located)
+            lon = sum(float(s["longitude"]) for s in located) / len(located)
+        else:
+            lat = lon = None
+        rows.append(
+            {
+                "insee": insee,
+                "nom": name,
+                "nom_simple": plain_text(name),
+                "codes_postaux": json.dumps(
+                    sorted({str(s["postcode"]) for s in sites if s.get("postcode")})
+                ),
+                "latitude": lat,
+                "longitude": lon,
+            }
+        )
+    return rows
+
+
+def write_search_index(
+    database: Path, tables: Tables, vocab: Vocabulary, meta: dict
+) -> dict[str, int]:
+    """The ``recherche`` index, its word list and the ``communes`` table into the database the
+    build is writing (the build's ``search`` stage)."""
+    db = sqlite_utils.Database(database)
+    try:
+        communes = commune_rows(meta, tables)
+        db["communes"].insert_all(communes, pk="insee")
+        db["communes"].create_index(["nom_simple"])
+        columns = ", ".join(COLUMNS)
+        db.execute(
+            f"CREATE VIRTUAL TABLE {INDEX} USING fts5(actor UNINDEXED, site UNINDEXED, {columns},"
+            " tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3')"
+        )
+        count = 0
+        rows = index_rows(tables, vocab)
+        while batch := [row for _, row in zip(range(1000), rows, strict=False)]:
+            db[INDEX].insert_all(batch)
+            count += len(batch)
+        db.execute("INSERT INTO recherche(recherche) VALUES ('optimize')")  # one b-tree
+        db.execute(f"CREATE VIRTUAL TABLE {WORDS} USING fts5vocab({INDEX}, 'row')")
+        db.conn.commit()
+    finally:
+        db.close()
+    return {INDEX: count, "communes": len(communes)}
+
+
+def distance_in_words(km: float | None) -> str:
+    """``1.24`` -> ``"1,2 km"``, ``0.35`` -> ``"350 m"``: a distance as French is written."""
+    if km is None:
+        return ""
+    if km < 1:
+        return f"{max(10, round(km * 1000, -1)):.0f}\u00a0m"
+    return f"{km:.1f}".replace(".", ",") + "\u00a0km"
