@@ -1,0 +1,163 @@
+"""The search a partner types into: every actor found by its name, its acronym and its name
+typed without accents; the words people use; a need with a commune; hostile input; the order by
+distance; cards with a number to call; and `maillage chercher` giving the site's answers."""
+
+from __future__ import annotations
+
+import json
+import unicodedata
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner
+from conftest import DATA
+
+from maillage.publish.cli import cli
+from maillage.publish.connection import ask
+from maillage.publish.search import search_words
+from maillage.publish.site import make_datasette
+
+ACTORS = {
+    p.stem: yaml.safe_load(p.read_text(encoding="utf-8")) for p in (DATA / "actors").glob("*.yaml")
+}
+
+
+def found(dist: Path, q: str, **params: str) -> list[str]:
+    return [row["actor"] for row in ask(dist, "chercher", {"q": q, **params})]
+
+
+def unaccented(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+@pytest.mark.parametrize("actor", sorted(ACTORS))
+def test_each_actor_is_found_by_its_name_and_its_name_unaccented(default_dist: Path, actor):
+    name = ACTORS[actor]["name"]
+    assert actor in found(default_dist, name)[:3], name
+    assert actor in found(default_dist, unaccented(name))[:3], unaccented(name)
+
+
+def test_each_acronym_finds_its_actor(default_dist: Path):
+    named = [(a, n) for a, d in ACTORS.items() for n in d.get("alternate_names", [])]
+    assert len(named) >= 20
+    for actor, alternate in named:
+        assert actor in found(default_dist, alternate)[:5], alternate
+    assert set(found(default_dist, "CCAS")[:2]) == {"ccas-miramas", "ccas-martigues"}
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("senior", "residence-hestia"),
+        ("Séniors", "residence-croizat"),
+        ("personnes âgées", "residence-hestia"),  # a synonym of the public (hiddenLabel)
+        ("mediatheque", "mediatheque-miramas"),
+        ("caf", "france-services-miramas"),
+        ("impots", "france-services-miramas"),
+        ("carte grise", "accueil-titres-martigues"),
+        ("Pôle emploi", "france-travail-miramas"),
+        ("CV", "mission-locale-ouest-provence"),
+    ],
+)
+def test_the_words_people_use_are_found(default_dist: Path, typed, expected):
+    assert expected in found(default_dist, typed), typed
+
+
+def test_a_need_typed_with_a_commune_finds_that_need_there(default_dist: Path):
+    rows = ask(default_dist, "chercher", {"q": "démarches administratives Martigues"})
+    assert rows and all(r["commune"] == "Martigues" for r in rows)
+    assert "ccas-martigues" in [r["actor"] for r in rows]
+    # stop words ("pour", "les", "à") never empty the answer
+    again = found(default_dist, "les démarches administratives à Martigues")
+    assert again == [r["actor"] for r in rows]
+
+
+HOSTILE = [
+    '"',
+    'carte "grise',
+    "NEAR(a b)",
+    "* OR -",
+    "((",
+    ")",
+    "a" * 10_000,
+    "\x00",
+    "démarches\x00",
+    "\u202eسلام",
+    "'; DROP TABLE actors; --",
+    "^senior",
+    "senior:",
+    "{noms}: x",
+]
+
+
+@pytest.mark.parametrize("typed", HOSTILE)
+async def test_hostile_input_gives_a_page_never_an_error(default_dist: Path, typed):
+    ds = make_datasette(default_dist)
+    response = await ds.client.get("/maillage/chercher", params={"q": typed, "commune": typed})
+    assert response.status_code == 200, response.text[:500]
+    body = response.text
+    assert "SELECT" not in body and "fts5" not in body and "\x00" not in body
+    assert "réponse" in body  # a count, or "Aucune réponse" with what to try
+
+
+def test_the_query_never_reaches_fts5_syntax():
+    # quotes, NEAR(, OR, - and * are gone; "near" is a plain word, "or" a stop word
+    assert json.loads(search_words('carte "grise" NEAR(x) OR -z*')) == [
+        "cart",
+        "gris",
+        "near",
+        "x",
+        "z",
+    ]
+    assert len(json.loads(search_words(" ".join(f"mot{i}" for i in range(50))))) == 12
+
+
+def test_at_equal_relevance_the_nearest_comes_first(default_dist: Path):
+    rows = ask(default_dist, "chercher", {"q": "", "commune": "Martigues"})
+    assert rows[0]["depuis"] == "Martigues"
+    distances = [r["distance_km"] for r in rows if r["distance_km"] is not None]
+    assert distances == sorted(distances) and distances[0] < 1 < distances[-1]
+    # the same from its postcode and its INSEE code
+    for commune in ("13500", "13056", "martigues"):
+        again = ask(default_dist, "chercher", {"q": "", "commune": commune})
+        assert [r["site"] for r in again] == [r["site"] for r in rows]
+
+
+async def test_a_card_carries_a_number_to_call_and_the_distance(default_dist: Path):
+    ds = make_datasette(default_dist)
+    response = await ds.client.get(
+        "/maillage/chercher", params={"q": "France services", "commune": "Miramas"}
+    )
+    assert response.status_code == 200
+    page = response.text
+    assert '<li class="carte"' in page and '<table class="rows-and-columns' not in page
+    assert (
+        'href="tel:+33465710014"' in page
+        and "Appeler le 04\u00a065\u00a071\u00a000\u00a014" in page
+    )
+    assert "de Miramas" in page and "\u00a0m" in page  # "à 600 m de Miramas"
+
+
+async def test_the_command_gives_the_sites_answers_in_the_same_order(default_dist: Path):
+    ds = make_datasette(default_dist)
+    for q, commune in (("seniors", ""), ("démarches", "Martigues"), ("", "13140"), ("MJC", "")):
+        response = await ds.client.get(
+            "/maillage/chercher.json",
+            params={"q": q, "commune": commune, "besoin": "", "public": "", "_shape": "array"},
+        )
+        site = [(r["actor"], r["site"]) for r in response.json()]
+        args = ["chercher", q, "--format", "json", "--data", str(DATA), "--out", str(default_dist)]
+        result = CliRunner().invoke(cli, args + (["--commune", commune] if commune else []))
+        assert result.exit_code == 0, result.output
+        assert [(r["actor"], r["site"]) for r in json.loads(result.output)] == site
+        assert site
+
+
+def test_the_home_page_search_box_opens_the_search(default_dist: Path):
+    from maillage.publish.site import TEMPLATES
+
+    form = (TEMPLATES / "_recherche.html").read_text(encoding="utf-8")
+    assert 'action="/maillage/chercher"' in form
+    assert '{% include "_recherche.html" %}' in (TEMPLATES / "index.html").read_text("utf-8")
