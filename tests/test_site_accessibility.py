@@ -22,6 +22,8 @@ PAGES = [
     "/maillage/orienter?actor=residence-croizat&need=maitrise-outils-numeriques&public=&commune="
     "&_fiche=3",  # the referral slip
     "/maillage/qui_aide?need=aide-demarches-administratives",
+    "/maillage/chercher?q=seniors&commune=Miramas",  # the search's cards
+    "/maillage/chercher?q=xyzzy&commune=",  # an empty answer, with what to try
     "/maillage/carte_des_lieux",
     "/maillage/services?_search=numerique",
     "/maillage/lacunes",
