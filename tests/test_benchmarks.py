@@ -258,3 +258,8 @@ def test_the_merge_benchmark_imports_then_merges_next_months_file(tmp_path):
     assert "Ajoutés : 0 ; mis à jour : 11 ; inchangés : 88 ; conflits : 0 ; absents : 1." in (
         done.stdout
     )
+
+
+def test_the_search_benchmark_times_the_index_and_the_searches():
+    out = run_benchmark("search.py", "--actors", "200", "--queries", "20")
+    assert "search index" in out and "chercher through Datasette, 20 searches: p50" in out
