@@ -281,3 +281,43 @@ def test_a_data_error_quoting_escapes_never_reaches_the_terminal_raw(tiny: Path)
     assert result.exit_code == 1
     assert "atelier.yaml:2: actor atelier: typology" in result.stderr
     assert "\x1b" not in result.stderr and "\x07" not in result.stderr
+
+
+def test_files_a_user_adds_to_a_publication_survive_the_next_build(tmp_path: Path, tiny: Path):
+    out = tmp_path / "dist"
+    build_mod.build(tiny, out)
+    (out / "notes.docx").write_bytes(b"mes notes")
+    (out / ".git").mkdir()
+    (out / ".git" / "HEAD").write_text("ref: refs/heads/main\n")
+    build_mod.build(tiny, out)
+    assert (out / "notes.docx").read_bytes() == b"mes notes"
+    assert (out / ".git" / "HEAD").read_text() == "ref: refs/heads/main\n"
+    # kept, never published: build.json does not list it, so the site does not serve it
+    listed = json.loads((out / "build.json").read_text(encoding="utf-8"))["files"]
+    assert "notes.docx" not in listed and ".git" not in listed
+    build_mod.build(tiny, out)
+    assert (out / "notes.docx").read_bytes() == b"mes notes"
+
+
+def test_a_user_file_named_like_a_published_one_stops_the_build(tmp_path: Path, tiny: Path):
+    out = tmp_path / "dist"
+    build_mod.build(tiny, out)
+    listed = json.loads((out / "build.json").read_text(encoding="utf-8"))
+    listed["files"].remove("guide.pdf")  # as if an older maillage had not published it
+    (out / "build.json").write_text(json.dumps(listed), encoding="utf-8")
+    (out / "guide.pdf").write_bytes(b"mon guide")
+    with pytest.raises(build_mod.PublishError, match="guide.pdf"):
+        build_mod.build(tiny, out)
+    assert (out / "guide.pdf").read_bytes() == b"mon guide"
+
+
+def test_a_copy_of_build_json_does_not_make_a_folder_a_publication(tmp_path: Path, tiny: Path):
+    out = tmp_path / "dist"
+    build_mod.build(tiny, out)
+    documents = tmp_path / "documents"
+    documents.mkdir()
+    (documents / "rapport.odt").write_bytes(b"x")
+    shutil.copy(out / "build.json", documents)
+    with pytest.raises(build_mod.FolderRefused, match="il y manque 19 des fichiers"):
+        build_mod.build(tiny, documents)
+    assert sorted(p.name for p in documents.iterdir()) == ["build.json", "rapport.odt"]
