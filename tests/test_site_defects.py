@@ -9,7 +9,11 @@ import html
 import json
 import re
 import shutil
+import signal
 import sqlite3
+import subprocess
+import sys
+import time
 import unicodedata
 from pathlib import Path
 
@@ -321,3 +325,34 @@ def test_a_copy_of_build_json_does_not_make_a_folder_a_publication(tmp_path: Pat
     with pytest.raises(build_mod.FolderRefused, match="il y manque 19 des fichiers"):
         build_mod.build(tiny, documents)
     assert sorted(p.name for p in documents.iterdir()) == ["build.json", "rapport.odt"]
+
+
+HELPERS = """
+import sys, time
+from maillage.publish.beside import Beside, Forked
+jobs = [Beside(time.sleep, (60,)), Forked(time.sleep, (60,)), Beside(time.sleep, (60,))]
+print(*(job._process.pid for job in jobs), flush=True)
+time.sleep(60)
+"""
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"  # a zombie has ended; only its exit status is left
+
+
+def test_the_builds_helper_processes_die_with_it(tmp_path: Path):
+    build = subprocess.Popen([sys.executable, "-c", HELPERS], stdout=subprocess.PIPE, text=True)
+    helpers = [int(pid) for pid in build.stdout.readline().split()]
+    assert len(helpers) == 3 and all(_alive(pid) for pid in helpers)
+    time.sleep(1)  # the helpers have started their job
+    build.send_signal(signal.SIGKILL)
+    build.wait()
+    for _ in range(50):  # at most 5 s for the kernel to deliver their signal
+        if not any(_alive(pid) for pid in helpers):
+            break
+        time.sleep(0.1)
+    assert [pid for pid in helpers if _alive(pid)] == []
