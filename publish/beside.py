@@ -21,10 +21,8 @@ beside is decided by ``publish.runner`` alone.
 
 from __future__ import annotations
 
-import ctypes
 import os
 import pickle
-import signal
 import subprocess
 import sys
 import threading
@@ -34,18 +32,7 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
-PR_SET_PDEATHSIG = 1  # linux/prctl.h
-
-
-def die_with_parent(parent: int) -> None:
-    """Linux: this helper is killed (SIGKILL) when the build's process ends, however it ends
-    (a SIGKILL of the build included), instead of working on for nobody; elsewhere, nothing.
-    ``parent`` is the build's pid: if it ended before this was set, the helper ends now."""
-    prctl = getattr(ctypes.CDLL(None, use_errno=True), "prctl", None)
-    if prctl is not None:
-        prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-    if os.getppid() != parent:
-        os._exit(1)
+from maillage.graph.lifetime import die_with_parent
 
 
 def reset_peak_memory() -> None:
