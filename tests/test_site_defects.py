@@ -3,6 +3,7 @@ did it, against the real server or the real site."""
 
 from __future__ import annotations
 
+import csv
 import dataclasses
 import errno
 import html
@@ -383,3 +384,36 @@ def test_the_builds_helper_processes_die_with_it():
             break
         time.sleep(0.1)
     assert [pid for pid in helpers if _alive(pid)] == []
+
+
+STANDARD_EXAMPLE = Path(__file__).parent / "standards/lieux-mediation-numerique/exemple-valide.csv"
+
+
+def _import_with(tmp_path: Path, column: str, value: str):
+    """The standard's own example with one cell changed, imported."""
+    with STANDARD_EXAMPLE.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    rows[0][column] = value
+    changed = tmp_path / "lieux.csv"
+    with changed.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    into = ["--into", str(tmp_path / "data")]
+    return CliRunner().invoke(cli, ["import", "lieux-mediation", str(changed), *into])
+
+
+def test_a_value_past_the_csv_limit_is_named_by_its_column(tmp_path: Path):
+    result = _import_with(tmp_path, "presentation_detail", "x" * 200_000)
+    assert result.exit_code == 1
+    assert "lieux.csv:2: presentation_detail: valeur trop longue (plus de 128 Kio)" in result.stderr
+    assert not (tmp_path / "data").exists()
+
+
+def test_a_street_too_long_is_said_to_be_too_long(tmp_path: Path):
+    result = _import_with(tmp_path, "adresse", "12 rue " + "très " * 70)
+    assert result.exit_code == 1
+    assert "adresse: rue trop longue : 300 caractères au plus" in result.stderr
+    assert "rue obligatoire" not in result.stderr
+    missing = _import_with(tmp_path, "adresse", "")
+    assert "rue obligatoire" in missing.stderr
