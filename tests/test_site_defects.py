@@ -3,6 +3,7 @@ did it, against the real server or the real site."""
 
 from __future__ import annotations
 
+import copy
 import csv
 import dataclasses
 import errno
@@ -25,6 +26,7 @@ from click.testing import CliRunner
 
 from maillage.publish import build as build_mod
 from maillage.publish.cli import cli
+from maillage.publish.plugin import shared_metadata
 from maillage.publish.site import make_datasette
 from maillage.publish.texttable import terminal_text
 
@@ -417,3 +419,34 @@ def test_a_street_too_long_is_said_to_be_too_long(tmp_path: Path):
     assert "rue obligatoire" not in result.stderr
     missing = _import_with(tmp_path, "adresse", "")
     assert "rue obligatoire" in missing.stderr
+
+
+def _site(dist: Path, metadata: dict):
+    from datasette.app import Datasette
+
+    from maillage.publish.site import SETTINGS, TEMPLATES
+
+    return Datasette(
+        immutables=[str(dist / "maillage.db")],
+        metadata=metadata,
+        settings=SETTINGS,
+        template_dir=str(TEMPLATES),
+    )
+
+
+async def test_sharing_the_metadata_changes_nothing_datasette_decides(default_dist: Path):
+    on_disk = json.loads((default_dist / "metadata.json").read_text(encoding="utf-8"))
+    on_disk["databases"]["maillage"]["tables"]["actors"]["allow"] = False  # nobody may read it
+    plain = _site(default_dist, copy.deepcopy(on_disk))
+    shared = _site(default_dist, shared_metadata(on_disk))
+    for page, status in (
+        ("/maillage/sites/ccas-miramas", 200),
+        ("/maillage/services?_search=numerique", 200),
+        ("/maillage/orienter?actor=ccas-miramas&need=aide-demarches-administratives", 200),
+        ("/maillage/sites.json?_facet=commune", 200),
+        ("/maillage/actors", 403),  # the table's own rule still applies
+        ("/maillage/actors/france-services-miramas", 403),
+    ):
+        answers = [await site.client.get(page) for site in (plain, shared)]
+        assert [a.status_code for a in answers] == [status, status], page
+    assert plain.metadata() == shared.metadata()  # what Datasette wrote into it, the same
