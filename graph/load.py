@@ -25,6 +25,7 @@ from rapidfuzz import fuzz, process
 
 from maillage.graph.contact import PhoneError, normalise_email, normalise_phone
 from maillage.graph.errors import DataError, DataErrors, os_reason
+from maillage.graph.lifetime import die_with_parent
 from maillage.graph.load_cache import LoadCache, file_digest
 from maillage.graph.model import (
     ACTION,
@@ -926,7 +927,10 @@ def _actor_files(
         return
     chunks = [files[i : i + _CHUNK] for i in range(0, len(files), _CHUNK)]
     context = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
-    with ProcessPoolExecutor(workers, mp_context=context) as pool:
+    parent = (os.getpid(),)  # its workers die with it (a SIGKILL of the build included)
+    with ProcessPoolExecutor(
+        workers, mp_context=context, initializer=die_with_parent, initargs=parent
+    ) as pool:
         done = 0
         for chunk in pool.map(_read_chunk, chunks, [data_dir] * len(chunks)):
             yield from chunk

@@ -226,6 +226,7 @@ def _read_lieux_csv(
     result = Imported()
     reader = csv.DictReader(io.StringIO(text))
     header = reader.fieldnames or []
+    columns = list(header)  # as the file names them (a v0.1 file's are renamed below)
     legacy = bool(set(header) & (set(V0_COLUMNS) | V0_DROPPED))
     if legacy:
         result.separator = ";"
@@ -286,8 +287,11 @@ def _read_lieux_csv(
         except StopIteration:
             break
         except csv.Error as exc:  # a field past the csv module's limit, a stray quote...
-            line = reader.line_num + 1  # the line being read
-            result.errors.append(DataError(file=display, line=line, message=_csv_problem(exc)))
+            line, column = reader.line_num + 1, None  # the line being read
+            if "field larger than field limit" in str(exc):
+                line, column = _oversized(text, columns)
+            problem = _csv_problem(exc)
+            result.errors.append(DataError(file=display, line=line, field=column, message=problem))
             return result
         line = reader.line_num
         if None in row or None in row.values():  # too many fields, or too few
@@ -309,6 +313,24 @@ def _read_lieux_csv(
     if result.rows == 0 and not result.errors:
         result.errors.append(DataError(file=display, message="aucune ligne utilisable"))
     return result
+
+
+def _oversized(text: str, header: list[str]) -> tuple[int, str | None]:
+    """The line and column of the first value past :data:`MAX_FIELD_BYTES` (the csv module
+    says neither), read again without the limit once the file is refused anyway."""
+    previous = csv.field_size_limit(len(text) + 1)
+    try:
+        reader = csv.reader(io.StringIO(text))
+        start = 1
+        for row in reader:
+            for index, value in enumerate(row):
+                if len(value) > MAX_FIELD_BYTES:
+                    column = header[index] if start > 1 and index < len(header) else None
+                    return start, column or f"colonne {index + 1}"
+            start = reader.line_num + 1
+    finally:
+        csv.field_size_limit(previous)
+    return start, None
 
 
 def _csv_problem(exc: csv.Error) -> str:

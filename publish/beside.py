@@ -32,6 +32,8 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
+from maillage.graph.lifetime import die_with_parent
+
 
 def reset_peak_memory() -> None:
     """Linux: writing 5 to clear_refs resets the process's peak resident size (VmHWM)."""
@@ -91,7 +93,7 @@ _BOOT = (
     "import pickle, sys\n"
     "sys.path[:0] = pickle.load(sys.stdin.buffer)\n"
     "from maillage.publish.beside import _serve\n"
-    "_serve()\n"
+    "_serve({parent})\n"
 )
 
 
@@ -112,7 +114,9 @@ class Beside:
             return
         job = pickle.dumps((function, args), protocol=pickle.HIGHEST_PROTOCOL)
         self._process = subprocess.Popen(
-            [sys.executable, "-c", _BOOT], stdin=subprocess.PIPE, stdout=subprocess.PIPE
+            [sys.executable, "-c", _BOOT.format(parent=os.getpid())],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
         )
         # sent by a thread: the pipe holds 64 kB, and the process reads once Python has started
         self._sender = threading.Thread(target=self._send, args=(job,), daemon=True)
@@ -159,10 +163,11 @@ class Beside:
             self._process = None
 
 
-def _serve() -> None:
+def _serve(parent: int) -> None:
     """In the other process: read the job, answer (done, value or exception, seconds, peak
     memory) on the standard output, which the job itself cannot write to (it is the standard
-    error meanwhile)."""
+    error meanwhile); die with ``parent``, the build."""
+    die_with_parent(parent)
     answer = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)
     # Second to the build on a busy machine: the build waits for nothing of this job until
@@ -197,7 +202,7 @@ class Forked:
         context = get_context("fork")
         self._receive, send = context.Pipe(duplex=False)
         self._process: Any = context.Process(
-            target=_forked, args=(function, args, send), daemon=True
+            target=_forked, args=(function, args, send, os.getpid()), daemon=True
         )
         self._process.start()
         send.close()
@@ -229,8 +234,10 @@ class Forked:
             self._process = None
 
 
-def _forked(function: Callable[..., Any], args: tuple, send: Any) -> None:
-    """In the forked copy: send (done, value or exception, seconds, own peak memory)."""
+def _forked(function: Callable[..., Any], args: tuple, send: Any, parent: int) -> None:
+    """In the forked copy: send (done, value or exception, seconds, own peak memory); die
+    with ``parent``, the build."""
+    die_with_parent(parent)
     reset_peak_memory()
     start = time.perf_counter()
     try:

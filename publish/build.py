@@ -93,9 +93,9 @@ MARKER_KEYS = frozenset({"network", "graph", "built_at", "triples", "counts"})
 
 def refusal(out: Path) -> str | None:
     """Why a build may not replace ``out``, or None: only a missing or empty folder, or a
-    publication of maillage (its ``build.json``, of the shape the build writes), is replaced;
-    anything else may hold someone's work. A publication is maillage's own: it is replaced
-    whole, whatever was put in it since."""
+    publication of maillage (its ``build.json``, of the shape the build writes, and every file
+    it lists), is replaced; anything else may hold someone's work. What was put in a
+    publication since is carried over into the next one (:func:`_carry_over`)."""
     if out.is_symlink():
         return "c'est un lien symbolique"
     if not out.exists():
@@ -114,7 +114,61 @@ def refusal(out: Path) -> str | None:
         info = None
     if not isinstance(info, dict) or not MARKER_KEYS <= info.keys():
         return "il n'est pas vide et ce n'est pas une publication de maillage (build.json)"
+    listed = info.get("files")
+    if not isinstance(listed, list) or "maillage.db" not in listed:
+        return "son build.json ne liste pas de publication (maillage.db)"
+    missing = sorted(str(f) for f in listed if str(f) not in names | {MARKER})
+    if missing:
+        # a copy of build.json beside someone's files is not a publication
+        shown = ", ".join(missing[:3]) + (", …" if len(missing) > 3 else "")
+        return (
+            f"ce n'est pas une publication de maillage : il y manque {len(missing)} des "
+            f"fichiers que son build.json liste ({shown})"
+        )
     return None
+
+
+def users_files(out: Path) -> list[str]:
+    """What was put in the publication ``out`` since it was built: the names its
+    ``build.json`` does not list (the load cache aside)."""
+    try:
+        info = json.loads((out / MARKER).read_text(encoding="utf-8"))
+        names = [e.name for e in out.iterdir()]
+    except (OSError, ValueError):
+        return []
+    listed = set(info.get("files") or []) if isinstance(info, dict) else set()
+    return sorted(n for n in names if n not in listed | {MARKER} and not n.startswith(CACHE_FILE))
+
+
+def _link_or_copy(source: str, target: str) -> None:
+    try:
+        os.link(source, target, follow_symlinks=False)
+    except OSError:  # another file system (out a mount point), or links not allowed
+        shutil.copy2(source, target, follow_symlinks=False)
+
+
+def _carry_over(out: Path, folder: Path) -> None:
+    """The files a user put in the publication ``out`` (notes, a ``.git``), hard-linked into the
+    new one before it takes its place: never copied twice, and still in ``out`` if the build
+    stops before the swap. A name the new publication uses stops the build (whose file would
+    it be?): nothing of theirs is lost."""
+    if not out.is_dir():
+        return
+    kept = users_files(out)
+    taken = sorted(n for n in kept if os.path.lexists(folder / n))
+    if taken:
+        raise PublishError(
+            f"{out} contient {', '.join(taken)}, que la publication écrit aussi : "
+            "renommez ou déplacez ce fichier ; rien n'a été remplacé"
+        )
+    for name in kept:
+        source, target = out / name, folder / name
+        if source.is_dir() and not source.is_symlink():
+            shutil.copytree(source, target, symlinks=True, copy_function=_link_or_copy)
+        else:
+            _link_or_copy(str(source), str(target))
+    if kept:
+        _fsync_tree(folder, files=False)
 
 
 @contextmanager
@@ -375,6 +429,7 @@ def _catalog(
 
 
 def _swap(folder: Path, out: Path, cache: LoadCache | None) -> bool:
+    _carry_over(out, folder)
     if cache is not None:  # kept in the new folder, after the files build.json lists
         cache.save(cache_file(folder))
     _swap_into_place(folder, out)
@@ -546,8 +601,8 @@ def _write_build_info(
     )
 
 
-def _fsync_tree(folder: Path) -> None:
-    for path in folder.iterdir():
+def _fsync_tree(folder: Path, files: bool = True) -> None:
+    for path in folder.iterdir() if files else ():
         with path.open("rb") as handle:
             os.fsync(handle.fileno())
     fd = os.open(folder, os.O_RDONLY)

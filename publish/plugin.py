@@ -602,6 +602,28 @@ def _status_and_message(exception: Exception, time_limit_ms: int) -> tuple[int, 
     return 500, "Erreur interne du serveur.", None
 
 
+class Shared(dict):
+    """A part of the site's metadata (a table's or a canned query's) that nothing modifies:
+    Datasette deep-copies the whole metadata for every table permission check (a third of an
+    actor page's time, three checks a page), and this part is then shared, not copied."""
+
+    def __deepcopy__(self, memo: dict) -> Shared:
+        return self
+
+
+def shared_metadata(metadata: dict) -> dict:
+    """``metadata`` with each table's and canned query's part :class:`Shared` (the site's
+    metadata has one source, so Datasette's merges of sources never write into them)."""
+    databases = {}
+    for name, database in (metadata.get("databases") or {}).items():
+        database = dict(database)
+        for part in ("tables", "queries"):
+            if isinstance(database.get(part), dict):
+                database[part] = {k: Shared(v) for k, v in database[part].items()}
+        databases[name] = database
+    return {**metadata, "databases": databases}
+
+
 @hookimpl
 def startup() -> None:
     """This plugin's handler replaces Datasette's (see :func:`handle_exception`): every

@@ -125,9 +125,11 @@ def make_datasette(out: Path):  # -> datasette.app.Datasette
 
     check_database(out / "maillage.db")
     metadata = json.loads((out / "metadata.json").read_text(encoding="utf-8"))
+    from maillage.publish.plugin import shared_metadata  # the plugin's speed-up of Datasette
+
     return Datasette(
         immutables=[str(out / "maillage.db")],
-        metadata=metadata,
+        metadata=shared_metadata(metadata),
         settings=SETTINGS,
         template_dir=str(TEMPLATES),
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from pathlib import Path
 
@@ -78,7 +79,11 @@ def test_referrals_derive_the_plain_refers_to_edge():
 def test_a_successful_build_replaces_the_previous_folder_whole(tmp_path: Path, tiny: Path):
     out = tmp_path / "dist"
     build(DATA, out)
+    # a file an older build published (its build.json lists it); a user's own is kept
     (out / "stale-file.txt").write_text("from an older build")
+    info = json.loads((out / "build.json").read_text(encoding="utf-8"))
+    info["files"].append("stale-file.txt")
+    (out / "build.json").write_text(json.dumps(info), encoding="utf-8")
     report = build(tiny, out)
     files = tree_bytes(out)
     assert "stale-file.txt" not in files

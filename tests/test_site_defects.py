@@ -3,13 +3,19 @@ did it, against the real server or the real site."""
 
 from __future__ import annotations
 
+import copy
+import csv
 import dataclasses
 import errno
 import html
 import json
 import re
 import shutil
+import signal
 import sqlite3
+import subprocess
+import sys
+import time
 import unicodedata
 from pathlib import Path
 
@@ -20,6 +26,7 @@ from click.testing import CliRunner
 
 from maillage.publish import build as build_mod
 from maillage.publish.cli import cli
+from maillage.publish.plugin import shared_metadata
 from maillage.publish.site import make_datasette
 from maillage.publish.texttable import terminal_text
 
@@ -281,3 +288,165 @@ def test_a_data_error_quoting_escapes_never_reaches_the_terminal_raw(tiny: Path)
     assert result.exit_code == 1
     assert "atelier.yaml:2: actor atelier: typology" in result.stderr
     assert "\x1b" not in result.stderr and "\x07" not in result.stderr
+
+
+def test_files_a_user_adds_to_a_publication_survive_the_next_build(tmp_path: Path, tiny: Path):
+    out = tmp_path / "dist"
+    build_mod.build(tiny, out)
+    (out / "notes.docx").write_bytes(b"mes notes")
+    (out / ".git").mkdir()
+    (out / ".git" / "HEAD").write_text("ref: refs/heads/main\n")
+    build_mod.build(tiny, out)
+    assert (out / "notes.docx").read_bytes() == b"mes notes"
+    assert (out / ".git" / "HEAD").read_text() == "ref: refs/heads/main\n"
+    # kept, never published: build.json does not list it, so the site does not serve it
+    listed = json.loads((out / "build.json").read_text(encoding="utf-8"))["files"]
+    assert "notes.docx" not in listed and ".git" not in listed
+    build_mod.build(tiny, out)
+    assert (out / "notes.docx").read_bytes() == b"mes notes"
+
+
+def test_a_user_file_named_like_a_published_one_stops_the_build(tmp_path: Path, tiny: Path):
+    out = tmp_path / "dist"
+    build_mod.build(tiny, out)
+    listed = json.loads((out / "build.json").read_text(encoding="utf-8"))
+    listed["files"].remove("guide.pdf")  # as if an older maillage had not published it
+    (out / "build.json").write_text(json.dumps(listed), encoding="utf-8")
+    (out / "guide.pdf").write_bytes(b"mon guide")
+    with pytest.raises(build_mod.PublishError, match="guide.pdf"):
+        build_mod.build(tiny, out)
+    assert (out / "guide.pdf").read_bytes() == b"mon guide"
+
+
+def test_a_copy_of_build_json_does_not_make_a_folder_a_publication(tmp_path: Path, tiny: Path):
+    out = tmp_path / "dist"
+    build_mod.build(tiny, out)
+    documents = tmp_path / "documents"
+    documents.mkdir()
+    (documents / "rapport.odt").write_bytes(b"x")
+    shutil.copy(out / "build.json", documents)
+    with pytest.raises(build_mod.FolderRefused, match="il y manque 19 des fichiers"):
+        build_mod.build(tiny, documents)
+    assert sorted(p.name for p in documents.iterdir()) == ["build.json", "rapport.odt"]
+
+
+HELPERS = """
+import sys, time
+from pathlib import Path
+from maillage.graph import load
+from maillage.graph.progress import NO_PROGRESS
+from maillage.publish.beside import Beside, Forked
+
+def _read_chunk(paths, data_dir):  # a worker of the loading, busy for a minute
+    time.sleep(60)
+
+jobs = [Beside(time.sleep, (60,)), Forked(time.sleep, (60,))]
+load.PARALLEL_FROM, load._read_chunk = 1, _read_chunk
+list(load._actor_files([Path("a.yaml"), Path("b.yaml")], Path("."), NO_PROGRESS))
+"""
+
+
+def _helpers(pid: int) -> list[int]:
+    """The processes ``pid`` started that are still running (not zombies)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if fields[1] == str(pid) and fields[0] != "Z":
+            found.append(int(stat.parent.name))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"  # a zombie has ended; only its exit status is left
+
+
+def test_the_builds_helper_processes_die_with_it():
+    build = subprocess.Popen([sys.executable, "-c", HELPERS])
+    try:
+        for _ in range(100):  # its jobs beside and at least one worker of the loading
+            helpers = _helpers(build.pid)
+            if len(helpers) >= 3:
+                break
+            time.sleep(0.1)
+        time.sleep(1)  # every helper has started its job
+        helpers = _helpers(build.pid)
+        assert len(helpers) >= 3
+    finally:
+        build.send_signal(signal.SIGKILL)
+        build.wait()
+    for _ in range(50):  # at most 5 s for the kernel to deliver their signal
+        if not any(_alive(pid) for pid in helpers):
+            break
+        time.sleep(0.1)
+    assert [pid for pid in helpers if _alive(pid)] == []
+
+
+STANDARD_EXAMPLE = Path(__file__).parent / "standards/lieux-mediation-numerique/exemple-valide.csv"
+
+
+def _import_with(tmp_path: Path, column: str, value: str):
+    """The standard's own example with one cell changed, imported."""
+    with STANDARD_EXAMPLE.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    rows[0][column] = value
+    changed = tmp_path / "lieux.csv"
+    with changed.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    into = ["--into", str(tmp_path / "data")]
+    return CliRunner().invoke(cli, ["import", "lieux-mediation", str(changed), *into])
+
+
+def test_a_value_past_the_csv_limit_is_named_by_its_column(tmp_path: Path):
+    result = _import_with(tmp_path, "presentation_detail", "x" * 200_000)
+    assert result.exit_code == 1
+    assert "lieux.csv:2: presentation_detail: valeur trop longue (plus de 128 Kio)" in result.stderr
+    assert not (tmp_path / "data").exists()
+
+
+def test_a_street_too_long_is_said_to_be_too_long(tmp_path: Path):
+    result = _import_with(tmp_path, "adresse", "12 rue " + "très " * 70)
+    assert result.exit_code == 1
+    assert "adresse: rue trop longue : 300 caractères au plus" in result.stderr
+    assert "rue obligatoire" not in result.stderr
+    missing = _import_with(tmp_path, "adresse", "")
+    assert "rue obligatoire" in missing.stderr
+
+
+def _site(dist: Path, metadata: dict):
+    from datasette.app import Datasette
+
+    from maillage.publish.site import SETTINGS, TEMPLATES
+
+    return Datasette(
+        immutables=[str(dist / "maillage.db")],
+        metadata=metadata,
+        settings=SETTINGS,
+        template_dir=str(TEMPLATES),
+    )
+
+
+async def test_sharing_the_metadata_changes_nothing_datasette_decides(default_dist: Path):
+    on_disk = json.loads((default_dist / "metadata.json").read_text(encoding="utf-8"))
+    on_disk["databases"]["maillage"]["tables"]["actors"]["allow"] = False  # nobody may read it
+    plain = _site(default_dist, copy.deepcopy(on_disk))
+    shared = _site(default_dist, shared_metadata(on_disk))
+    for page, status in (
+        ("/maillage/sites/ccas-miramas", 200),
+        ("/maillage/services?_search=numerique", 200),
+        ("/maillage/orienter?actor=ccas-miramas&need=aide-demarches-administratives", 200),
+        ("/maillage/sites.json?_facet=commune", 200),
+        ("/maillage/actors", 403),  # the table's own rule still applies
+        ("/maillage/actors/france-services-miramas", 403),
+    ):
+        answers = [await site.client.get(page) for site in (plain, shared)]
+        assert [a.status_code for a in answers] == [status, status], page
+    assert plain.metadata() == shared.metadata()  # what Datasette wrote into it, the same
