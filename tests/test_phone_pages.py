@@ -35,6 +35,16 @@ OVERFLOWING = """() => [...document.querySelectorAll("body *")]
             + " " + Math.round(e.getBoundingClientRect().right))"""
 
 
+# elements that cut their own text: content wider or taller than a box that hides the rest
+CLIPPED = """() => [...document.querySelectorAll("main *")]
+  .filter(e => !e.closest(".leaflet-container, .visuellement-cache, .lien-evitement"))
+  .filter(e => { const s = getComputedStyle(e);
+                 const hides = v => v === "hidden" || v === "clip";
+                 return (hides(s.overflowX) && e.scrollWidth > e.clientWidth + 1)
+                   || (hides(s.overflowY) && e.scrollHeight > e.clientHeight + 1); })
+  .map(e => e.tagName.toLowerCase() + (e.className ? "." + String(e.className) : ""))"""
+
+
 @pytest.fixture(scope="module")
 def site(default_dist: Path):
     with served(default_dist) as url:
@@ -63,13 +73,13 @@ def phone(site: str):
 
 
 @pytest.mark.parametrize("width", [390, 1280])
-def test_nothing_is_wider_than_the_screen(site: str, width: int):
+def test_nothing_is_wider_than_the_screen_or_clipped(site: str, width: int):
     with browser_page() as page:
         page.set_viewport_size({"width": width, "height": 900})
         found = {}
         for path in PAGES:
             page.goto(site + path)
-            wide = page.evaluate(OVERFLOWING)
+            wide = page.evaluate(OVERFLOWING) + page.evaluate(CLIPPED)
             if wide:
                 found[path] = wide[:5]
             assert page.locator("main table").count() == 0, path  # cards, never a table
