@@ -406,6 +406,11 @@ def _scalar_or_list(
     return values
 
 
+# What the coordinator writes for the network's own use, on any record, and never publishes:
+# accepted here and kept out of the record's values, so no RDF, table, page or export has it.
+PRIVATE_KEYS = ("notes",)
+
+
 def _missing_id(display: str, rec: Record, what: str, actor: str | None = None) -> DataError:
     record = None if actor is None else f"actor {actor}"
     message = f"identifiant manquant pour {what}"
@@ -436,7 +441,7 @@ def _record(
             )
         )
         return None, None
-    allowed = cls.keys + extra_keys
+    allowed = cls.keys + extra_keys + PRIVATE_KEYS
     rid = mapping.get("id")
     record_name = f"{cls.name} {rid}" if rid is not None else owner
     _check_keys(mapping, allowed, display, record_name, errors)

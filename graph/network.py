@@ -1,11 +1,14 @@
-"""The referral network (networkx): where to send a person, and what the network misses.
+"""The referral network (networkx): what the network covers and misses, computed once at
+build time.
 
-Plain functions over a :class:`ReferralNetwork` built from the published table rows
-(``graph.tables``): ``refer`` answers "this person needs X and is at actor A: where do we refer
-them, through whom?", ``coverage`` and ``weak_points`` tell coordinators what no partner, or
-only one, covers.
+Plain functions over a :class:`ReferralNetwork` built from the table rows (``graph.tables``):
+``coverage`` and ``weak_points`` tell coordinators what no partner, or only one, covers, and
+``actor_metrics`` how central each partner is. "Where do we refer this person, through whom?"
+is answered by the ``orienter`` canned query (metadata.yml) on the published database, for the
+site and for ``maillage refer`` alike (``publish/connection.py``); :class:`Orientation` is one
+of its answers.
 
-Matching rules, shared with the ``orienter`` canned query (metadata.yml) and tested to agree:
+Matching rules, the ones the ``orienter`` query applies:
 
 - a service answers need N when its needs include N or a broader need of N (a service for
   "aide aux démarches administratives" also helps with "carte grise et permis");
@@ -226,47 +229,6 @@ def fits_public(service: Service, public: str | None) -> bool:
     )
 
 
-def referral_view(network: ReferralNetwork, wanted: frozenset[str]) -> nx.DiGraph:
-    """The referral graph restricted to the edges that accept the wanted need (a view)."""
-    graph = network.graph
-    return nx.subgraph_view(
-        graph, filter_edge=lambda u, v: accepts(graph.edges[u, v]["needs"], wanted)
-    )
-
-
-def best_paths(
-    network: ReferralNetwork, wanted: frozenset[str], source: str, max_hops: int
-) -> dict[str, list[str]]:
-    """For each actor reachable over referrals accepting the need, the shortest path whose list
-    of ids sorts first."""
-    view = referral_view(network, wanted)
-    # BFS over the view's edges, but on the full graph: networkx asks len() of the graph it
-    # walks, and counting the nodes of a filtered view costs a pass over every actor.
-    distance = {source: 0}
-    for parent, child in nx.generic_bfs_edges(
-        network.graph, source, neighbors=view.successors, depth_limit=max_hops
-    ):
-        distance[child] = distance[parent] + 1
-    best = {source: [source]}
-    for node in sorted(distance, key=lambda n: (distance[n], n)):
-        if node == source:
-            continue
-        previous = [p for p in view.predecessors(node) if distance.get(p) == distance[node] - 1]
-        best[node] = min(best[p] for p in previous) + [node]
-    return best
-
-
-def haversine_km(a: Site, b: Site) -> float | None:
-    """Great-circle distance in km, rounded to the metre (the SQL query rounds the same way)."""
-    if None in (a.latitude, a.longitude, b.latitude, b.longitude):
-        return None
-    lat1, lat2 = math.radians(a.latitude), math.radians(b.latitude)
-    dlat = math.radians(b.latitude - a.latitude)
-    dlon = math.radians(b.longitude - a.longitude)
-    h = math.sin(dlat / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin(dlon / 2) ** 2
-    return round(6371.0 * 2 * math.asin(math.sqrt(h)), 3)
-
-
 @dataclass(frozen=True)
 class Orientation:
     """One answer of ``refer``: a provider, its service, where, and the path to it."""
@@ -345,103 +307,6 @@ def check_ids(
             support.removeprefix("supports/"),
             [s.removeprefix("supports/") for s in network.supports],
         )
-
-
-def refer(
-    network: ReferralNetwork,
-    source: str,
-    need: str,
-    public: str | None = None,
-    commune: str | None = None,
-    max_hops: int = 4,
-    support: str | None = None,
-) -> list[Orientation]:
-    """Providers of a service for ``need`` (concept id ``needs/...``), best first; with
-    ``support`` (``supports/...``), only services that give that specific support.
-
-    Providers reachable over referrals that accept the need come first, by fewest hops, then
-    by distance; the others follow with no path ("contact directly").
-    """
-    check_ids(network, source, need, public, commune, support)
-    wanted = wanted_needs(network, need)
-    paths = best_paths(network, wanted, source, max_hops)
-    origins = [network.sites[s] for s in network.sites_of.get(source, [])]
-    home = {o.insee for o in origins}
-    distances: dict[str, float | None] = {}  # site -> km from the person's actor, per query
-    answers = []
-    for service_id in sorted(_candidate_services(network, origins, paths, commune)):
-        service = network.services[service_id]
-        if not (service.needs & wanted) or not fits_public(service, public):
-            continue
-        if support is not None and support not in service.supports:
-            continue
-        candidates = [network.sites[s] for s in service.sites]
-        if commune is not None:
-            candidates = [s for s in candidates if s.insee == commune]
-            if not candidates:
-                continue
-        site, distance = _closest(origins, candidates, distances)
-        path = paths.get(service.provider)
-        nearby = (distance is not None and distance <= RADIUS_KM) or (
-            distance is None and site is not None and site.insee in home
-        )
-        if path is None and commune is None and not nearby:
-            continue
-        answers.append(
-            Orientation(
-                actor=service.provider,
-                actor_name=network.name(service.provider),
-                service=service.id,
-                service_name=service.name,
-                hops=None if path is None else len(path) - 1,
-                path=tuple(path or ()),
-                path_names=tuple(network.name(a) for a in path or ()),
-                site=site,
-                distance_km=distance,
-            )
-        )
-    return sorted(answers, key=_rank)
-
-
-def _candidate_services(
-    network: ReferralNetwork, origins: list[Site], paths: dict, commune: str | None
-) -> set[str]:
-    """Services worth checking: in the commune asked for, or near the person, or reachable."""
-    if commune is not None:
-        sites = network.sites_in.get(commune, [])
-    else:
-        sites = [s for o in origins for s in network.sites_near(o)]
-        sites += [s for o in origins for s in network.sites_in.get(o.insee, [])]
-        sites += [s for actor in paths for s in network.sites_of.get(actor, [])]
-    return {service for site in sites for service in network.services_at.get(site, [])}
-
-
-def _rank(o: Orientation) -> tuple:
-    return (
-        o.hops is None,
-        o.hops or 0,
-        o.distance_km is None,
-        o.distance_km or 0.0,
-        o.actor,
-        o.service,
-    )
-
-
-def _closest(
-    origins: list[Site], candidates: list[Site], distances: dict[str, float | None]
-) -> tuple[Site | None, float | None]:
-    """The candidate site nearest to the origins (unknown distances last, then by id)."""
-    best: tuple[bool, float, str] | None = None
-    found: tuple[Site | None, float | None] = (None, None)
-    for site in candidates:
-        if site.id not in distances:
-            known = [d for o in origins if (d := haversine_km(o, site)) is not None]
-            distances[site.id] = min(known) if known else None
-        distance = distances[site.id]
-        key = (distance is None, distance or 0.0, site.id)
-        if best is None or key < best:
-            best, found = key, (site, distance)
-    return found
 
 
 def needs_covered(network: ReferralNetwork) -> Callable[[frozenset[str]], frozenset[str]]:

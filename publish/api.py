@@ -306,14 +306,23 @@ found AS (
     OR (:code_commune <> '' AND code_insee = :code_commune)
     OR a_distance = 1
 )
-SELECT total.n AS total, s.document, s.structure, page.km
+SELECT total.n AS total, s.document, st.document AS structure, page.km
 FROM (SELECT count(*) AS n FROM found) AS total
 LEFT JOIN (
   SELECT id, km FROM found ORDER BY km IS NULL, km, id LIMIT :size OFFSET :offset
 ) AS page
 LEFT JOIN api_services AS s ON s.id = page.id
+LEFT JOIN api_structures AS st ON st.id = s.structure_id
 ORDER BY page.km IS NULL, page.km, page.id
 """.replace("{filters}", SERVICE_FILTERS)
+
+
+# A service with its structure, as the national API nests it (joined here, not copied at build).
+SERVICE_WITH_STRUCTURE = """
+SELECT s.document, st.document AS structure
+FROM api_services AS s LEFT JOIN api_structures AS st ON st.id = s.structure_id
+WHERE s.id = :id
+"""
 
 
 def _service_params(values: dict) -> dict[str, Any]:
@@ -399,9 +408,7 @@ async def services(request: Any, datasette: Any) -> dict:
 @_answer
 async def service(request: Any, datasette: Any) -> dict:
     identifier = request.url_vars["id"]
-    row = await _one(
-        datasette, "SELECT document, structure FROM api_services WHERE id = :id", identifier
-    )
+    row = await _one(datasette, SERVICE_WITH_STRUCTURE, identifier)
     if row is None:
         raise not_found("Service", identifier)
     return {**json.loads(row["document"]), "structure": json.loads(row["structure"])}

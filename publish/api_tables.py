@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import json
 import uuid
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -41,21 +42,22 @@ def _uuid(iri: str) -> str:
 
 def data_inclusion_rows(
     built: BuiltGraph, tables: Tables, scores: dict[tuple[str, str], int]
-) -> dict[str, list[dict]]:
+) -> dict[str, Iterator[dict]]:
     """``api_structures``, ``api_services`` and ``api_sources``: the export's documents with
-    the API's own fields, and the columns its filters read."""
+    the API's own fields, and the columns its filters read. Each table's rows are made as they
+    are written (generators), so that their JSON never all sits in memory at once; a service's
+    structure is joined at request time, not copied into every service."""
     structures, services = data_inclusion(built, tables)
-    by_id = {s["id"]: s for s in structures}
-    structure_rows = []
-    for item in structures:
-        document = {
-            **item,
-            "adresse_certifiee": False,
-            "score_qualite": scores.get(("acteur", item["id"]), 0) / 100,
-            "doublons": [],
-        }
-        structure_rows.append(
-            {
+
+    def structure_rows() -> Iterator[dict]:
+        for item in structures:
+            document = {
+                **item,
+                "adresse_certifiee": False,
+                "score_qualite": scores.get(("acteur", item["id"]), 0) / 100,
+                "doublons": [],
+            }
+            yield {
                 "id": item["id"],
                 "source": item["source"],
                 "code_insee": item.get("code_insee"),
@@ -63,17 +65,15 @@ def data_inclusion_rows(
                 "date_maj": item["date_maj"],
                 "document": _json(document),
             }
-        )
-    service_rows = []
-    for item in services:
-        structure = {k: v for k, v in by_id[item["structure_id"]].items()}
-        document = {
-            **item,
-            "adresse_certifiee": False,
-            "score_qualite": scores.get(("service", item["id"]), 0) / 100,
-        }
-        service_rows.append(
-            {
+
+    def service_rows() -> Iterator[dict]:
+        for item in services:
+            document = {
+                **item,
+                "adresse_certifiee": False,
+                "score_qualite": scores.get(("service", item["id"]), 0) / 100,
+            }
+            yield {
                 "id": item["id"],
                 "structure_id": item["structure_id"],
                 "source": item["source"],
@@ -89,9 +89,8 @@ def data_inclusion_rows(
                 "type": item.get("type"),
                 "date_maj": item["date_maj"],
                 "document": _json(document),
-                "structure": _json({**structure, "adresse_certifiee": False}),
             }
-        )
+
     network = built.network.meta
     own = f"maillage-{network.get('id')}"
     slugs = sorted({s["source"] for s in structures} | {s["source"] for s in services})
@@ -107,7 +106,11 @@ def data_inclusion_rows(
         }
         for slug in slugs
     ]
-    return {"api_structures": structure_rows, "api_services": service_rows, "api_sources": sources}
+    return {
+        "api_structures": structure_rows(),
+        "api_services": service_rows(),
+        "api_sources": iter(sources),
+    }
 
 
 def openreferral_rows(built: BuiltGraph, tables: Tables) -> dict[str, list[dict]]:
@@ -141,7 +144,9 @@ def openreferral_rows(built: BuiltGraph, tables: Tables) -> dict[str, list[dict]
     at_by_service: dict[str, list[dict]] = {}
     for at in found["service_at_locations"]:
         at_by_service.setdefault(at["service_id"], []).append(at)
-    services = []
+    # each service's list form and nested form as dicts (they share their parts); the JSON of
+    # each row is made only as the row is written
+    services: list[dict] = []
     list_fields = _list_fields("service")
     for service in found["services"]:
         last = modified.get(service_iri.get(service["id"], ""))
@@ -168,38 +173,37 @@ def openreferral_rows(built: BuiltGraph, tables: Tables) -> dict[str, list[dict]
                 "last_modified": listed.get("last_modified"),
                 "taxonomy_term_ids": _json(term_ids),
                 "taxonomy_ids": _json(sorted({term_taxonomy[t] for t in term_ids})),
-                "document": _json(listed),
-                "full": _json({k: v for k, v in full.items() if v is not None}),
+                "document": listed,
+                "full": {k: v for k, v in full.items() if v is not None},
             }
         )
     by_service = {s["id"]: s for s in services}
     listed_of: dict[str, list[dict]] = {}  # each organization's services, in one pass
     for s in services:
-        listed_of.setdefault(s["organization_id"], []).append(json.loads(s["document"]))
-    organization_rows = []
-    for organization in found["organizations"]:
-        own_services = listed_of.get(organization["id"], [])
-        organization_rows.append(
-            {
+        listed_of.setdefault(s["organization_id"], []).append(s["document"])
+
+    def service_rows() -> Iterator[dict]:
+        for row in services:
+            yield {**row, "document": _json(row["document"]), "full": _json(row["full"])}
+
+    def organization_rows() -> Iterator[dict]:
+        for organization in found["organizations"]:
+            own_services = listed_of.get(organization["id"], [])
+            yield {
                 "id": organization["id"],
                 "name": organization["name"],
                 "description": organization.get("description"),
                 "document": _json(_organization_list(organization)),
                 "full": _json({**organization, "services": own_services}),
             }
-        )
-    at_rows = []
-    for at in found["service_at_locations"]:
-        location = locations.get(at["location_id"]) or {}
-        service = by_service[at["service_id"]]
-        address = (location.get("addresses") or [{}])[0]
-        listed = {
-            **at,
-            "location": _location_list(location),
-            "service": json.loads(service["document"]),
-        }
-        at_rows.append(
-            {
+
+    def at_rows() -> Iterator[dict]:
+        for at in found["service_at_locations"]:
+            location = locations.get(at["location_id"]) or {}
+            service = by_service[at["service_id"]]
+            address = (location.get("addresses") or [{}])[0]
+            listed = {**at, "location": _location_list(location), "service": service["document"]}
+            yield {
                 "id": at["id"],
                 "service_id": at["service_id"],
                 "location_id": at["location_id"],
@@ -213,13 +217,13 @@ def openreferral_rows(built: BuiltGraph, tables: Tables) -> dict[str, list[dict]
                 "taxonomy_term_ids": service["taxonomy_term_ids"],
                 "taxonomy_ids": service["taxonomy_ids"],
                 "document": _json(listed),
-                "full": _json({**at, "location": location, "service": json.loads(service["full"])}),
+                "full": _json({**at, "location": location, "service": service["full"]}),
             }
-        )
+
     return {
-        "hsds_organizations": organization_rows,
-        "hsds_services": services,
-        "hsds_service_at_locations": at_rows,
+        "hsds_organizations": organization_rows(),
+        "hsds_services": service_rows(),
+        "hsds_service_at_locations": at_rows(),
         "hsds_taxonomies": [
             {
                 "id": t["id"],
@@ -262,35 +266,44 @@ def _location_list(location: dict) -> dict:
     return {k: v for k, v in location.items() if k in keep}
 
 
-def api_tables(built: BuiltGraph, tables: Tables, analytics: Tables) -> dict[str, list[dict]]:
-    """Every API table's rows (the build's ``api`` stage)."""
-    scores = {(r["type"], r["id"]): r["score"] for r in analytics.get("completude", [])}
-    return {**data_inclusion_rows(built, tables, scores), **openreferral_rows(built, tables)}
-
-
 KEYS = {"api_sources": "slug"}
+INDEXES = (
+    ("api_services", "code_insee"),
+    ("api_services", "latitude"),
+    ("api_services", "a_distance"),
+    ("api_services", "structure_id"),
+    ("api_structures", "code_insee"),
+    ("hsds_service_at_locations", "postcode"),
+    ("hsds_services", "organization_id"),
+)
 
 
-def write_api_tables(path: Path, rows: dict[str, list[dict]]) -> dict[str, int]:
-    """The API tables into the database the build is writing, with their indexes."""
-    db = sqlite_utils.Database(path)
-    counts = {}
+def write_api_tables(
+    database: Path, built: BuiltGraph, tables: Tables, analytics: Tables
+) -> dict[str, int]:
+    """Every API table (the build's ``api`` stage) into the database the build is writing,
+    with their indexes: one family of documents at a time, each row made as it is inserted."""
+    scores = {(r["type"], r["id"]): r["score"] for r in analytics.get("completude", [])}
+    db = sqlite_utils.Database(database)
+    counts: dict[str, int] = {}
     try:
-        for name, items in rows.items():
-            table = db[name]
-            if items:
-                table.insert_all(items, pk=KEYS.get(name, "id"), batch_size=1000)
-            counts[name] = len(items)
-        for name, column in (
-            ("api_services", "code_insee"),
-            ("api_services", "latitude"),
-            ("api_services", "a_distance"),
-            ("api_structures", "code_insee"),
-            ("hsds_service_at_locations", "postcode"),
-            ("hsds_services", "organization_id"),
+        for family in (
+            lambda: data_inclusion_rows(built, tables, scores),
+            lambda: openreferral_rows(built, tables),
         ):
+            for name, items in family().items():
+                counted = _counted(items, counts, name)
+                db[name].insert_all(counted, pk=KEYS.get(name, "id"), batch_size=1000)
+        for name, column in INDEXES:
             if db[name].exists():
                 db[name].create_index([column], if_not_exists=True)
     finally:
         db.close()
     return counts
+
+
+def _counted(items: Iterable[dict], counts: dict[str, int], name: str) -> Iterator[dict]:
+    counts[name] = 0
+    for item in items:
+        counts[name] += 1
+        yield item

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import errno
 import fcntl
 import functools
 import gc
@@ -30,7 +31,7 @@ from rdflib import URIRef
 from maillage.graph.analytics import analytics_tables
 from maillage.graph.build import BuiltGraph, build_graph
 from maillage.graph.completeness import completeness_rows
-from maillage.graph.errors import DataError, DataErrors
+from maillage.graph.errors import OS_REASONS, DataError, DataErrors, os_reason
 from maillage.graph.freshness import recheck_months
 from maillage.graph.load import Network, load_network
 from maillage.graph.load_cache import LoadCache
@@ -41,7 +42,7 @@ from maillage.graph.progress import NO_PROGRESS, Progress
 from maillage.graph.tables import Tables, graph_tables
 from maillage.graph.vocab import Vocabulary, load_vocabulary
 from maillage.publish.address import site_warning
-from maillage.publish.api_tables import api_tables, write_api_tables
+from maillage.publish.api_tables import write_api_tables
 from maillage.publish.catalog import catalog_graph, dataset_void, write_catalog
 from maillage.publish.guide import (
     GUIDE_FILE,
@@ -103,7 +104,7 @@ def refusal(out: Path) -> str | None:
     try:
         names = {e.name for e in out.iterdir() if not e.name.startswith(CACHE_FILE)}
     except OSError as exc:
-        return f"dossier illisible ({exc.strerror})"
+        return f"dossier illisible ({os_reason(exc)})"
     if not names:
         return None
     try:
@@ -130,7 +131,7 @@ def publication_folder(out_dir: Path | str, progress: Progress = NO_PROGRESS) ->
     try:
         out.mkdir(parents=True, exist_ok=True)  # made to be locked; removed if left empty
     except OSError as exc:
-        raise PublishError(f"impossible d'écrire dans {out} : {exc.strerror}") from exc
+        raise PublishError(f"impossible d'écrire dans {out} : {os_reason(exc)}") from exc
     while True:
         fd = os.open(out, os.O_RDONLY | os.O_DIRECTORY)
         try:
@@ -315,7 +316,6 @@ def _sqlite(
     guide: dict | None,
     releases: list[dict],
     changes: list[dict],
-    api: dict[str, list[dict]],
 ) -> tuple[Path, dict[str, int]]:
     (folder / "releases.json").write_text(
         json.dumps(releases, ensure_ascii=False, indent=1), encoding="utf-8"
@@ -324,7 +324,7 @@ def _sqlite(
     rest = {**analytics, "publication": publication, "changes": changes, "releases": releases}
     database = folder / "maillage.db"
     counts = write_rows(tables, database, rest)
-    return database, counts | write_api_tables(database, api)
+    return database, counts
 
 
 def _index(database: Path) -> str:
@@ -457,6 +457,16 @@ def publish(
     return report
 
 
+def write_problem(exc: OSError | sqlite3.Error) -> str:
+    """Why writing the publication failed, in French (the system's and SQLite's words are
+    English: "No space left on device", "database or disk is full")."""
+    if isinstance(exc, OSError):
+        return os_reason(exc)
+    if getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL:
+        return OS_REASONS[errno.ENOSPC]
+    return f"base SQLite : {exc}"
+
+
 def _run(stages: tuple[Stage, ...], values: dict, report: BuildReport, beside) -> None:
     """The stages, with what they say reported, and their folder removed unless published."""
     try:
@@ -467,16 +477,15 @@ def _run(stages: tuple[Stage, ...], values: dict, report: BuildReport, beside) -
     except (OSError, sqlite3.Error) as exc:
         if "folder" not in values:  # reading the data: its own error
             raise
-        reason = getattr(exc, "strerror", None) or str(exc)
         raise PublishError(
-            f"publication impossible dans {report.out} : {reason} ;"
+            f"publication impossible dans {report.out} : {write_problem(exc)} ;"
             " le dossier publié précédent est intact"
         ) from exc
     finally:
         report.counts, report.triples = values.get("counts", {}), values.get("triples", 0)
         if "folder" in values and "published" not in values:
             shutil.rmtree(values["folder"], ignore_errors=True)
-    report.rows = sum(values.get("database_rows", {}).values())
+    report.rows = sum(sum(values.get(rows, {}).values()) for rows in ("database_rows", "api_rows"))
 
 
 def _free(values: dict, report: BuildReport, free: bool) -> None:
@@ -614,17 +623,20 @@ STAGES = (
     Stage("tables", graph_tables, ("built",), ("tables",), after=("valid",)),
     Stage("network", _network, ("tables",), ("network", "analytics", "figure")),
     Stage("plot", draw_coverage, ("figure", "folder"), ("plot",), beside="process"),
-    # the data·inclusion and Open Referral documents the APIs and the exports read
-    Stage("api", api_tables, ("built", "tables", "analytics"), ("api",)),
     Stage("publication", _publication, ("built", "counts", "triples"), ("publication",)),
     Stage("guide", _guide, ("tables", "analytics", "publication"), ("guide",)),
     Stage(
         "sqlite",
         _sqlite,
-        ("folder", "tables", "analytics", "publication", "guide", "releases", "changes", "api"),
+        ("folder", "tables", "analytics", "publication", "guide", "releases", "changes"),
         ("database", "database_rows"),
     ),
-    Stage("index", _index, ("database",), ("database_sha256",), beside="thread"),
+    # the data·inclusion and Open Referral documents the APIs and the exports read, written
+    # into the database once its own tables are (each row made as it is inserted)
+    Stage("api", write_api_tables, ("database", "built", "tables", "analytics"), ("api_rows",)),
+    Stage(
+        "index", _index, ("database",), ("database_sha256",), after=("api_rows",), beside="thread"
+    ),
     Stage(
         "exports",
         _exports,

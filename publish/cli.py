@@ -24,19 +24,20 @@ import click
 from maillage.graph import hours
 from maillage.graph.analytics import analytics_tables
 from maillage.graph.contact import personal_contacts
+from maillage.graph.duplicates import decisions, declare_distinct, likely_pairs
 from maillage.graph.errors import DataError, DataErrors, os_reason
 from maillage.graph.freshness import DEFAULT_RECHECK_MONTHS, months_before, to_check
 from maillage.graph.levels import derivations, without_levels
-from maillage.graph.load import read_source
+from maillage.graph.load import load_network, read_source
 from maillage.graph.model import CHANNEL_LABELS
 from maillage.graph.network import NO_PATH, ReferralNetwork, UnknownId, by_demand, coverage
-from maillage.graph.network import refer as refer_paths
 from maillage.graph.parcours import Parcours, what_breaks
 from maillage.graph.parcours import parcours as parcours_of
 from maillage.graph.tables import graph_tables
 from maillage.publish import build as build_mod
 from maillage.publish import clickfr
 from maillage.publish.address import site_warning
+from maillage.publish.connection import ask, check_published_ids, orientations, within_hops
 from maillage.publish.csvcells import SafeDictWriter
 from maillage.publish.guide import GUIDE_TABLES, GuideTooLarge, Selection, guide_model, render_guide
 from maillage.publish.history import changed_dumps, changes, french
@@ -60,7 +61,7 @@ from maillage.publish.sparql import DEFAULT_TIMEOUT, PushError, QueryError, load
 from maillage.publish.sparql import push as push_graph
 from maillage.publish.sparql import query as run_query
 from maillage.publish.standards_out import write_data_inclusion, write_lieux_csv, write_openreferral
-from maillage.publish.texttable import text_table
+from maillage.publish.texttable import terminal_text, text_table
 
 clickfr.install()  # Click's messages in French, before any option is declared
 
@@ -92,7 +93,8 @@ def _print_errors(errors: list[DataError], outcome: str = "rien n'a été publi�
         by_file[error.file].append(error)
     for file in sorted(by_file):
         for error in by_file[file]:
-            click.echo(str(error), err=True)
+            # a value quoted from the data may hold escape sequences for the terminal
+            click.echo(terminal_text(str(error), lines=True), err=True)
     files = len(by_file)
     click.echo(f"{len(errors)} erreur(s) dans {files} fichier(s) : {outcome}.", err=True)
 
@@ -386,6 +388,14 @@ def serve(data_dir: Path, out_dir: Path, port: int, host: str) -> None:
         serve_site(out_dir.resolve(), host=host, port=port)
 
 
+def _published(data_dir: Path, out_dir: Path) -> Path:
+    """The published folder, rebuilt first when the data changed since."""
+    with _reported():
+        if build_mod.is_stale(data_dir, out_dir):
+            build_mod.build(data_dir, out_dir)
+    return out_dir
+
+
 def _network(data_dir: Path, out_dir: Path) -> ReferralNetwork:
     with _reported():
         return ReferralNetwork.from_tables(build_mod.published_tables(data_dir, out_dir))
@@ -401,7 +411,13 @@ def _network(data_dir: Path, out_dir: Path) -> ReferralNetwork:
     default=None,
     help="Prise en charge spécifique exigée (référentiel supports), par exemple surdite.",
 )
-@click.option("--max-hops", default=4, show_default=True, type=click.IntRange(0, 10))
+@click.option(
+    "--max-hops",
+    default=4,
+    show_default=True,
+    type=click.IntRange(0, 4),
+    help="Nombre d'orientations au plus (le site en suit 4).",
+)
 @format_option(
     "table",
     "json",
@@ -440,20 +456,21 @@ def refer(
     out_dir: Path,
 ) -> None:
     """Vers qui orienter une personne qui a un besoin, depuis un acteur, et par qui passer."""
-    network = _network(data_dir, out_dir)
+    # the site's own `orienter` query, on the published database (one answer, one door)
+    dist = _published(data_dir, out_dir)
     try:
-        answers = refer_paths(
-            network,
-            source,
-            f"needs/{need}",
-            public=f"publics/{public}" if public else None,
-            commune=commune,
-            max_hops=max_hops,
-            support=f"supports/{support}" if support else None,
+        check_published_ids(
+            dist, actor=source, need=need, public=public, commune=commune, support=support
         )
     except UnknownId as exc:
         click.echo(f"Erreur : {exc}", err=True)
         sys.exit(2)
+    found = ask(
+        dist,
+        "orienter",
+        {"actor": source, "need": need, "public": public, "commune": commune, "support": support},
+    )
+    answers = within_hops(orientations(dist, found), max_hops)
     if fmt == "json":
         click.echo(json.dumps([a.as_dict() for a in answers], ensure_ascii=False, indent=2))
         return
@@ -480,7 +497,7 @@ def refer(
             a.hops if a.hops is not None else "-",
             a.actor_name,
             a.service_name,
-            " → ".join(a.path) if a.path else NO_PATH,
+            " → ".join(a.path_names) if a.path else NO_PATH,
             a.site.address if a.site else "",
             hours.in_words(a.site.opening_hours) if a.site else "",
             f"{a.distance_km:.1f}" if a.distance_km is not None else "",
@@ -969,6 +986,13 @@ def _import_options(command: Callable) -> Callable:
                 is_flag=True,
                 help="Tout vérifier et dire ce qui serait importé, sans rien changer.",
             ),
+            click.option(
+                "--retirer-absents",
+                "remove_absent",
+                is_flag=True,
+                help="Retirer les acteurs d'un import précédent que le fichier n'a plus "
+                "(défaut : les lister seulement).",
+            ),
         )
     ):
         command = option(command)
@@ -979,11 +1003,23 @@ def _import_options(command: Callable) -> Callable:
 @click.argument("csv_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @_import_options
 def import_lieux_mediation(
-    csv_file: Path, into: Path, communes: tuple[str, ...], partial: bool, trial: bool
+    csv_file: Path,
+    into: Path,
+    communes: tuple[str, ...],
+    partial: bool,
+    trial: bool,
+    remove_absent: bool,
 ) -> None:
     """CSV du standard des lieux de médiation numérique (v1.0.2 ou v0.1) -> fichiers YAML."""
     with _reported():
-        report = import_lieux(csv_file, into, list(communes) or None, partial=partial, trial=trial)
+        report = import_lieux(
+            csv_file,
+            into,
+            list(communes) or None,
+            partial=partial,
+            trial=trial,
+            remove_absent=remove_absent,
+        )
     _import_report(report, into, "Lignes", trial)
 
 
@@ -998,11 +1034,18 @@ def import_data_inclusion_command(
     communes: tuple[str, ...],
     partial: bool,
     trial: bool,
+    remove_absent: bool,
 ) -> None:
     """structures.json et services.json de data·inclusion (schéma v1) -> fichiers YAML."""
     with _reported():
         report = import_data_inclusion(
-            structures, services, into, list(communes) or None, partial=partial, trial=trial
+            structures,
+            services,
+            into,
+            list(communes) or None,
+            partial=partial,
+            trial=trial,
+            remove_absent=remove_absent,
         )
     _import_report(report, into, "Structures", trial)
 
@@ -1031,6 +1074,107 @@ def _import_report(report: ImportReport, into: Path, unit: str, trial: bool = Fa
         click.echo("Corrections appliquées :")
         for fix, count in sorted(report.fixes.items()):
             click.echo(f"  - {fix}" + (f" ({count} fois)" if count > 1 else ""))
+    _merge_report(report)
+
+
+def _merge_report(report: ImportReport) -> None:
+    """What a re-import did to the actors the folder already had."""
+    conflicts = set(report.conflicts) - set(report.own)
+    click.echo(
+        f"Ajoutés : {len(report.added)} ; mis à jour : {len(report.updated)} ; "
+        f"inchangés : {report.unchanged} ; conflits : {len(conflicts)} ; "
+        f"absents : {len(report.absent)}"
+        + (f" (retirés : {len(report.removed)})" if report.removed else "")
+        + "."
+    )
+    for actor, fields in sorted(report.updated.items()):
+        click.echo(f"  - mis à jour {actor} : " + ", ".join(fields))
+    for actor in report.own:
+        found = report.conflicts.get(actor, [])
+        names = ", ".join(c.field for c in found[:6]) + (", …" if len(found) > 6 else "")
+        click.echo(
+            f"  - {actor} : fiche écrite dans le dossier, jamais importée : gardée telle quelle"
+            + (f" ; la source diffère sur {len(found)} champs ({names})" if found else "")
+        )
+    for actor, found in sorted(report.conflicts.items()):
+        if actor in report.own:
+            continue
+        for conflict in found:
+            click.echo(
+                f"  - conflit {actor} : {conflict.field} modifié à la main, gardé "
+                f"« {_short(conflict.kept)} » (la source donne « {_short(conflict.offered)} »)"
+            )
+    for actor in report.absent:
+        verb = "retiré" if actor in report.removed else "absent du fichier, gardé"
+        click.echo(
+            f"  - {verb} : {actor}"
+            + ("" if report.removed else " (--retirer-absents pour le retirer)")
+        )
+
+
+def _short(value: object, limit: int = 80) -> str:
+    text = (
+        "(rien)"
+        if value is None
+        else value
+        if isinstance(value, str)
+        else json.dumps(value, ensure_ascii=False)
+    )
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+@cli.command()
+@click.argument("data_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option(
+    "--distincts",
+    "distinct",
+    nargs=2,
+    default=None,
+    metavar="ACTEUR ACTEUR",
+    help="Noter dans le dossier que ces deux acteurs sont deux lieux différents.",
+)
+@format_option("table", "json")
+def doublons(data_dir: Path, distinct: tuple[str, str] | None, fmt: str) -> None:
+    """Les acteurs qui décrivent sans doute un même lieu (deux sources, deux producteurs)."""
+    with _reported():
+        network = load_network(data_dir)
+        if distinct:
+            known = {a.id for a in network.of_kind("actor")}
+            unknown = [a for a in distinct if a not in known]
+            if unknown:
+                click.echo(
+                    f"Erreur : acteur inconnu dans {data_dir} : {', '.join(unknown)}", err=True
+                )
+                sys.exit(2)
+            path = declare_distinct(data_dir, *distinct)
+            click.echo(f"Noté dans {path} : {distinct[0]} et {distinct[1]} sont distincts.")
+        pairs = likely_pairs(network, decisions(data_dir))
+    if fmt == "json":
+        click.echo(
+            json.dumps(
+                [
+                    {
+                        "acteurs": list(p.actors),
+                        "lieux": list(p.sites),
+                        "score": p.score,
+                        "raisons": p.evidence(),
+                    }
+                    for p in pairs
+                ],
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+        return
+    if not pairs:
+        click.echo("Aucun doublon probable.")
+        return
+    click.echo(f"{len(pairs)} doublon(s) probable(s) :")
+    rows = [[p.score, *p.actors, " / ".join(p.names), p.evidence()] for p in pairs]
+    click.echo(text_table(["score", "acteur", "acteur", "noms", "raisons"], rows))
+    click.echo(
+        "Pour noter que deux acteurs sont distincts : maillage doublons DOSSIER --distincts A B"
+    )
 
 
 # The national standards' formats: (writer, whether it writes one file or a folder, what it is)

@@ -6,10 +6,11 @@ connection of the site can do, and within bounds:
 - **An authorizer** (``sqlite3.Connection.set_authorizer``) allows SELECT and recursive common
   table expressions, reading the published tables and views (with their full-text shadow
   tables), ``sqlite_master``, ``json_each``/``json_tree`` and the read-only pragmas Datasette
-  uses for its pages. Everything else is denied: writes of any kind (temporary tables
-  included), ATTACH, pragmas that set a value, the virtual tables no page needs (``dbstat``,
-  ``sqlite_stmt``, ``fts3tokenize``, ``fts4aux``, ``fts5vocab``, ``rtree``...), and the
-  functions in :data:`DENIED_FUNCTIONS`: ``fts3_tokenizer`` (it registers a tokenizer at an
+  uses for its pages, but for the file column of ``pragma_database_list`` (the server's path to
+  the database), which reads as NULL. Everything else is denied: writes of any kind (temporary
+  tables included), ATTACH, pragmas that set a value, the virtual tables no page needs
+  (``dbstat``, ``sqlite_stmt``, ``fts3tokenize``, ``fts4aux``, ``fts5vocab``, ``rtree``...), and
+  the functions in :data:`DENIED_FUNCTIONS`: ``fts3_tokenizer`` (it registers a tokenizer at an
   address given in a blob: a crash, or code execution), ``fts5`` (it hands out a pointer),
   ``load_extension``, ``randomblob`` and ``zeroblob`` (memory on demand), ``sqlite_log``,
   ``optimize`` (an FTS3 write), ``rtreenode``/``rtreedepth``/``rtreecheck`` (they parse blobs
@@ -66,6 +67,9 @@ READ_PRAGMAS = frozenset(
     }
 )
 SETTING_FREE_PRAGMAS = frozenset({"schema_version", "data_version", "database_list"})
+# Columns read as NULL: the absolute path of the database file on the server (Datasette's
+# own PRAGMA database_list statement, which no visitor can send, is untouched)
+HIDDEN_COLUMNS = frozenset({("pragma_database_list", "file")})
 EPONYMOUS_DENIED = frozenset({"dbstat", "fts3tokenize", "fts4aux", "fts5vocab"})
 SCHEMA_TABLES = frozenset({"sqlite_master", "sqlite_schema", "sqlite_temp_master"})
 TABLE_FUNCTIONS = frozenset({"json_each", "json_tree"})
@@ -93,6 +97,8 @@ def authorizer(readable: frozenset[str]) -> Callable[..., int]:
             return sqlite3.SQLITE_OK
         if action == sqlite3.SQLITE_READ:
             name = (arg1 or "").lower()
+            if (name, (arg2 or "").lower()) in HIDDEN_COLUMNS:
+                return sqlite3.SQLITE_IGNORE  # read as NULL
             if db is None or arg1 in allowed_reads:  # db None: a common table expression
                 return sqlite3.SQLITE_OK
             # Any other name is a subquery's (SQLite names it as it is read), unless it is one

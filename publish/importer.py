@@ -14,6 +14,8 @@ Imports into one folder take turns (a lock).
 from __future__ import annotations
 
 import fcntl
+import io
+import json
 import os
 import shutil
 import tempfile
@@ -21,8 +23,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-import yaml
+from ruamel.yaml import YAML
+from ruamel.yaml.util import load_yaml_guess_indent
 
 from maillage.graph import data_inclusion_in
 from maillage.graph.errors import DataError, DataErrors
@@ -36,6 +40,7 @@ from maillage.graph.standards_in import (
 )
 from maillage.graph.vocab import load_vocabulary
 from maillage.publish.build import DEFAULT_DATA, PublishError, _exchange, check
+from maillage.publish.merge import Conflict, Merged, merge_actor
 
 DEFAULT_VOCAB = DEFAULT_DATA / "vocab"
 MAX_CSV_BYTES = 512 * 1024 * 1024  # the national file of about 18,000 places is 40 MB
@@ -51,6 +56,14 @@ class ImportReport:
     unchanged: int = 0  # actors the file gives exactly as the folder already holds them
     rows: int = 0  # rows read (of the communes asked for)
     refused: list[DataError] = field(default_factory=list)  # with ``partial``: left out, why
+    added: list[str] = field(default_factory=list)  # actors new to the folder
+    updated: dict[str, list[str]] = field(
+        default_factory=dict
+    )  # actor -> fields the source changed
+    conflicts: dict[str, list[Conflict]] = field(default_factory=dict)  # kept the coordinator's
+    absent: list[str] = field(default_factory=list)  # imported before, no longer in the file
+    removed: list[str] = field(default_factory=list)  # the absent, with --retirer-absents
+    own: list[str] = field(default_factory=list)  # written by the coordinator: kept whole
 
 
 def _network_meta(into: Path, communes: dict[str, str]) -> dict:
@@ -75,6 +88,7 @@ def import_lieux(
     communes: list[str] | None = None,
     partial: bool = False,
     trial: bool = False,
+    remove_absent: bool = False,
 ) -> ImportReport:
     """Import a lieux de médiation numérique CSV into the data folder ``into``, all or nothing;
     with ``partial``, the places without a problem, the others listed (``report.refused``)."""
@@ -82,7 +96,9 @@ def import_lieux(
     text = _text(csv_path, display)
     vocab_dir, vocab = _vocabulary(into)
     result = read_lieux_csv(text, display, vocab, set(communes) if communes else None)
-    return _import(result, display, into, vocab_dir, partial, trial=trial)
+    return _import(
+        result, display, into, vocab_dir, partial, trial=trial, remove_absent=remove_absent
+    )
 
 
 def import_data_inclusion(
@@ -92,6 +108,7 @@ def import_data_inclusion(
     communes: list[str] | None = None,
     partial: bool = False,
     trial: bool = False,
+    remove_absent: bool = False,
 ) -> ImportReport:
     """Import the data·inclusion v1 files (structures, services) into ``into``, as
     :func:`import_lieux` does: the structures offering a service of the network's needs."""
@@ -109,6 +126,8 @@ def import_data_inclusion(
         partial,
         columns=data_inclusion_in.COLUMN_OF,
         trial=trial,
+        standard="data-inclusion",
+        remove_absent=remove_absent,
     )
 
 
@@ -146,32 +165,20 @@ def _import(
     partial: bool,
     columns: dict | None = None,
     trial: bool = False,
+    standard: str = "lieux-mediation",
+    remove_absent: bool = False,
 ) -> ImportReport:
-    """Stage, validate and publish what a reader made of a file (see the module's doc); with
-    ``trial``, the same report, and nothing changed."""
+    """Stage, merge, validate and publish what a reader made of a file (see the module's doc);
+    with ``trial``, the same report, and nothing changed."""
     if not result.actors:
         raise DataErrors(result.errors)
-    documents = actor_documents(result)
     into = into.absolute()
     with _turn(into):
+        last = _last_import(into, standard)
+        documents = _rekeyed(actor_documents(result), last, result)
         texts = {a: _yaml(d) for a, d in documents.items()}
         same = {a for a, text in texts.items() if _holds(into, a, text)}
-        clashes = [
-            a for a in documents if a not in same and (into / "actors" / f"{a}.yaml").exists()
-        ]
-        if clashes:
-            raise DataErrors(
-                [
-                    DataError(
-                        file=result.files.get(("actor", a), display),
-                        line=result.lines.get(("actor", a)),
-                        record=f"actor {a}",
-                        message=f"un acteur « {a} » existe déjà dans {into / 'actors'}, "
-                        "avec d'autres informations",
-                    )
-                    for a in clashes
-                ]
-            )
+        absent = sorted(_absent(into, last, documents, result))
         refused: list[DataError] = []
         with _staged(into) as stage:
             if not (stage / "network.yaml").exists():  # a new folder: its network's file
@@ -179,8 +186,27 @@ def _import(
             if not (stage / "vocab").is_dir():
                 shutil.copytree(vocab_dir, stage / "vocab")
             (stage / "actors").mkdir(exist_ok=True)
+            updated: dict[str, list[str]] = {}
+            conflicts: dict[str, list[Conflict]] = {}
+            own: list[str] = []  # the coordinator's own records the file also gives
             for actor_id in documents:
-                _write(stage / "actors" / f"{actor_id}.yaml", texts[actor_id])
+                if actor_id in same:
+                    continue
+                target = stage / "actors" / f"{actor_id}.yaml"
+                if not target.exists():
+                    _write(target, texts[actor_id])
+                    continue
+                merged, text = _merged(target, last.get(actor_id), documents[actor_id])
+                if merged.own:
+                    own.append(actor_id)
+                if merged.conflicts:
+                    conflicts[actor_id] = merged.conflicts
+                if merged.changed:
+                    updated[actor_id] = merged.updated
+                    _write(target, text)
+            if remove_absent:
+                for actor_id in absent:
+                    (stage / "actors" / f"{actor_id}.yaml").unlink(missing_ok=True)
             # every problem in one report: what reading found, then what validation finds
             errors = list(result.errors) + _errors(stage, into, result, display, columns)
             while errors and partial:  # the places with a problem are left out, and listed
@@ -189,27 +215,148 @@ def _import(
                     break  # a problem of the whole file, or no place left: nothing is imported
                 refused += errors
                 for owner in set(owners):
-                    (stage / "actors" / f"{owner}.yaml").unlink(missing_ok=True)
+                    _put_back(into, stage, owner)
+                    updated.pop(owner, None)
+                    conflicts.pop(owner, None)
                 documents = {a: d for a, d in documents.items() if a not in owners}
                 errors = _errors(stage, into, result, display, columns)
             if errors:
                 raise DataErrors(refused + errors)
-            changed = set(documents) - same or not (into / "network.yaml").exists()
+            added = [a for a in documents if not (into / "actors" / f"{a}.yaml").exists()]
+            gone = set(absent) if remove_absent else set()
+            state = _state_text(standard, display, result, documents, last, gone)
+            state_path = stage / IMPORTS / f"{standard}.json"
+            changed = (
+                bool(added or updated or (remove_absent and absent))
+                or not (into / "network.yaml").exists()
+                or _read(state_path) != state
+            )
             if changed and not trial:  # the same file again changes nothing, not even the backup
+                state_path.parent.mkdir(exist_ok=True)
+                _write(state_path, state)
                 _swap(stage, into)
-    written = [into / "actors" / f"{a}.yaml" for a in documents if a not in same]
     sites = sum(len(d.get("sites", [])) for d in documents.values())
     services = sum(len(d.get("services", [])) for d in documents.values())
     return ImportReport(
         len(documents),
         sites,
         services,
-        written,
+        [into / "actors" / f"{a}.yaml" for a in [*added, *updated]],
         dict(result.fixes),
         rows=result.rows,
         refused=sorted(refused, key=lambda e: (e.line or 0, e.record or "", e.field or "")),
-        unchanged=len(same & set(documents)),
+        unchanged=len(set(documents) - set(added) - set(updated)),
+        added=added,
+        updated=updated,
+        conflicts=conflicts,
+        absent=absent,
+        removed=absent if remove_absent else [],
+        own=own,
     )
+
+
+# --- what the last import of each standard gave, for the next one's merge ----------------------
+
+IMPORTS = "imports"  # in the data folder: what each standard's last import gave, per actor
+
+
+def _last_import(into: Path, standard: str) -> dict[str, dict]:
+    """The documents the last import of ``standard`` wrote, by actor (the merge's base)."""
+    text = _read(into / IMPORTS / f"{standard}.json")
+    if not text:
+        return {}
+    try:
+        return dict(json.loads(text)["acteurs"])
+    except (ValueError, KeyError, TypeError) as exc:
+        raise DataErrors(
+            [
+                DataError(
+                    file=str(into / IMPORTS / f"{standard}.json"),
+                    message="état du dernier import illisible : supprimez ce fichier pour "
+                    "importer de nouveau (chaque différence sera alors signalée comme conflit)",
+                )
+            ]
+        ) from exc
+
+
+def _state_text(
+    standard: str,
+    display: str,
+    result: Imported,
+    documents: dict,
+    last: dict[str, dict],
+    gone: set[str],
+) -> str:
+    # the actors of earlier imports outside this file's communes stay the base of their merge
+    kept = {a: d for a, d in last.items() if a not in documents and a not in gone}
+    state = {
+        "standard": standard,
+        "fichier": display,
+        "communes": sorted(result.communes),
+        "acteurs": dict(sorted({**kept, **documents}.items())),
+    }
+    return json.dumps(state, ensure_ascii=False, indent=1, sort_keys=False) + "\n"
+
+
+def _read(path: Path) -> str | None:
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError:
+        return None
+
+
+def _site_ids(document: dict) -> set[str]:
+    return {str(site.get("id")) for site in document.get("sites", [])}
+
+
+def _rekeyed(documents: dict[str, dict], last: dict[str, dict], result: Imported) -> dict:
+    """A place the source renamed keeps the actor it was imported as: matched by its site ids
+    (the source's own ids), not by its name."""
+    by_site = {site: actor for actor, doc in last.items() for site in _site_ids(doc)}
+    rekeyed: dict[str, dict] = {}
+    for actor_id, document in documents.items():
+        known = {by_site[s] for s in _site_ids(document) if s in by_site}
+        target = known.pop() if len(known) == 1 else actor_id
+        if target in rekeyed or (target != actor_id and target in documents):
+            target = actor_id
+        if target != actor_id:
+            for key in ("lines", "files"):
+                table = getattr(result, key)
+                if ("actor", actor_id) in table:
+                    table[("actor", target)] = table.pop(("actor", actor_id))
+        rekeyed[target] = document
+    return rekeyed
+
+
+def _absent(into: Path, last: dict[str, dict], documents: dict, result: Imported) -> Iterator[str]:
+    """Actors an earlier import of this standard gave, in this file's communes, that the file no
+    longer has (and that are still in the folder). Actors the coordinator wrote never are."""
+    communes = set(result.communes)
+    for actor_id, document in last.items():
+        if actor_id in documents or not (into / "actors" / f"{actor_id}.yaml").exists():
+            continue
+        if {str(site.get("insee")) for site in document.get("sites", [])} & communes:
+            yield actor_id
+
+
+def _merged(path: Path, last: dict | None, new: dict) -> tuple[Merged, str]:
+    """The file at ``path`` with the source's changes merged in (comments and layout kept)."""
+    text = path.read_text(encoding="utf-8")
+    current, indent, block_indent = load_yaml_guess_indent(text)
+    merged = merge_actor(last, current, new)
+    if not merged.changed:
+        return merged, text
+    return merged, _dump(current, _writer(indent or 2, block_indent or 0))
+
+
+def _put_back(into: Path, stage: Path, actor_id: str) -> None:
+    """A refused actor (``--partiel``): the folder's own file as it was, or none."""
+    staged = stage / "actors" / f"{actor_id}.yaml"
+    original = into / "actors" / f"{actor_id}.yaml"
+    if original.exists():
+        shutil.copy2(original, staged)
+    else:
+        staged.unlink(missing_ok=True)
 
 
 def _holds(into: Path, actor_id: str, text: str) -> bool:
@@ -372,15 +519,27 @@ def _owners(errors: list[DataError], documents: dict) -> list[str | None]:
     return owners
 
 
-class _PlainDumper(yaml.SafeDumper):
-    """No anchors nor aliases (&id001): the files are read and edited by coordinators."""
+def _writer(indent: int = 2, block_indent: int = 0) -> YAML:
+    """The one YAML writer of imported files, new or merged (ruamel.yaml's round trip: a merged
+    file keeps its comments, key order, quotes and block scalars). Lines are never folded: a
+    folded plain scalar would be folded again differently at each merge."""
+    writer = YAML()
+    writer.width = 1_000_000
+    writer.allow_unicode = True
+    writer.preserve_quotes = True
+    writer.representer.ignore_aliases = lambda data: True  # no &id001: coordinators read these
+    writer.indent(mapping=indent, sequence=indent + block_indent, offset=block_indent)
+    return writer
 
-    def ignore_aliases(self, data: object) -> bool:
-        return True
+
+def _dump(document: Any, writer: YAML) -> str:
+    out = io.StringIO()
+    writer.dump(document, out)
+    return out.getvalue()
 
 
 def _yaml(document: dict) -> str:
-    return yaml.dump(document, Dumper=_PlainDumper, allow_unicode=True, sort_keys=False, width=100)
+    return _dump(document, _writer())
 
 
 def _write(path: Path, text: str) -> None:

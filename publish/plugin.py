@@ -14,12 +14,13 @@ from __future__ import annotations
 import codecs
 import functools
 import json
+import re
 import sqlite3
 import traceback
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, quote, urlencode
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 
 from datasette import hookimpl
 from datasette.utils.asgi import Response, asgi_send_file
@@ -85,8 +86,54 @@ def _listed_files(folder: Path, stamp: int) -> frozenset[str]:
     return frozenset(str(f) for f in files) if isinstance(files, list) else frozenset()
 
 
-@hookimpl
+def public_address(folder: Path | None, stamp: tuple[int, int]) -> str | None:
+    """The publication's public ``https://`` address (``site:`` of network.yaml), or None."""
+    return _public_address(str(folder / "maillage.db"), stamp) if folder else None
+
+
+@functools.lru_cache(maxsize=8)
+def _public_address(db: str, stamp: tuple[int, int]) -> str | None:
+    try:
+        with sqlite3.connect(f"file:{quote(db)}?mode=ro&immutable=1", uri=True) as conn:
+            row = conn.execute("select site from publication").fetchone()
+    except sqlite3.Error:
+        return None
+    return public_site(row[0]) if row else None
+
+
+def own_host(scope: dict, public: str | None) -> dict:
+    """``scope`` with the host the site answers for in place of the visitor's ``Host`` header:
+    the public address, or the address the server listens on; a forged header must never
+    reach an absolute link (``next_url``, ``rel=alternate``) nor the page cache."""
+    if public is not None:
+        parts = urlsplit(public)
+        host, scheme = parts.netloc, parts.scheme
+    else:
+        server = scope.get("server")
+        host = f"{server[0]}:{server[1]}" if server and server[1] else "localhost"
+        scheme = scope.get("scheme") or "http"
+    headers = [(k, v) for k, v in scope.get("headers", []) if k.lower() != b"host"]
+    return dict(scope, scheme=scheme, headers=[(b"host", host.encode("latin-1")), *headers])
+
+
+# A phrase in quotes, or a word: what a search box's text is made of
+SEARCH_PARTS = re.compile(r'"([^"]*)"|([^\s"]+)')
+
+
+def search_terms(text: str) -> str:
+    """A visitor's search as an FTS5 query of quoted words and phrases, so that no character
+    they type is FTS5 syntax: ``mjc "accès aux droits`` -> ``"mjc" "accès aux droits"``; a
+    search of nothing but quotes or spaces finds nothing (Datasette's ``escape_fts`` made it
+    an empty query, an FTS5 syntax error)."""
+    parts = [phrase or word for phrase, word in SEARCH_PARTS.findall(text)]
+    return " ".join(f'"{part}"' for part in parts if part.strip()) or '""'
+
+
+@hookimpl(trylast=True)
 def prepare_connection(conn: Any, database: str, datasette: Any) -> None:
+    # Datasette's escape_fts (its table pages' search) replaced by search_terms: last, so
+    # that Datasette's own hook does not register its version again after this one
+    conn.create_function("escape_fts", 1, search_terms, deterministic=True)
     db = datasette.databases.get(database)
     prepare(conn, guarded=db is not None and bool(db.path) and not db.is_mutable)
 
@@ -320,6 +367,17 @@ async def home(request: Any, datasette: Any) -> Response:
     return Response.html(page, headers={"cache-control": "public, max-age=60"})
 
 
+async def databases(request: Any, datasette: Any) -> Response:
+    """Datasette's list of the databases served, without their path on the server; its HTML
+    form (English, for developers) is not served."""
+    from datasette.utils.asgi import NotFound
+
+    if not request.path.endswith(".json"):
+        raise NotFound("no HTML list of databases")
+    listed = datasette._connected_databases()  # what Datasette's own page lists
+    return Response.json([{k: v for k, v in d.items() if k != "path"} for d in listed])
+
+
 async def open_data(request: Any, datasette: Any) -> Response:
     """The "Données ouvertes" page: the downloads and the tables, off the residents' pages."""
     context = {"metadata": datasette.metadata()}
@@ -333,6 +391,7 @@ async def open_data(request: Any, datasette: Any) -> Response:
 def register_routes() -> list:
     return [
         (r"^/$", home),
+        (r"^/-/databases(\.json)?$", databases),
         (r"^/donnees-ouvertes$", open_data),
         (rf"^/{DOWNLOADS}/(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)$", download),
         *api.routes(),
@@ -353,6 +412,47 @@ def _has_empty_filter(query: str) -> bool:
 def _without_empty_filters(path: str, query: str):
     kept = [(k, v) for k, v in parse_qsl(query, keep_blank_values=True) if v or k.startswith("_")]
     return Response.redirect(path + ("?" + urlencode(kept) if kept else ""))
+
+
+# Bounds of an address (Datasette turns every parameter into a filter: 10,000 of them made an
+# SQL statement past SQLite's limit, a 500)
+MAX_PARAMETERS = 200
+MAX_ADDRESS = 60 * 1024  # bytes of path and query string (the longest hostile test: 48 KB)
+THROUGH_KEYS = frozenset({"table", "column", "value"})
+
+
+def _valid_through(text: str) -> bool:
+    """``_through`` as Datasette reads it: a JSON object of a table, a column and a value."""
+    try:
+        through = json.loads(text)
+    except ValueError:
+        return False
+    return (
+        isinstance(through, dict)
+        and set(through) == THROUGH_KEYS
+        and isinstance(through["table"], str)
+        and isinstance(through["column"], str)
+        and isinstance(through["value"], str | int | float)
+        and not isinstance(through["value"], bool)
+    )
+
+
+def bad_address(path: str, query: str) -> str | None:
+    """Why the site refuses an address (in French), or None: too long, too many parameters,
+    SQL in ``_where``, a malformed ``_through``."""
+    if len(path.encode("utf-8")) + len(query) > MAX_ADDRESS:
+        return f"Adresse trop longue (plus de {MAX_ADDRESS // 1024} Kio) : raccourcissez-la."
+    pairs = parse_qsl(query, keep_blank_values=True)
+    if len(pairs) > MAX_PARAMETERS:
+        return f"Trop de paramètres dans l'adresse ({len(pairs)}, au plus {MAX_PARAMETERS})."
+    if any(key == "_where" for key, _ in pairs):
+        return "Le paramètre _where n'est pas accepté : utilisez les filtres."
+    if any(key == "_through" and not _valid_through(value) for key, value in pairs):
+        return (
+            "Le paramètre _through doit être un objet JSON de la forme "
+            '{"table": "…", "column": "…", "value": "…"}.'
+        )
+    return None
 
 
 def _refuse(message: str):
@@ -407,19 +507,20 @@ def asgi_wrapper(datasette: Any) -> Any:
         async def guarded(scope: dict, receive: Any, send: Any) -> None:
             if scope.get("type") == "http":
                 query = scope.get("query_string", b"").decode("latin-1")
-                if any(key == "_where" for key, _ in parse_qsl(query, keep_blank_values=True)):
-                    refusal = "Le paramètre _where n'est pas accepté : utilisez les filtres."
+                path = scope.get("path", "")
+                refusal = bad_address(path, query)
+                if refusal is not None:
                     await _refuse(refusal)(scope, receive, send)
                     return
-                path = scope.get("path", "")
                 if path in FORM_PAGES and _has_empty_filter(query):
                     await _without_empty_filters(path, query).asgi_send(send)
                     return
                 if path.endswith(".csv") and not path.startswith(f"/{DOWNLOADS}/"):
                     send = _safe_csv(send)
+                folder = published_folder(datasette)
+                stamp = database_stamp(str(folder / "maillage.db") if folder else None)
+                scope = own_host(scope, public_address(folder, stamp))
                 if PageCache.cacheable(scope) and not path.startswith(f"/{DOWNLOADS}/"):
-                    folder = published_folder(datasette)
-                    stamp = database_stamp(str(folder / "maillage.db") if folder else None)
                     await cache.serve((stamp, path, query), app, scope, receive, send)
                     return
             await app(scope, receive, send)
@@ -429,14 +530,47 @@ def asgi_wrapper(datasette: Any) -> Any:
     return wrap
 
 
+# Datasette's messages of a visitor's mistake (English, some naming SQL or its settings' docs),
+# by how they start, in French; one it has and this list lacks gets UNCLEAR
 CLIENT_ERRORS = {
     "Cannot sort table by": "Tri impossible : cette colonne n'existe pas ou ne se trie pas.",
     "Cannot use _sort and _sort_desc": "Choisissez _sort ou _sort_desc, pas les deux.",
+    "Invalid _through": "Le paramètre _through ne désigne pas une table liée à celle-ci.",
+    "Cannot search by that column": "Recherche impossible dans cette colonne.",
+    "_size must be <=": "Le paramètre _size est trop grand (au plus 1 000 lignes par page).",
+    "_size must be a positive integer": "Le paramètre _size doit être un nombre positif.",
+    "_facet= is not allowed": "Les facettes ne sont pas proposées ici.",
+    "_next not allowed for CSV streaming": "Le paramètre _next ne va pas avec l'export complet.",
+    "CSV streaming is disabled": "L'export complet n'est pas proposé.",
+    "Cannot download": "Cette base ne se télécharge pas ici : voir les téléchargements.",
+    # Datasette's checks of the SQL page's query (validate_sql_select)
+    "Statement must be a SELECT": "La requête doit être une lecture : SELECT ou WITH.",
+    "Statement contained a disallowed PRAGMA": (
+        "La requête ne peut pas contenir PRAGMA ; les fonctions de lecture comme "
+        "pragma_table_info('actors') sont permises."
+    ),
+    # SQLite's, when a table page's filters, facets or search make a query it refuses
+    "no such column": "Cette colonne n'existe pas : vérifiez le filtre, le tri ou la facette.",
+    "fts5:": "La recherche n'est pas comprise : tapez des mots, sans guillemets ni signes.",
+    "unterminated string": "La recherche n'est pas comprise : un guillemet n'est pas fermé.",
+    "LIKE or GLOB pattern too complex": "Motif trop long ou trop complexe : moins de % et de _.",
 }
+UNCLEAR = "Demande incomprise : vérifiez les paramètres de l'adresse."
+TIME_LIMIT = (
+    "La demande a pris trop de temps (plus de {seconds} s) et a été arrêtée : précisez-la "
+    "(un filtre de plus, moins de lignes)."
+)
+FORBIDDEN = "Cette page n'est pas publique."
 TITLES = {400: "Demande invalide", 403: "Accès refusé", 404: "Page introuvable"}
 
 
-def _status_and_message(exception: Exception) -> tuple[int, str, str | None]:
+def _in_french(message: str) -> str:
+    return next((fr for start, fr in CLIENT_ERRORS.items() if message.startswith(start)), UNCLEAR)
+
+
+def _status_and_message(exception: Exception, time_limit_ms: int) -> tuple[int, str, str | None]:
+    """The status, French message and title of an error page: never Datasette's or SQLite's
+    English, never SQL, never a link to Datasette's documentation."""
     from datasette.utils.asgi import Base400
     from datasette.views.base import DatasetteError
 
@@ -444,18 +578,19 @@ def _status_and_message(exception: Exception) -> tuple[int, str, str | None]:
         status = exception.status
         message = str(exception.args[0]) if exception.args else ""
         if status == 404:
-            message = "Cette page n'existe pas."
-        return status, message, None
+            return status, "Cette page n'existe pas.", None
+        return status, FORBIDDEN if status == 403 else _in_french(message), None
     if isinstance(exception, sqlite3.ProgrammingError) and "binding parameter" in str(exception):
         # a row's address with fewer key values than the table's primary key (Datasette 0.65
         # runs the query anyway): no such page
         return 404, "Cette page n'existe pas.", None
     if isinstance(exception, DatasetteError):
-        status, message = exception.status, str(exception.message)
-        for start, french in CLIENT_ERRORS.items():
-            if message.startswith(start):  # a visitor's bad sort: not a server error
-                status, message = 400, french
-        return status, message, exception.title
+        if exception.title == "SQL Interrupted":
+            seconds = f"{time_limit_ms / 1000:g}".replace(".", ",")
+            return 400, TIME_LIMIT.format(seconds=seconds), "Demande trop longue"
+        message = str(exception.message)
+        if exception.status < 500 or any(message.startswith(s) for s in CLIENT_ERRORS):
+            return 400, _in_french(message), None  # a visitor's mistake, not a server error
     return 500, "Erreur interne du serveur.", None
 
 
@@ -479,14 +614,16 @@ def handle_exception(datasette: Any, request: Any, exception: Exception) -> Any:
     500); it also shows Python's message of an internal error to the visitor."""
 
     async def render() -> Response:
-        status, message, title = _status_and_message(exception)
+        limit = datasette.setting("sql_time_limit_ms")
+        status, message, title = _status_and_message(exception, limit)
         if status >= 500:
             traceback.print_exception(exception)
+        title = title or TITLES.get(status, "Erreur")
         info = {"ok": False, "error": message, "status": status, "title": title}
         if request.path.endswith(".json"):
             return Response.json(info, status=status)
         template = datasette.jinja_env.select_template([f"{status}.html", "error.html"])
-        context = dict(info, title=title or TITLES.get(status, "Erreur"))
+        context = dict(info)
         context.update(urls=datasette.urls, app_css_hash=datasette.app_css_hash())
         context["menu_links"] = lambda: []
         return Response.html(await template.render_async(context), status=status)

@@ -29,7 +29,7 @@ def run_benchmark(script: str, *args: str, timeout: int = 300) -> str:
 
 def test_the_refer_benchmark_runs_and_prints_figures():
     out = run_benchmark("refer.py", "--actors", "300", "--queries", "5")
-    assert "refer (networkx)" in out and "orienter (SQL, Datasette)" in out
+    assert "orienter (ask, as maillage refer)" in out and "orienter (SQL, Datasette)" in out
     assert "p95" in out
 
 
@@ -243,3 +243,18 @@ def test_the_refer_benchmark_times_the_command_itself(tmp_path):
     assert "maillage refer, 20 actors, 1 queries (a process each): mean" in out
     assert "orienter (ask), 20 actors, 1 queries (a process each): mean" in out
     assert "peak" in out and "MB (target: 0.5 s, 100 MB)" in out
+
+
+def test_the_merge_benchmark_imports_then_merges_next_months_file(tmp_path):
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "merge.py"), "--places", "100"]
+        + ["--work", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert "Ajoutés : 100 ; mis à jour : 0" in done.stdout
+    # a tenth with new hours, one renamed, one gone: exactly those changes
+    assert "Ajoutés : 0 ; mis à jour : 11 ; inchangés : 88 ; conflits : 0 ; absents : 1." in (
+        done.stdout
+    )

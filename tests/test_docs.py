@@ -84,3 +84,25 @@ def test_the_readme_curl_examples_are_real_answers(default_dist):
         answer = asyncio.run(site.client.get(path))
         assert answer.status_code == 200, path
         assert answer.text == shown, path
+
+
+def test_the_re_import_report_is_real_output(tmp_path):
+    """The README's re-import: the Aix file, a phone changed by hand, then next month's file."""
+    into = tmp_path / "aix"
+    inputs = ROOT / "tests" / "standards_inputs"
+    first = ["import", "lieux-mediation", str(inputs / "lieux-v0.1-labels-nationaux.csv")]
+    assert CliRunner().invoke(cli, [*first, "--into", str(into)]).exit_code == 0
+    actor = into / "actors" / "lieu-numerique-d-aix-2.yaml"
+    by_hand = "telephone: 04 42 00 00 01  # appelé le 2 décembre : nouveau numéro"
+    actor.write_text(
+        actor.read_text(encoding="utf-8").replace("telephone: '+33442000000'", by_hand), "utf-8"
+    )
+    again = inputs / "lieux-v0.1-labels-nationaux-relance.csv"
+    result = CliRunner().invoke(cli, ["import", "lieux-mediation", str(again), "--into", str(into)])
+    assert result.exit_code == 0, result.output
+    shown = result.output.replace(str(into), "/tmp/aix").splitlines()
+    block = README.split("--into /tmp/aix\n", 1)[1].split("```", 1)[0].splitlines()
+    assert block[0] == shown[0] and block[1] == "…"
+    merge = shown.index(block[2])
+    assert shown[merge:] == block[2:]
+    assert by_hand in actor.read_text(encoding="utf-8")  # the comment survives too

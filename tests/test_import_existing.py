@@ -52,7 +52,8 @@ def test_a_national_file_comes_into_the_existing_network(network: Path):
     assert result.exit_code == 0, result.output
     after = files(network)
     new = set(after) - set(before)
-    assert len(new) == 1 and next(iter(new)).startswith("actors/")
+    # the new actor, and what this import gave (the base of the next one's merge)
+    assert len(new) == 2 and {name.split("/")[0] for name in new} == {"actors", "imports"}
     assert all(after[name] == content for name, content in before.items())  # nothing else moved
     assert len(check(network).network.of_kind("actor")) == 32
 
@@ -70,8 +71,9 @@ def test_the_data_inclusion_import_comes_into_the_existing_network(network: Path
         str(other),
     )
     assert result.exit_code == 0, result.output
-    # the structures of another folder into this one: every id is taken, and the folder's own
-    # actors are never overwritten by different information
+    # the network's own export into itself: every structure is an actor the coordinator wrote,
+    # kept whole (what the export cannot say differs, and is listed), and no actor is added
+    before = files(network)
     again = run(
         "import",
         "data-inclusion",
@@ -80,8 +82,11 @@ def test_the_data_inclusion_import_comes_into_the_existing_network(network: Path
         "--into",
         str(network),
     )
-    assert again.exit_code == 1 and "existe déjà" in again.stderr
-    assert "Traceback" not in again.output
+    assert again.exit_code == 0, again.output
+    assert "Ajoutés : 0 ; mis à jour : 0" in again.output
+    assert "ccas-miramas : fiche écrite dans le dossier, jamais importée : gardée" in again.output
+    after = files(network)
+    assert {n: c for n, c in after.items() if not n.startswith("imports/")} == before
 
 
 def test_essai_reports_and_changes_nothing(network: Path):
@@ -178,7 +183,7 @@ def test_a_killed_import_leaves_the_folder_old_or_new_and_can_be_run_again(netwo
     subprocess.run(command, check=True, capture_output=True, cwd=tmp_path)
     duration = time.perf_counter() - start
     new = files(network)
-    assert len(new) == len(old) + 100
+    assert len(new) == len(old) + 100 + 1  # the places, and what this import gave
     assert run("import", "--annuler", str(network)).exit_code == 0
     rng = random.Random(0)
     outcomes = set()
@@ -198,3 +203,65 @@ def test_a_killed_import_leaves_the_folder_old_or_new_and_can_be_run_again(netwo
     assert rerun.returncode == 0, rerun.stderr
     assert files(network) == new
     assert not [p for p in network.parent.iterdir() if ".import-" in p.name]
+
+
+RELANCE = ROOT / "tests" / "standards_inputs" / "lieux-v0.1-labels-nationaux-relance.csv"
+
+
+def test_next_months_file_merges_and_keeps_what_the_coordinator_wrote(tmp_path: Path):
+    """The Aix file, then the coordinator's own work on it, then next month's file (place 1's
+    hours changed, place 2's phone changed, place 4 renamed, place 3 gone)."""
+    into = tmp_path / "aix"
+    assert run("import", "lieux-mediation", str(LEGACY), "--into", str(into)).exit_code == 0
+    actors = into / "actors"
+    two = actors / "lieu-numerique-d-aix-2.yaml"
+    two.write_text(
+        "# relue par la coordination\n"
+        + two.read_text(encoding="utf-8").replace(
+            "telephone: '+33442000000'", "telephone: 04 42 00 00 01  # nouveau numéro"
+        )
+        + "referrals:\n  - to: lieu-numerique-d-aix-1\n"
+        + "    needs: [aide-demarches-administratives]\n",
+        encoding="utf-8",
+    )
+    untouched = {p.name: p.read_bytes() for p in actors.glob("*.yaml")}
+    before = files(into)
+    trial = run("import", "lieux-mediation", str(RELANCE), "--into", str(into), "--essai")
+    assert trial.exit_code == 0 and files(into) == before  # the same report, nothing changed
+    result = run("import", "lieux-mediation", str(RELANCE), "--into", str(into))
+    assert result.exit_code == 0, result.output
+    assert trial.output.split("Importé", 1)[1] == result.output.split("Importé", 1)[1]
+    assert "Ajoutés : 0 ; mis à jour : 2 ; inchangés : 8 ; conflits : 1 ; absents : 1." in (
+        result.output
+    )
+    built = check(into)
+    site = {s.id: s for s in built.network.of_kind("site")}
+    assert site["aix-1"].values["opening_hours"] == "Mo-Fr 09:00-12:00"  # the source's change
+    four = actors / "lieu-numerique-d-aix-4.yaml"  # renamed by the source: the same actor
+    assert "name: Lieu numérique d'Aix 4 bis" in four.read_text(encoding="utf-8")
+    # the coordinator's phone, comments and referral are kept; nothing else in the file moved
+    assert two.read_bytes() == untouched[two.name]
+    changed = {p.name for p in actors.glob("*.yaml") if p.read_bytes() != untouched.get(p.name)}
+    assert changed == {"lieu-numerique-d-aix-1.yaml", "lieu-numerique-d-aix-4.yaml"}
+    # place 3 is listed, kept, and removed only when asked
+    assert (actors / "lieu-numerique-d-aix-3.yaml").exists()
+    again = run("import", "lieux-mediation", str(RELANCE), "--into", str(into))
+    assert "mis à jour : 0 ; inchangés : 10 ; conflits : 0" in again.output  # reported once
+    gone = run("import", "lieux-mediation", str(RELANCE), "--into", str(into), "--retirer-absents")
+    assert gone.exit_code == 0 and "retiré : lieu-numerique-d-aix-3" in gone.output
+    assert not (actors / "lieu-numerique-d-aix-3.yaml").exists()
+    assert len(check(into).network.of_kind("actor")) == 10
+
+
+def test_the_coordinators_notes_survive_a_re_import_and_are_never_published(tmp_path: Path):
+    into = tmp_path / "aix"
+    assert run("import", "lieux-mediation", str(LEGACY), "--into", str(into)).exit_code == 0
+    one = into / "actors" / "lieu-numerique-d-aix-1.yaml"
+    note = "notes: la responsable part en mars, demander qui reprend\n"
+    one.write_text(note + one.read_text(encoding="utf-8"), encoding="utf-8")
+    assert run("import", "lieux-mediation", str(RELANCE), "--into", str(into)).exit_code == 0
+    assert one.read_text(encoding="utf-8").startswith(note)  # merged, the note kept
+    dist = tmp_path / "dist"
+    assert run("build", "--data", str(into), "--out", str(dist)).exit_code == 0
+    published = [p for p in dist.rglob("*") if p.is_file()]
+    assert published and not [p for p in published if b"la responsable part" in p.read_bytes()]

@@ -1,10 +1,21 @@
-"""refer() and coverage on small hand-made networks whose right answers are known."""
+"""Referral answers (the site's `orienter` query on a published database, as `maillage refer`
+asks it) and coverage on small hand-made networks whose right answers are known."""
 
 from __future__ import annotations
 
+import itertools
+import tempfile
+from pathlib import Path
+
 import pytest
 
-from maillage.graph.network import ReferralNetwork, UnknownId, coverage, refer, weak_points
+from maillage.graph.network import ReferralNetwork, UnknownId, coverage, weak_points
+from maillage.publish.build import DEFAULT_METADATA
+from maillage.publish.connection import ask, check_published_ids, orientations, within_hops
+from maillage.publish.site import write_metadata
+from maillage.publish.sqlite import write_database
+
+_FOLDERS = itertools.count()
 
 NEEDS = {"needs/demarches": None, "needs/vehicule": "needs/demarches", "needs/outils": None}
 
@@ -59,7 +70,27 @@ def network(actors: dict[str, dict], referrals: list[tuple[str, str, list[str]]]
         tables["referrals"].append({"id": rid, "from_actor": source, "to_actor": target})
         for need in needs:
             tables["referral_needs"].append({"referral_id": rid, "concept_id": need})
-    return ReferralNetwork.from_tables(tables)
+    return Published(tables)
+
+
+class Published:
+    """A hand-made network's tables, published as a build would write its database."""
+
+    def __init__(self, tables: dict) -> None:
+        self.tables = tables
+        self.referral = ReferralNetwork.from_tables(tables)
+        self.dist = Path(tempfile.mkdtemp(prefix=f"maillage-net-{next(_FOLDERS)}-"))
+        write_database(tables, self.dist / "maillage.db")
+        write_metadata(DEFAULT_METADATA, self.dist)
+
+
+def refer(net: Published, actor: str, need: str, public=None, commune=None, max_hops=4):
+    """What `maillage refer` answers: the ids checked, then the `orienter` query's rows."""
+    notation = need.removeprefix("needs/")
+    public = public.removeprefix("publics/") if public else None
+    check_published_ids(net.dist, actor=actor, need=notation, public=public, commune=commune)
+    params = {"actor": actor, "need": notation, "public": public, "commune": commune}
+    return within_hops(orientations(net.dist, ask(net.dist, "orienter", params)), max_hops)
 
 
 def summary(answers):
@@ -167,11 +198,11 @@ def test_coverage_counts_distinct_actors_and_finds_weak_points():
         },
         [("a", "b", ["needs/vehicule"]), ("b", "c", [])],
     )
-    rows = {(r["need"], r["public"], r["commune"]): r["actors"] for r in coverage(net)}
+    rows = {(r["need"], r["public"], r["commune"]): r["actors"] for r in coverage(net.referral)}
     assert rows[("outils", None, "13063")] == 2
     assert rows[("demarches", None, "13063")] == 1
     assert rows[("vehicule", None, "13063")] == 1  # through the broader need
-    weak = weak_points(net)
+    weak = weak_points(net.referral)
     assert {
         "need": "demarches",
         "public": None,

@@ -138,10 +138,10 @@ def test_the_map_page_puts_the_map_first_and_explains_the_missing_tiles(
     assert "Maison France services de Miramas" in text
     assert "lundi" in text and " h" in text  # hours in words
     assert "Ouvert" in text or "Fermé" in text
-    assert (
-        popup.get_by_role("link", name="Voir la fiche de l'acteur").get_attribute("href")
-        == "/maillage/actors/france-services-miramas"
-    )
+    fiche = popup.get_by_role("link", name="Voir la fiche de l'acteur")
+    assert fiche.get_attribute("href") == "/maillage/actors/france-services-miramas"
+    # the pop-up's number is callable from a phone
+    assert popup.locator("a[href^='tel:+33']").count() == 1
     # how to get there, from the phone's map app or OpenStreetMap
     assert popup.locator("a[href^='geo:']").count() == 1
     assert popup.locator("a[href^='https://www.openstreetmap.org/directions?to=']").count() == 1

@@ -203,13 +203,14 @@ def test_importing_the_same_file_twice_changes_nothing(tmp_path: Path):
     assert {p: p.read_bytes() for p in (tmp_path / "data").rglob("*") if p.is_file()} == before
 
 
-def test_an_actor_the_folder_holds_otherwise_is_not_overwritten(tmp_path: Path):
+def test_an_actor_the_coordinator_annotated_survives_the_same_file_again(tmp_path: Path):
     assert _import(EXAMPLE, tmp_path / "data").exit_code == 0
     actor = next((tmp_path / "data" / "actors").glob("*.yaml"))
     actor.write_text(actor.read_text(encoding="utf-8") + "# note du coordinateur\n", "utf-8")
     before = actor.read_bytes()
     result = _import(EXAMPLE, tmp_path / "data")
-    assert result.exit_code == 1 and "existe déjà" in result.stderr
+    assert result.exit_code == 0, result.output
+    assert "mis à jour : 0 ; inchangés : 1 ; conflits : 0" in result.output
     assert actor.read_bytes() == before
 
 
