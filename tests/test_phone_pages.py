@@ -125,6 +125,8 @@ def test_the_orienter_answers_in_numbered_cards_with_names_never_ids(
         card = cards.nth(i)
         assert card.bounding_box()["height"] < 400, names[i]
         assert card.locator("a[href^='tel:']").count() == 1, names[i]
+        if i > 0:  # a place to go to, with the way there
+            assert card.get_by_role("link", name="Itinéraire").count() == 1, names[i]
 
 
 def test_each_page_title_names_its_subject(site: str, phone):
