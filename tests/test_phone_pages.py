@@ -5,10 +5,12 @@ serious or critical axe-core violation."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 from browser import browser_page, served
+from conftest import ROOT
 from test_site_accessibility import axe_script, violations
 
 ORIENTER = (
@@ -33,10 +35,34 @@ OVERFLOWING = """() => [...document.querySelectorAll("body *")]
             + " " + Math.round(e.getBoundingClientRect().right))"""
 
 
+# elements that cut their own text: content wider or taller than a box that hides the rest
+CLIPPED = """() => [...document.querySelectorAll("main *")]
+  .filter(e => !e.closest(".leaflet-container, .visuellement-cache, .lien-evitement"))
+  .filter(e => { const s = getComputedStyle(e);
+                 const hides = v => v === "hidden" || v === "clip";
+                 return (hides(s.overflowX) && e.scrollWidth > e.clientWidth + 1)
+                   || (hides(s.overflowY) && e.scrollHeight > e.clientHeight + 1); })
+  .map(e => e.tagName.toLowerCase() + (e.className ? "." + String(e.className) : ""))"""
+
+
 @pytest.fixture(scope="module")
 def site(default_dist: Path):
     with served(default_dist) as url:
         yield url
+
+
+@pytest.fixture(scope="module")
+def screenshots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """docs/screenshots with MAILLAGE_SCREENSHOTS=docs/screenshots (make screenshots), else a
+    temporary folder: a test run changes no tracked file."""
+    chosen = os.environ.get("MAILLAGE_SCREENSHOTS")
+    folder = ROOT / chosen if chosen else tmp_path_factory.mktemp("screenshots")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def _shot(page, folder: Path, name: str) -> None:
+    page.screenshot(path=str(folder / name), full_page=False)
 
 
 @pytest.fixture
@@ -47,21 +73,24 @@ def phone(site: str):
 
 
 @pytest.mark.parametrize("width", [390, 1280])
-def test_nothing_is_wider_than_the_screen(site: str, width: int):
+def test_nothing_is_wider_than_the_screen_or_clipped(site: str, width: int):
     with browser_page() as page:
         page.set_viewport_size({"width": width, "height": 900})
         found = {}
         for path in PAGES:
             page.goto(site + path)
-            wide = page.evaluate(OVERFLOWING)
+            wide = page.evaluate(OVERFLOWING) + page.evaluate(CLIPPED)
             if wide:
                 found[path] = wide[:5]
             assert page.locator("main table").count() == 0, path  # cards, never a table
     assert found == {}
 
 
-def test_search_and_orienter_are_in_the_first_screen_of_a_phone(site: str, phone):
+def test_search_and_orienter_are_in_the_first_screen_of_a_phone(
+    site: str, phone, screenshots: Path
+):
     phone.goto(site + "/")
+    _shot(phone, screenshots, "telephone-accueil.png")
     search = phone.get_by_role("searchbox").bounding_box()
     orienter = phone.get_by_role("link", name="Orienter une personne").bounding_box()
     assert search["y"] + search["height"] <= PHONE["height"]
@@ -71,8 +100,11 @@ def test_search_and_orienter_are_in_the_first_screen_of_a_phone(site: str, phone
     assert phone.get_by_role("link", name="Données ouvertes").first.is_visible()
 
 
-def test_the_orienter_answers_in_numbered_cards_with_names_never_ids(site: str, phone):
+def test_the_orienter_answers_in_numbered_cards_with_names_never_ids(
+    site: str, phone, screenshots: Path
+):
     phone.goto(site + ORIENTER)
+    _shot(phone, screenshots, "telephone-orientation.png")
     cards = phone.locator("ol.etapes > li")
     names = cards.locator("h3 a").all_inner_texts()
     assert names[:3] == [
@@ -93,6 +125,8 @@ def test_the_orienter_answers_in_numbered_cards_with_names_never_ids(site: str, 
         card = cards.nth(i)
         assert card.bounding_box()["height"] < 400, names[i]
         assert card.locator("a[href^='tel:']").count() == 1, names[i]
+        if i > 0:  # a place to go to, with the way there
+            assert card.get_by_role("link", name="Itinéraire").count() == 1, names[i]
 
 
 def test_each_page_title_names_its_subject(site: str, phone):
@@ -115,14 +149,18 @@ def test_each_page_title_names_its_subject(site: str, phone):
     assert titles["/donnees-ouvertes"] == "Données ouvertes — Qui fait quoi et où"
 
 
-def test_illustrative_records_say_exemple_wherever_they_show(site: str, phone):
+def test_illustrative_records_say_exemple_wherever_they_show(site: str, phone, screenshots: Path):
     for path in (ORIENTER, "/maillage/qui_aide?need=aide-demarches-administratives"):
         phone.goto(site + path)
+        if "qui_aide" in path:
+            phone.locator("ul.resultats").scroll_into_view_if_needed()
+            _shot(phone, screenshots, "telephone-qui-aide.png")
         cards = phone.locator(".carte")
         # every site of the default network is illustrative: every card says so
         assert cards.count() >= 3
         assert cards.locator(".badge.exemple").count() == cards.count(), path
     phone.goto(site + "/maillage/actors/france-services-miramas")
+    _shot(phone, screenshots, "telephone-acteur.png")
     assert phone.locator(".lieux .badge.exemple").count() >= 1
     assert "jamais vérifiées" in phone.inner_text("main")
     assert "vérifiées le" not in phone.inner_text("main")  # its source's date is no check
@@ -133,8 +171,10 @@ def test_illustrative_records_say_exemple_wherever_they_show(site: str, phone):
     )
 
 
-def test_the_map_has_a_legend_of_its_colours(site: str, phone):
+def test_the_map_has_a_legend_of_its_colours(site: str, phone, screenshots: Path):
     phone.goto(site + "/maillage/carte_des_lieux")
+    phone.wait_for_selector(".leaflet-marker-icon", timeout=15000)
+    _shot(phone, screenshots, "telephone-carte.png")
     legend = phone.get_by_role("list", name="Légende de la carte")
     assert legend.locator("li").all_inner_texts() == [
         "Numérique nécessité",
