@@ -268,7 +268,8 @@ LEFT JOIN api_services AS s ON s.id = page.id
 ORDER BY page.id
 """.replace("{filters}", SERVICE_FILTERS)
 
-# The person's point: lat and lon, or the centre of the commune (its places' mean position);
+# The person's point: lat and lon, or the centre of the commune (the search's ``communes``
+# table: network.yaml's centre, else its places' mean position);
 # the answer: the services within NEARBY_KM of it, those in the commune and those given at a
 # distance, nearest first (the national API's order). The candidates near the point are those
 # of a box around it (the latitude index), measured exactly afterwards.
@@ -276,9 +277,11 @@ SEARCH_SERVICES = """
 WITH origin AS (
   SELECT
     CASE WHEN :lat <> '' THEN CAST(:lat AS REAL)
-      ELSE (SELECT avg(latitude) FROM api_services WHERE code_insee = :code_commune) END AS lat,
+      ELSE coalesce((SELECT latitude FROM communes WHERE insee = :code_commune),
+        (SELECT avg(latitude) FROM api_services WHERE code_insee = :code_commune)) END AS lat,
     CASE WHEN :lon <> '' THEN CAST(:lon AS REAL)
-      ELSE (SELECT avg(longitude) FROM api_services WHERE code_insee = :code_commune) END AS lon
+      ELSE coalesce((SELECT longitude FROM communes WHERE insee = :code_commune),
+        (SELECT avg(longitude) FROM api_services WHERE code_insee = :code_commune)) END AS lon
 ),
 candidates AS (
   SELECT s.rowid AS rid FROM api_services AS s, origin

@@ -382,8 +382,8 @@ def _sqlite(
     return database, counts
 
 
-def _search(database: Path, tables: Tables, vocab: Vocabulary, built: BuiltGraph) -> dict:
-    return write_search_index(database, tables, vocab, built.network.meta)
+def _search(database: Path, tables: Tables, built: BuiltGraph) -> dict:
+    return write_search_index(database, tables, built.vocab, built.network.meta)
 
 
 def _index(database: Path) -> str:
@@ -695,7 +695,7 @@ STAGES = (
     # into the database once its own tables are (each row made as it is inserted)
     Stage("api", write_api_tables, ("database", "built", "tables", "analytics"), ("api_rows",)),
     # the search's index of every place (publish/search.py) and the communes it starts from
-    Stage("search", _search, ("database", "tables", "vocab", "built"), ("search_rows",)),
+    Stage("search", _search, ("database", "tables", "built"), ("search_rows",)),
     Stage(
         "index",
         _index,

@@ -46,7 +46,7 @@ FILTERS = {
     "term_taxonomy_id": "(:taxonomy_id = '' OR taxonomy_id = :taxonomy_id)",
     "top_only": "(:top_only = '' OR parent_id IS NULL)",
     "parent_id": "(:parent_id = '' OR parent_id = :parent_id)",
-    # within ``proximity`` metres of the postcode's centre (its places' mean position), or in
+    # within ``proximity`` metres of the postcode's centre (see CENTRE), or in
     # the postcode when no proximity is given
     "postcode": """(:postcode = '' OR (CASE WHEN :proximity = '' THEN postcode = :postcode
       ELSE latitude IS NOT NULL AND 6371000.0 * acos(min(1.0, max(-1.0,
@@ -77,8 +77,15 @@ LISTS = {
         ("search", "term_taxonomy_id", "top_only", "parent_id"),
     ),
 }
-CENTRE = """(SELECT avg(latitude) AS lat, avg(longitude) AS lon FROM hsds_service_at_locations
-  WHERE postcode = :postcode) AS centre"""
+# The postcode's centre: its commune's, as the search has it (``communes``: network.yaml's
+# centre or its places' mean position), else the mean position of the postcode's locations.
+CENTRE = """(SELECT
+    coalesce(commune.latitude, located.lat) AS lat, coalesce(commune.longitude, located.lon) AS lon
+  FROM (SELECT avg(latitude) AS lat, avg(longitude) AS lon FROM hsds_service_at_locations
+        WHERE postcode = :postcode) AS located
+  LEFT JOIN (SELECT latitude, longitude FROM communes WHERE EXISTS (
+        SELECT 1 FROM json_each(communes.codes_postaux) WHERE value = :postcode)
+      ORDER BY insee LIMIT 1) AS commune) AS centre"""
 
 
 def _sql(table: str, filters: tuple[str, ...], column: str) -> tuple[str, str]:

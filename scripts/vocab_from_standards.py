@@ -21,6 +21,18 @@ from rdflib import DCTERMS, OWL, RDF, SKOS, Graph, Literal, Namespace, URIRef
 
 ROOT = "http://maillage.invalid/concept/"
 
+# The words people type for a value, found by the site's search (publish/search.py) and never
+# shown: skos:hiddenLabel. Ours, not the standard's.
+HIDDEN = {
+    "publics": {
+        "seniors": ("personnes âgées", "retraités", "troisième âge", "aînés", "senior"),
+        "jeunes": ("ados", "adolescents", "16-25 ans"),
+        "demandeurs-emploi": ("chômeurs", "sans emploi", "chômage"),
+        "personnes-en-situation-de-handicap": ("handicap", "PMR"),
+        "personnes-exilees": ("réfugiés", "migrants", "étrangers"),
+    }
+}
+
 # Older versions of a list: their labels, where they changed, become skos:altLabel.
 OLDER = {"thematiques": ("data-inclusion/v0/extra/thematiques.json", "v0")}
 
@@ -114,6 +126,8 @@ def scheme_graph(
         g.add((concept, SKOS.prefLabel, Literal(item["label"], lang="fr")))
         if item.get("description"):
             g.add((concept, SKOS.definition, Literal(item["description"], lang="fr")))
+        for word in HIDDEN.get(scheme, {}).get(item["value"], ()):
+            g.add((concept, SKOS.hiddenLabel, Literal(word, lang="fr")))
     current = {item["value"]: item["label"] for item in items}
     for item in older or []:
         if item["value"] in current and item["label"] != current[item["value"]]:

@@ -94,6 +94,8 @@ async def test_every_canned_query_answers(ds):
         "mois": "12",  # fiches_a_verifier
         "support": "",  # orienter: no specific support asked
         "ouvert": "",  # qui_aide: at any time
+        "q": "démarches",  # chercher
+        "besoin": "",
     }
     for name, query in queries.items():
         args = {p: params[p] for p in query.get("params", [])}
