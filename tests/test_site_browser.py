@@ -110,7 +110,8 @@ def test_the_map_follows_the_pole_filter(site: str, page):
     page.wait_for_selector(".leaflet-marker-icon, .marker-cluster", timeout=15000)
     rows = page.locator("ul.lieux-carte li")
     assert rows.count() >= 5
-    assert set(page.locator("ul.lieux-carte .pole").all_inner_texts()) == {"Numérique nécessité"}
+    poles = set(page.locator("ul.lieux-carte .pourquoi").all_inner_texts())
+    assert poles == {"Numérique nécessité"}
 
 
 def test_the_map_page_puts_the_map_first_and_explains_the_missing_tiles(
