@@ -221,6 +221,10 @@ def markers(rows: list[Any], now: datetime | None = None) -> Markup:
 
 @hookimpl
 def render_cell(row: Any, value: Any, column: str) -> Markup | None:
+    if column == "channel" and isinstance(value, str):  # a referral's channel, in words
+        return Markup.escape(CHANNEL_LABELS.get(value, value))
+    if column == "telephone" and isinstance(value, str) and value:  # stored E.164
+        return Markup.escape(phone_display(value))
     if column in IN_FORCE_COLUMNS and isinstance(value, str):
         return Markup.escape(hours.status(value))
     if column not in HOURS_COLUMNS or not isinstance(value, str) or not value:
