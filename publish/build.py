@@ -43,6 +43,7 @@ from maillage.graph.vocab import Vocabulary, load_vocabulary
 from maillage.publish.address import site_warning
 from maillage.publish.api_tables import api_tables, write_api_tables
 from maillage.publish.catalog import catalog_graph, dataset_void, write_catalog
+from maillage.publish.dashboard import draw_dashboard
 from maillage.publish.guide import (
     GUIDE_FILE,
     LARGE_GUIDE_FILE,
@@ -625,6 +626,14 @@ STAGES = (
         ("database", "database_rows"),
     ),
     Stage("index", _index, ("database",), ("database_sha256",), beside="thread"),
+    # the coordinators' dashboard drawn from the canned queries asked of the indexed database
+    Stage(
+        "dashboard",
+        draw_dashboard,
+        ("database", "metadata", "folder"),
+        ("dashboard",),
+        after=("database_sha256",),
+    ),
     Stage(
         "exports",
         _exports,
@@ -637,7 +646,7 @@ STAGES = (
         ("built", "folder", "metadata", "converted", "releases", "database_sha256", "void")
         + ("counts", "triples"),
         ("catalogued",),
-        after=("plot", "exported"),
+        after=("plot", "exported", "dashboard"),
     ),
     Stage("fsync", _fsync_tree, ("folder",), after=("catalogued",)),
     Stage("publish", _swap, ("folder", "out", "cache"), ("published",)),

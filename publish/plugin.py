@@ -29,7 +29,7 @@ from maillage.graph import hours
 from maillage.graph.contact import phone_display, phone_uri
 from maillage.graph.freshness import checked_in_words, french_date
 from maillage.graph.model import CHANNEL_LABELS
-from maillage.publish import api, hsds
+from maillage.publish import api, dashboard, hsds
 from maillage.publish.address import PROOF, public_site
 from maillage.publish.connection import prepare
 from maillage.publish.csvcells import CSVStream
@@ -301,6 +301,7 @@ async def home(request: Any, datasette: Any) -> Response:
 def register_routes() -> list:
     return [
         (r"^/$", home),
+        (rf"^{dashboard.PAGE}$", dashboard.page),  # the coordinators' dashboard
         (rf"^/{DOWNLOADS}/(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)$", download),
         *api.routes(),
         *hsds.routes(),
