@@ -28,7 +28,7 @@ from maillage.graph.errors import DataError, DataErrors, os_reason
 from maillage.graph.freshness import DEFAULT_RECHECK_MONTHS, months_before, to_check
 from maillage.graph.levels import derivations, without_levels
 from maillage.graph.load import read_source
-from maillage.graph.model import CHANNEL_LABELS
+from maillage.graph.model import CHANNEL_LABELS, CLASSES
 from maillage.graph.network import NO_PATH, ReferralNetwork, UnknownId, by_demand, coverage
 from maillage.graph.network import refer as refer_paths
 from maillage.graph.parcours import Parcours, what_breaks
@@ -175,6 +175,10 @@ class CommandGroup(click.Group):
     cannot be read or written, a damaged database) is still a French message, exit 1,
     never a Python traceback."""
 
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        # today's English names stay aliases of the French ones, so nothing written breaks
+        return super().get_command(ctx, ENGLISH_NAMES.get(cmd_name, cmd_name))
+
     def invoke(self, ctx: click.Context) -> object:
         try:
             return super().invoke(ctx)
@@ -191,6 +195,65 @@ class CommandGroup(click.Group):
         except UnicodeDecodeError as exc:
             click.echo(f"Erreur : texte qui n'est pas en UTF-8 (octet {exc.start})", err=True)
             sys.exit(1)
+
+
+# The commands' French names, by the English name each had first (kept as an alias).
+ENGLISH_NAMES = {
+    "build": "construire",
+    "validate": "valider",
+    "watch": "surveiller",
+    "serve": "servir",
+    "refer": "orienter",
+    "gaps": "lacunes",
+    "diff": "comparer",
+    "push": "envoyer",
+    "report": "rapport",
+    "import": "importer",
+    "export": "exporter",
+}
+# The build's stages in words (publish/build.py STAGES), for its summary.
+STAGE_WORDS = {
+    "load": "lecture",
+    "build": "graphe",
+    "validate": "validation",
+    "folder": "dossier",
+    "rdf": "RDF",
+    "dumps": "exports RDF",
+    "history": "historique",
+    "void": "VoID",
+    "tables": "tables",
+    "network": "réseau",
+    "plot": "carte de couverture",
+    "api": "API",
+    "publication": "publication",
+    "guide": "guide",
+    "sqlite": "base SQLite",
+    "index": "index",
+    "dashboard": "tableau de bord",
+    "exports": "exports",
+    "catalog": "catalogue",
+    "fsync": "écriture sur disque",
+    "publish": "mise en ligne",
+    "cleanup": "nettoyage",
+}
+
+
+def counted_words(table: str, n: int) -> str:
+    """What a count of ``table`` counts, in French, from the model's label: ``acteurs``."""
+    if table == "refersTo":
+        return "liens « oriente vers »"
+    label = next((c.label for c in CLASSES if c.table == table), table).lower()
+    label = label.split(" ou ")[0]  # "fermeture ou horaires exceptionnels": a closure
+    if n <= 1:
+        return label
+    return " ".join(
+        w if w.endswith(("s", "x")) else w + ("x" if w.endswith("eu") else "s")
+        for w in label.split()
+    )
+
+
+def stage_words(seconds: dict[str, float]) -> str:
+    return ", ".join(f"{STAGE_WORDS.get(name, name)} {s:.2f} s" for name, s in seconds.items())
 
 
 def format_option(*choices: str, default: str | None = None, help: str | None = None):
@@ -251,7 +314,7 @@ def validate(data_dir: Path, verbose: bool) -> None:
     # contacts that look like a person's own: warned, not refused (the data stays valid)
     for warning in personal_contacts(built.network.of_kind("actor")):
         click.echo(str(warning), err=True)
-    counts = ", ".join(f"{n} {table}" for table, n in report.counts.items())
+    counts = ", ".join(f"{n} {counted_words(table, n)}" for table, n in report.counts.items())
     click.echo(f"Données valides : {counts} ; {report.triples} triplets.")
 
 
@@ -277,13 +340,13 @@ def build(data_dir: Path, out_dir: Path, cache: bool) -> None:
             progress.close()
     click.echo(f"Publié dans {report.out}")
     for table, n in report.counts.items():
-        click.echo(f"  {table:<10} {n:>6}")
-    click.echo(f"  {'triplets':<10} {report.triples:>6}")
-    stages = ", ".join(f"{name} {seconds:.2f} s" for name, seconds in report.seconds.items())
+        click.echo(f"  {counted_words(table, n):<24} {n:>6}")
+    click.echo(f"  {'triplets':<24} {report.triples:>6}")
+    stages = stage_words(report.seconds)
     click.echo(f"Durée : {stages} (total {sum(report.seconds.values()):.2f} s)")
     if report.beside:
         beside = ", ".join(
-            f"{name} {seconds:.2f} s"
+            f"{STAGE_WORDS.get(name, name)} {seconds:.2f} s"
             + (f" ({report.beside_peak_mb[name]:.0f} Mo)" if name in report.beside_peak_mb else "")
             for name, seconds in report.beside.items()
         )
@@ -906,7 +969,14 @@ def report() -> None:
 
 
 @report.command(name="actions")
-@click.option("--year", required=True, type=click.IntRange(1990, 2100), help="Année du rapport.")
+@click.option(
+    "--annee",
+    "--year",
+    "year",
+    required=True,
+    type=click.IntRange(1990, 2100),
+    help="Année du rapport.",
+)
 @format_option("md", "csv")
 @DATA_OPTION
 @OUT_OPTION
@@ -1077,6 +1147,12 @@ def export(standard: str, output: Path, data_dir: Path) -> None:
 def _checked(data_dir: Path):
     with _reported():
         return build_mod.check(data_dir)
+
+
+for _english, _french in ENGLISH_NAMES.items():  # each command under its French name
+    _command = cli.commands.pop(_english)
+    _command.name = _french
+    cli.commands[_french] = _command
 
 
 if __name__ == "__main__":

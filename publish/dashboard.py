@@ -413,7 +413,8 @@ def _actions_bars(plt, part: dict) -> Any:
         ax.bar([i + k * width for i in range(len(years))], counts, width, label=pole)
     ax.set_xticks([i + 0.4 - width / 2 for i in range(len(years))], [str(y) for y in years])
     ax.set_ylabel("Actions recensées")
-    ax.legend()
+    if poles:  # a network without actions has an empty picture, said so in its alternative
+        ax.legend()
     return fig
 
 
