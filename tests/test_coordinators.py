@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import re
 import sqlite3
 from pathlib import Path
@@ -13,7 +14,7 @@ from pathlib import Path
 import pytest
 from browser import browser_page, served
 from click.testing import CliRunner
-from conftest import DATA
+from conftest import DATA, ROOT
 from test_site_accessibility import ENGLISH, axe_script, violations
 
 from maillage.publish.cli import cli
@@ -50,6 +51,15 @@ def site(default_dist: Path):
         yield url
 
 
+@pytest.fixture(scope="module")
+def screenshots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """docs/screenshots with MAILLAGE_SCREENSHOTS=docs/screenshots, else a temporary folder."""
+    chosen = os.environ.get("MAILLAGE_SCREENSHOTS")
+    folder = ROOT / chosen if chosen else tmp_path_factory.mktemp("screenshots")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
 def visible_problems(path: str, text: str) -> list[str]:
     found = [f"{path} : colonne SQL « {m.group(0)} »" for m in SQL_WORDS.finditer(text)]
     found += [f"{path} : paramètre « {m.group(0)} »" for m in PLACEHOLDER.finditer(text)]
@@ -79,8 +89,9 @@ def test_coordinator_pages_read_in_french_words_at_both_widths(site: str):
     assert problems == []
 
 
-def test_the_dashboard_pictures_have_words_and_numbers_beside_them(site: str):
+def test_the_dashboard_pictures_have_words_and_numbers_beside_them(site: str, screenshots: Path):
     with browser_page() as page:
+        page.set_viewport_size({"width": 1280, "height": 1100})
         page.goto(site + "/")
         page.get_by_role("link", name="le tableau de bord du réseau").click()
         assert page.locator("h1").inner_text() == "Tableau de bord du réseau"
@@ -98,6 +109,11 @@ def test_the_dashboard_pictures_have_words_and_numbers_beside_them(site: str):
             "Si CCAS de Miramas s'arrête, plus personne n'aide les habitants pour « Acquisition "
             "de matériel informatique à prix solidaire » à Miramas." in text
         )
+        page.screenshot(path=str(screenshots / "tableau-de-bord.png"))
+        page.set_viewport_size({"width": 390, "height": 844})
+        page.goto(site + "/tableau-de-bord#lacunes")
+        page.screenshot(path=str(screenshots / "tableau-de-bord-telephone.png"))
+    assert (screenshots / "tableau-de-bord.png").stat().st_size > 10_000
 
 
 async def test_the_dashboard_figures_are_the_database_s(ds, default_dist: Path):
