@@ -123,7 +123,7 @@ class StageProgress:
         if stage == "attente":
             click.echo("Une autre construction publie dans ce dossier : attente…", file=self.stream)
             return
-        label = STAGE_NAMES.get(stage, stage)
+        label = STAGE_NAMES.get(stage) or STAGE_WORDS.get(stage, stage)
         if self.tty and total > 1:
             if self._stage != stage:
                 self.close()
@@ -990,6 +990,27 @@ def report_actions(year: int, fmt: str, data_dir: Path, out_dir: Path) -> None:
     else:
         name = json.loads((out_dir / "build.json").read_text(encoding="utf-8"))["name"]
         click.echo(markdown(result, name), nl=False)
+
+
+@report.command(name="annuel")
+@click.option("--annee", "--year", "year", required=True, type=click.IntRange(1990, 2100))
+@output_option("Le rapport à écrire (PDF).")
+@DATA_OPTION
+@OUT_OPTION
+def report_annual(year: int, output: Path, data_dir: Path, out_dir: Path) -> None:
+    """Le rapport annuel du réseau à imprimer (PDF) : membres, publications de l'année,
+    couverture et lacunes, actions par pôle, fraîcheur des fiches."""
+    from maillage.publish.annual import ReportError, annual_report
+
+    with _reported():
+        if build_mod.is_stale(data_dir, out_dir):
+            build_mod.build(data_dir, out_dir)
+        try:
+            written = annual_report(out_dir, year, output)
+        except ReportError as exc:
+            click.echo(f"Erreur : {exc}", err=True)
+            sys.exit(1)
+    click.echo(f"Rapport annuel {year} écrit : {written}")
 
 
 @cli.group(name="import", invoke_without_command=True)

@@ -162,3 +162,37 @@ def test_validate_prints_french_counts():
     assert result.exit_code == 0, result.output
     assert result.output.startswith("Données valides : 31 acteurs, 34 lieux, 2 fermetures")
     assert not re.search(r"\b(actors|sites|closures|referrals|demand|refersTo)\b", result.output)
+
+
+def test_the_yearly_report_prints_the_database_s_figures(default_dist: Path, tmp_path: Path):
+    import pypdf
+
+    output = tmp_path / "rapport-2023.pdf"
+    result = CliRunner().invoke(
+        cli,
+        ["rapport", "annuel", "--annee", "2023", "-o", str(output)]
+        + ["--data", str(DATA), "--out", str(default_dist)],
+    )
+    assert result.exit_code == 0, result.output
+    assert result.output == f"Rapport annuel 2023 écrit : {output}\n"
+    text = "\n".join(p.extract_text() for p in pypdf.PdfReader(output).pages)
+    text = " ".join(text.split())
+    with sqlite3.connect(default_dist / "maillage.db") as conn:
+        actors, sites = conn.execute("SELECT actors, sites FROM publication").fetchone()
+        total, never = conn.execute(
+            "SELECT count(*), sum(verifie_le IS NULL) FROM verifications"
+        ).fetchone()
+        broken = conn.execute(
+            "SELECT count(*) FROM (SELECT 1 FROM parcours GROUP BY need, commune"
+            " HAVING max(broken) = 1)"
+        ).fetchone()[0]
+    assert f"{actors} acteurs, {sites} lieux" in text
+    assert f"Sur {total} fiches" in text and f"{never} jamais vérifiées" in text
+    assert f"{broken} parcours interrompu(s)" in text
+    # the year's actions as `maillage rapport actions` counts them
+    actions = CliRunner().invoke(
+        cli,
+        ["report", "actions", "--year", "2023", "--data", str(DATA), "--out", str(default_dist)],
+    )
+    assert "| Numérique loisir et médiation numérique | 3 | 3 |  |" in actions.output
+    assert "Numérique loisir et médiation numérique 3 3 0" in text
