@@ -196,3 +196,25 @@ def test_the_yearly_report_prints_the_database_s_figures(default_dist: Path, tmp
     )
     assert "| Numérique loisir et médiation numérique | 3 | 3 |  |" in actions.output
     assert "Numérique loisir et médiation numérique 3 3 0" in text
+
+
+GUIDE = ROOT / "docs" / "guide-coordinateur.md"
+
+
+def test_the_coordinators_guide_names_real_commands_and_shows_their_output(
+    default_dist: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    text = GUIDE.read_text(encoding="utf-8")
+    for name in set(re.findall(r"`maillage ([a-z]+)", text)):
+        assert cli.get_command(None, name) is not None, name  # type: ignore[arg-type]
+    examples = re.findall(r"```console\n\$ maillage ([^\n]*)\n(.*?)```", text, re.S)
+    assert len(examples) == 2
+    monkeypatch.chdir(tmp_path)  # the report's file is written here
+    for line, shown in examples:
+        args = line.split()
+        if args[0] != "valider":
+            args += ["--out", str(default_dist)]
+        result = CliRunner().invoke(cli, [*args, "--data", str(DATA)])
+        assert result.exit_code == 0, result.output
+        assert result.output == shown, line
+    assert (tmp_path / "rapport-2023.pdf").read_bytes()[:4] == b"%PDF"
