@@ -44,6 +44,7 @@ from maillage.graph.vocab import Vocabulary, load_vocabulary
 from maillage.publish.address import site_warning
 from maillage.publish.api_tables import write_api_tables
 from maillage.publish.catalog import catalog_graph, dataset_void, write_catalog
+from maillage.publish.dashboard import draw_dashboard
 from maillage.publish.guide import (
     GUIDE_FILE,
     LARGE_GUIDE_FILE,
@@ -704,6 +705,14 @@ STAGES = (
         after=("api_rows", "search_rows"),
         beside="thread",
     ),
+    # the coordinators' dashboard drawn from the canned queries asked of the indexed database
+    Stage(
+        "dashboard",
+        draw_dashboard,
+        ("database", "metadata", "folder"),
+        ("dashboard",),
+        after=("database_sha256",),
+    ),
     Stage(
         "exports",
         _exports,
@@ -716,7 +725,7 @@ STAGES = (
         ("built", "folder", "metadata", "converted", "releases", "database_sha256", "void")
         + ("counts", "triples"),
         ("catalogued",),
-        after=("plot", "exported"),
+        after=("plot", "exported", "dashboard"),
     ),
     Stage("fsync", _fsync_tree, ("folder",), after=("catalogued",)),
     Stage("publish", _swap, ("folder", "out", "cache"), ("published",)),

@@ -29,7 +29,7 @@ from maillage.graph.errors import DataError, DataErrors, os_reason
 from maillage.graph.freshness import DEFAULT_RECHECK_MONTHS, months_before, to_check
 from maillage.graph.levels import derivations, without_levels
 from maillage.graph.load import load_network, read_source
-from maillage.graph.model import CHANNEL_LABELS
+from maillage.graph.model import CHANNEL_LABELS, CLASSES
 from maillage.graph.network import NO_PATH, ReferralNetwork, UnknownId, by_demand, coverage
 from maillage.graph.parcours import Parcours, what_breaks
 from maillage.graph.parcours import parcours as parcours_of
@@ -126,7 +126,7 @@ class StageProgress:
         if stage == "attente":
             click.echo("Une autre construction publie dans ce dossier : attente…", file=self.stream)
             return
-        label = STAGE_NAMES.get(stage, stage)
+        label = STAGE_NAMES.get(stage) or STAGE_WORDS.get(stage, stage)
         if self.tty and total > 1:
             if self._stage != stage:
                 self.close()
@@ -178,6 +178,10 @@ class CommandGroup(click.Group):
     cannot be read or written, a damaged database) is still a French message, exit 1,
     never a Python traceback."""
 
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        # today's English names stay aliases of the French ones, so nothing written breaks
+        return super().get_command(ctx, ENGLISH_NAMES.get(cmd_name, cmd_name))
+
     def invoke(self, ctx: click.Context) -> object:
         try:
             return super().invoke(ctx)
@@ -194,6 +198,66 @@ class CommandGroup(click.Group):
         except UnicodeDecodeError as exc:
             click.echo(f"Erreur : texte qui n'est pas en UTF-8 (octet {exc.start})", err=True)
             sys.exit(1)
+
+
+# The commands' French names, by the English name each had first (kept as an alias).
+ENGLISH_NAMES = {
+    "build": "construire",
+    "validate": "valider",
+    "watch": "surveiller",
+    "serve": "servir",
+    "refer": "orienter",
+    "gaps": "lacunes",
+    "diff": "comparer",
+    "push": "envoyer",
+    "report": "rapport",
+    "import": "importer",
+    "export": "exporter",
+}
+# The build's stages in words (publish/build.py STAGES), for its summary.
+STAGE_WORDS = {
+    "load": "lecture",
+    "build": "graphe",
+    "validate": "validation",
+    "folder": "dossier",
+    "rdf": "RDF",
+    "dumps": "exports RDF",
+    "history": "historique",
+    "void": "VoID",
+    "tables": "tables",
+    "network": "réseau",
+    "plot": "carte de couverture",
+    "api": "API",
+    "publication": "publication",
+    "guide": "guide",
+    "sqlite": "base SQLite",
+    "search": "recherche",
+    "index": "index",
+    "dashboard": "tableau de bord",
+    "exports": "exports",
+    "catalog": "catalogue",
+    "fsync": "écriture sur disque",
+    "publish": "mise en ligne",
+    "cleanup": "nettoyage",
+}
+
+
+def counted_words(table: str, n: int) -> str:
+    """What a count of ``table`` counts, in French, from the model's label: ``acteurs``."""
+    if table == "refersTo":
+        return "liens « oriente vers »"
+    label = next((c.label for c in CLASSES if c.table == table), table).lower()
+    label = label.split(" ou ")[0]  # "fermeture ou horaires exceptionnels": a closure
+    if n <= 1:
+        return label
+    return " ".join(
+        w if w.endswith(("s", "x")) else w + ("x" if w.endswith("eu") else "s")
+        for w in label.split()
+    )
+
+
+def stage_words(seconds: dict[str, float]) -> str:
+    return ", ".join(f"{STAGE_WORDS.get(name, name)} {s:.2f} s" for name, s in seconds.items())
 
 
 def format_option(*choices: str, default: str | None = None, help: str | None = None):
@@ -254,7 +318,7 @@ def validate(data_dir: Path, verbose: bool) -> None:
     # contacts that look like a person's own: warned, not refused (the data stays valid)
     for warning in personal_contacts(built.network.of_kind("actor")):
         click.echo(str(warning), err=True)
-    counts = ", ".join(f"{n} {table}" for table, n in report.counts.items())
+    counts = ", ".join(f"{n} {counted_words(table, n)}" for table, n in report.counts.items())
     click.echo(f"Données valides : {counts} ; {report.triples} triplets.")
 
 
@@ -280,13 +344,13 @@ def build(data_dir: Path, out_dir: Path, cache: bool) -> None:
             progress.close()
     click.echo(f"Publié dans {report.out}")
     for table, n in report.counts.items():
-        click.echo(f"  {table:<10} {n:>6}")
-    click.echo(f"  {'triplets':<10} {report.triples:>6}")
-    stages = ", ".join(f"{name} {seconds:.2f} s" for name, seconds in report.seconds.items())
+        click.echo(f"  {counted_words(table, n):<24} {n:>6}")
+    click.echo(f"  {'triplets':<24} {report.triples:>6}")
+    stages = stage_words(report.seconds)
     click.echo(f"Durée : {stages} (total {sum(report.seconds.values()):.2f} s)")
     if report.beside:
         beside = ", ".join(
-            f"{name} {seconds:.2f} s"
+            f"{STAGE_WORDS.get(name, name)} {seconds:.2f} s"
             + (f" ({report.beside_peak_mb[name]:.0f} Mo)" if name in report.beside_peak_mb else "")
             for name, seconds in report.beside.items()
         )
@@ -980,7 +1044,14 @@ def report() -> None:
 
 
 @report.command(name="actions")
-@click.option("--year", required=True, type=click.IntRange(1990, 2100), help="Année du rapport.")
+@click.option(
+    "--annee",
+    "--year",
+    "year",
+    required=True,
+    type=click.IntRange(1990, 2100),
+    help="Année du rapport.",
+)
 @format_option("md", "csv")
 @DATA_OPTION
 @OUT_OPTION
@@ -994,6 +1065,27 @@ def report_actions(year: int, fmt: str, data_dir: Path, out_dir: Path) -> None:
     else:
         name = json.loads((out_dir / "build.json").read_text(encoding="utf-8"))["name"]
         click.echo(markdown(result, name), nl=False)
+
+
+@report.command(name="annuel")
+@click.option("--annee", "--year", "year", required=True, type=click.IntRange(1990, 2100))
+@output_option("Le rapport à écrire (PDF).")
+@DATA_OPTION
+@OUT_OPTION
+def report_annual(year: int, output: Path, data_dir: Path, out_dir: Path) -> None:
+    """Le rapport annuel du réseau à imprimer (PDF) : membres, publications de l'année,
+    couverture et lacunes, actions par pôle, fraîcheur des fiches."""
+    from maillage.publish.annual import ReportError, annual_report
+
+    with _reported():
+        if build_mod.is_stale(data_dir, out_dir):
+            build_mod.build(data_dir, out_dir)
+        try:
+            written = annual_report(out_dir, year, output)
+        except ReportError as exc:
+            click.echo(f"Erreur : {exc}", err=True)
+            sys.exit(1)
+    click.echo(f"Rapport annuel {year} écrit : {written}")
 
 
 @cli.group(name="import", invoke_without_command=True)
@@ -1278,6 +1370,12 @@ def export(standard: str, output: Path, data_dir: Path) -> None:
 def _checked(data_dir: Path):
     with _reported():
         return build_mod.check(data_dir)
+
+
+for _english, _french in ENGLISH_NAMES.items():  # each command under its French name
+    _command = cli.commands.pop(_english)
+    _command.name = _french
+    cli.commands[_french] = _command
 
 
 if __name__ == "__main__":

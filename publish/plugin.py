@@ -35,7 +35,7 @@ from maillage.graph.freshness import (
     months_before,
 )
 from maillage.graph.model import CHANNEL_LABELS
-from maillage.publish import api, hsds
+from maillage.publish import api, dashboard, hsds
 from maillage.publish.address import PROOF, public_site
 from maillage.publish.connection import prepare
 from maillage.publish.csvcells import CSVStream
@@ -280,6 +280,10 @@ def markers(rows: list[Any], now: datetime | None = None) -> Markup:
 
 @hookimpl
 def render_cell(row: Any, value: Any, column: str) -> Markup | None:
+    if column == "channel" and isinstance(value, str):  # a referral's channel, in words
+        return Markup.escape(CHANNEL_LABELS.get(value, value))
+    if column == "telephone" and isinstance(value, str) and value:  # stored E.164
+        return Markup.escape(phone_display(value))
     if column in IN_FORCE_COLUMNS and isinstance(value, str):
         return Markup.escape(hours.status(value))
     if column not in HOURS_COLUMNS or not isinstance(value, str) or not value:
@@ -401,6 +405,7 @@ def register_routes() -> list:
         (r"^/$", home),
         (r"^/-/databases(\.json)?$", databases),
         (r"^/donnees-ouvertes$", open_data),
+        (rf"^{dashboard.PAGE}$", dashboard.page),  # the coordinators' dashboard
         (rf"^/{DOWNLOADS}/(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)$", download),
         *api.routes(),
         *hsds.routes(),

@@ -52,7 +52,8 @@ def test_the_generator_writes_a_network_that_builds(tmp_path):
     assert 4 <= summary["referrals"] / 40 <= 7
     built = CliRunner().invoke(cli, ["build", "--data", str(data), "--out", str(tmp_path / "d")])
     assert built.exit_code == 0, built.output
-    assert "actors         40" in built.output and "Durée : load" in built.output
+    assert "acteurs                      40" in built.output
+    assert "Durée : lecture" in built.output
     # the same seed gives the same network
     again = tmp_path / "again"
     generate(40, again)

@@ -19,7 +19,7 @@ from maillage.publish.site import make_datasette, site_argv
 def test_validate_a_valid_network(tiny: Path):
     result = CliRunner().invoke(cli, ["validate", "--data", str(tiny)])
     assert result.exit_code == 0
-    assert "Données valides : 2 actors" in result.output
+    assert "Données valides : 2 acteurs" in result.output
 
 
 def test_a_missing_data_folder_is_a_usage_error(tmp_path: Path):
@@ -31,7 +31,7 @@ def test_build_prints_counts_and_stage_times(tiny: Path, tmp_path: Path):
     result = CliRunner().invoke(cli, ["build", "--data", str(tiny), "--out", str(tmp_path / "o")])
     assert result.exit_code == 0, result.output
     assert "services" in result.output and "triplets" in result.output
-    assert "validate" in result.output and "total" in result.output
+    assert "validation" in result.output and "total" in result.output
     assert (tmp_path / "o" / "maillage.db").exists()
 
 
@@ -50,7 +50,7 @@ def test_the_console_script_ends_once_published_without_freeing_the_network(
         result = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, check=False)
         assert result.returncode == 0, result.stderr
         assert result.stdout.startswith("Publié dans") and "Mémoire maximale" in result.stdout
-    assert "cleanup" in result.stdout and "exited the slow way" not in result.stdout
+    assert "nettoyage" in result.stdout and "exited the slow way" not in result.stdout
     with sqlite3.connect(out / "maillage.db") as db:
         assert db.execute("select count(*) from releases").fetchone() == (2,)
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".dist")] == []

@@ -29,9 +29,9 @@ def test_ci_runs_exactly_the_readme_test_command():
 
 
 def test_the_validate_example_is_real_output():
-    result = CliRunner().invoke(cli, ["validate", "--data", str(DATA)])
+    result = CliRunner().invoke(cli, ["valider", "--data", str(DATA)])
     assert result.exit_code == 0
-    assert f"$ maillage validate\n{result.output}```" in README
+    assert f"$ maillage valider\n{result.output}```" in README
 
 
 def test_the_error_example_is_a_real_error():
