@@ -633,6 +633,7 @@ STAGES = (
         ("database", "metadata", "folder"),
         ("dashboard",),
         after=("database_sha256",),
+        beside="process",
     ),
     Stage(
         "exports",
