@@ -712,6 +712,7 @@ STAGES = (
         ("database", "metadata", "folder"),
         ("dashboard",),
         after=("database_sha256",),
+        beside="process",
     ),
     Stage(
         "exports",

@@ -467,8 +467,16 @@ def _network(data_dir: Path, out_dir: Path) -> ReferralNetwork:
 
 
 @cli.command()
-@click.option("--from", "source", required=True, help="Identifiant de l'acteur où est la personne.")
-@click.option("--need", required=True, help="Code du besoin (référentiel needs).")
+@click.option(
+    "--depuis",
+    "--from",
+    "source",
+    required=True,
+    help="Identifiant de l'acteur où est la personne.",
+)
+@click.option(
+    "--besoin", "--need", "need", required=True, help="Code du besoin (référentiel needs)."
+)
 @click.option("--public", default=None, help="Code du public (référentiel publics).")
 @click.option("--commune", default=None, help="Code INSEE de la commune.")
 @click.option(
@@ -477,7 +485,9 @@ def _network(data_dir: Path, out_dir: Path) -> ReferralNetwork:
     help="Prise en charge spécifique exigée (référentiel supports), par exemple surdite.",
 )
 @click.option(
+    "--etapes-max",
     "--max-hops",
+    "max_hops",
     default=4,
     show_default=True,
     type=click.IntRange(0, 4),
@@ -491,6 +501,7 @@ def _network(data_dir: Path, out_dir: Path) -> ReferralNetwork:
 )
 @output_option("Fichier de la fiche d'orientation (--format pdf).", required=False)
 @click.option(
+    "--reponse",
     "--answer",
     "choice",
     default=1,
@@ -631,7 +642,9 @@ def chercher(
 
 
 @cli.command()
-@click.option("--need", required=True, help="Code du besoin (référentiel needs).")
+@click.option(
+    "--besoin", "--need", "need", required=True, help="Code du besoin (référentiel needs)."
+)
 @click.option("--commune", required=True, help="Code INSEE de la commune.")
 @click.option("--public", default=None, help="Code du public (référentiel publics).")
 @format_option("table", "json")
@@ -962,6 +975,7 @@ def verifier(
 
 @cli.command()
 @click.option(
+    "--acteur",
     "--actor",
     "actor_ids",
     multiple=True,

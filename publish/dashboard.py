@@ -22,6 +22,7 @@ from maillage.publish.connection import prepare
 from maillage.publish.plot import COLOURS, MAX_COMMUNES
 
 PAGE = "/tableau-de-bord"
+PAGE_ROWS = 5000  # rows of a query the served page reads at most
 MAX_BARS = 40  # bars a picture still shows legibly; its table and CSV have every row
 DOWNLOADS = "/telechargements"
 Rows = list[dict[str, Any]]
@@ -205,6 +206,9 @@ def _parcours(rows: Rows) -> dict:
     broken = [r for r in rows if r["interrompu"]]
     needs = list(dict.fromkeys(r["besoin"] for r in sorted(rows, key=lambda r: r["besoin"])))
     communes = sorted({r["commune"] for r in rows})
+    if len(communes) > MAX_COMMUNES:  # the communes whose parcours break the most
+        breaks = Counter(r["commune"] for r in broken)
+        communes = sorted(sorted(communes, key=lambda c: -breaks[c])[:MAX_COMMUNES])
     state = {(r["besoin"], r["commune"]): r["interrompu"] for r in rows}
     alt = (
         f"Grille des parcours, besoins en lignes et communes en colonnes : "
@@ -432,17 +436,29 @@ DRAW: dict[str, Callable[[Any, dict], Any]] = {
 
 async def page(request: Any, datasette: Any) -> Any:
     """The page /tableau-de-bord, from the served database's answers."""
+    from datasette.database import QueryInterrupted
     from datasette.utils.asgi import Response
 
     queries = datasette.metadata()["databases"]["maillage"]["queries"]
     db = datasette.get_database("maillage")
-    answers = {}
+    answers, cut = {}, []
+    limit = min(PAGE_ROWS, datasette.setting("max_returned_rows") or PAGE_ROWS)
     for section in SECTIONS:
-        result = await db.execute(queries[section.query]["sql"], dict(section.params))
-        answers[section.query] = [dict(r) for r in result.rows]
+        # bounded: a national network's page shows its first rows, the CSV has them all
+        sql = queries[section.query]["sql"]
+        try:
+            result = await db.execute(sql, dict(section.params), truncate=True)
+            rows = result.rows[:limit]
+            cut += [section.id] if result.truncated or len(result.rows) > limit else []
+        except (QueryInterrupted, sqlite3.OperationalError):
+            rows, cut = [], [*cut, section.id]
+        answers[section.query] = [dict(r) for r in rows]
+    shown = sections(answers)
+    for section in shown:
+        section["cut"] = section["id"] in cut
     html = await datasette.render_template(
         "tableau-de-bord.html",
-        {"sections": sections(answers)},
+        {"sections": shown, "page_rows": limit},
         request=request,
         view_name="page",
     )

@@ -194,7 +194,7 @@ def test_one_export_command_takes_each_standard_and_refuses_a_file_for_a_folder(
     ("args", "french"),
     [
         (["gaps", "--format", "x"], "valeur invalide pour '--format' : 'x' n'est pas l'une"),
-        (["refer", "--need", "x"], "Option manquante '--from'"),
+        (["refer", "--need", "x"], "Option manquante '--depuis'"),
         (["parcours", "--need"], "L'option '--need' demande une valeur"),
         (["commande-inconnue"], "Commande inconnue : 'commande-inconnue'"),
         (["validate", "--bogus"], "Option inconnue : '--bogus'. Vouliez-vous dire '--verbose' ?"),

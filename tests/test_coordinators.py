@@ -218,3 +218,15 @@ def test_the_coordinators_guide_names_real_commands_and_shows_their_output(
         assert result.exit_code == 0, result.output
         assert result.output == shown, line
     assert (tmp_path / "rapport-2023.pdf").read_bytes()[:4] == b"%PDF"
+
+
+async def test_a_large_network_s_dashboard_is_bounded(
+    default_dist: Path, monkeypatch: pytest.MonkeyPatch
+):
+    from maillage.publish import dashboard
+
+    monkeypatch.setattr(dashboard, "PAGE_ROWS", 10)
+    fresh = make_datasette(default_dist)  # its own page cache
+    response = await fresh.client.get("/tableau-de-bord")
+    assert response.status_code == 200
+    assert "elle en montre au plus 10 ; le CSV les a toutes" in response.text
