@@ -62,3 +62,22 @@ def default_dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("default") / "dist"
     build(DATA, out)
     return out
+
+
+@pytest.fixture(scope="session")
+def site(default_dist: Path):
+    """The default network served by Datasette on loopback, once for every browser test."""
+    from browser import served
+
+    with served(default_dist) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def screenshots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """docs/screenshots with MAILLAGE_SCREENSHOTS=docs/screenshots (make screenshots), else a
+    temporary folder: a test run changes no tracked file."""
+    chosen = os.environ.get("MAILLAGE_SCREENSHOTS")
+    folder = ROOT / chosen if chosen else tmp_path_factory.mktemp("screenshots")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder

@@ -6,13 +6,12 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import re
 import sqlite3
 from pathlib import Path
 
 import pytest
-from browser import browser_page, served
+from browser import browser_page
 from click.testing import CliRunner
 from conftest import DATA, ROOT
 from test_site_accessibility import ENGLISH, axe_script, violations
@@ -43,21 +42,6 @@ JSON_ARRAY = re.compile(r"\[\s*(\"|\]|\{)")
 @pytest.fixture(scope="module")
 def ds(default_dist: Path):
     return make_datasette(default_dist)
-
-
-@pytest.fixture(scope="module")
-def site(default_dist: Path):
-    with served(default_dist) as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def screenshots(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """docs/screenshots with MAILLAGE_SCREENSHOTS=docs/screenshots, else a temporary folder."""
-    chosen = os.environ.get("MAILLAGE_SCREENSHOTS")
-    folder = ROOT / chosen if chosen else tmp_path_factory.mktemp("screenshots")
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
 
 
 def visible_problems(path: str, text: str) -> list[str]:

@@ -5,12 +5,10 @@ serious or critical axe-core violation."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
-from browser import browser_page, served
-from conftest import ROOT
+from browser import browser_page
 from test_site_accessibility import axe_script, violations
 
 ORIENTER = (
@@ -43,22 +41,6 @@ CLIPPED = """() => [...document.querySelectorAll("main *")]
                  return (hides(s.overflowX) && e.scrollWidth > e.clientWidth + 1)
                    || (hides(s.overflowY) && e.scrollHeight > e.clientHeight + 1); })
   .map(e => e.tagName.toLowerCase() + (e.className ? "." + String(e.className) : ""))"""
-
-
-@pytest.fixture(scope="module")
-def site(default_dist: Path):
-    with served(default_dist) as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def screenshots(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """docs/screenshots with MAILLAGE_SCREENSHOTS=docs/screenshots (make screenshots), else a
-    temporary folder: a test run changes no tracked file."""
-    chosen = os.environ.get("MAILLAGE_SCREENSHOTS")
-    folder = ROOT / chosen if chosen else tmp_path_factory.mktemp("screenshots")
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
 
 
 def _shot(page, folder: Path, name: str) -> None:

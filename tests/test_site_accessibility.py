@@ -7,11 +7,10 @@ tests/axe/package.json, installed by ``make test``)."""
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from browser import browser_page, served
+from browser import browser_page
 from conftest import ROOT
 
 AXE = ROOT / "tests" / "axe" / "node_modules" / "axe-core" / "axe.min.js"
@@ -52,12 +51,6 @@ def axe_script() -> str:
             "is available): accessibility test skipped"
         )
     return AXE.read_text(encoding="utf-8")
-
-
-@pytest.fixture(scope="module")
-def site(default_dist: Path):
-    with served(default_dist) as url:
-        yield url
 
 
 def linked_pages(page, site: str) -> list[str]:

@@ -7,27 +7,11 @@ otherwise they go to a temporary folder: a test run changes no tracked file.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import httpx
 import pytest
-from browser import browser_page, served
-from conftest import ROOT
-
-
-@pytest.fixture(scope="module")
-def site(default_dist: Path):
-    with served(default_dist) as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def screenshots(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    chosen = os.environ.get("MAILLAGE_SCREENSHOTS")
-    folder = ROOT / chosen if chosen else tmp_path_factory.mktemp("screenshots")
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+from browser import browser_page
 
 
 @pytest.fixture

@@ -21,7 +21,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-from browser import served
 from click.testing import CliRunner
 
 from maillage.publish import build as build_mod
@@ -31,12 +30,6 @@ from maillage.publish.site import make_datasette
 from maillage.publish.texttable import terminal_text
 
 EVIL = "evil.example"
-
-
-@pytest.fixture(scope="module")
-def site(default_dist: Path):
-    with served(default_dist) as url:
-        yield url
 
 
 def test_a_visitors_host_header_never_reaches_the_next_visitors_pages(site: str):
