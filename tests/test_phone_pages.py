@@ -21,6 +21,7 @@ PAGES = [
     "/maillage/actors/france-services-miramas",
     "/maillage/carte_des_lieux",
     "/donnees-ouvertes",
+    "/maillage/chercher?q=seniors&commune=Miramas",
 ]
 PHONE = {"width": 390, "height": 844}
 # elements whose right edge passes the viewport's (Leaflet's own panes are clipped by the map)

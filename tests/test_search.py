@@ -161,3 +161,20 @@ def test_the_home_page_search_box_opens_the_search(default_dist: Path):
     form = (TEMPLATES / "_recherche.html").read_text(encoding="utf-8")
     assert 'action="/maillage/chercher"' in form
     assert '{% include "_recherche.html" %}' in (TEMPLATES / "index.html").read_text("utf-8")
+
+
+def test_the_search_reads_as_short_cards_on_a_phone_and_a_desktop(site: str, screenshots: Path):
+    from browser import browser_page
+
+    with browser_page() as page:
+        for width, height, name in ((390, 844, "recherche-390.png"), (1280, 900, "recherche.png")):
+            page.set_viewport_size({"width": width, "height": height})
+            page.goto(site + "/maillage/chercher?q=démarches&commune=Miramas")
+            cards = page.locator("li.carte")
+            assert cards.count() >= 5
+            heights = [cards.nth(i).bounding_box()["height"] for i in range(cards.count())]
+            assert max(heights) < 400, heights
+            assert page.evaluate("document.documentElement.scrollWidth") <= width
+            first = cards.nth(0)
+            assert first.get_by_role("link", name="Appeler le").count() == 1
+            page.screenshot(path=str(screenshots / name), full_page=False)
