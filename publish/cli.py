@@ -26,7 +26,7 @@ from maillage.graph.analytics import analytics_tables
 from maillage.graph.contact import personal_contacts, phone_display
 from maillage.graph.duplicates import decisions, declare_distinct, likely_pairs
 from maillage.graph.errors import DataError, DataErrors, os_reason
-from maillage.graph.freshness import DEFAULT_RECHECK_MONTHS, months_before, to_check
+from maillage.graph.freshness import DEFAULT_RECHECK_MONTHS, months_before
 from maillage.graph.levels import derivations, without_levels
 from maillage.graph.load import load_network, read_source
 from maillage.graph.model import CHANNEL_LABELS, CLASSES
@@ -38,6 +38,7 @@ from maillage.publish import build as build_mod
 from maillage.publish import clickfr
 from maillage.publish.address import site_warning
 from maillage.publish.connection import ask, check_published_ids, orientations, within_hops
+from maillage.publish.connection import rows as rows_of
 from maillage.publish.csvcells import SafeDictWriter
 from maillage.publish.guide import GUIDE_TABLES, GuideTooLarge, Selection, guide_model, render_guide
 from maillage.publish.history import changed_dumps, changes, french
@@ -940,14 +941,13 @@ def verifier(
     months: int | None, today: datetime | None, fmt: str, data_dir: Path, out_dir: Path
 ) -> None:
     """Les fiches à vérifier : jamais vérifiées ou vérifiées depuis trop longtemps."""
-    with _reported():
-        tables = build_mod.published_tables(
-            data_dir, out_dir, names=("actors", "sites", "services", "publication")
-        )
+    # the coordinators' page's own query, on the published database (one answer, one door)
+    dist = _published(data_dir, out_dir)
     if months is None:
-        months = int(tables["publication"][0].get("recheck_months") or DEFAULT_RECHECK_MONTHS)
+        (publication,) = rows_of(dist, "SELECT recheck_months FROM publication")
+        months = int(publication["recheck_months"] or DEFAULT_RECHECK_MONTHS)
     day = today.date() if today else date.today()
-    rows = to_check(tables, day, months)
+    rows = ask(dist, "fiches_a_verifier", {"mois": str(months), "jour": day.isoformat()})
     if fmt == "json":
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
@@ -964,8 +964,8 @@ def verifier(
                     r["id"],
                     r["acteur"],
                     r["verifie_le"] or "jamais",
-                    r["courriel"],
-                    r["telephone"],
+                    r["courriel"] or "",
+                    phone_display(r["telephone"]) if r["telephone"] else "",
                 ]
                 for r in rows
             ],

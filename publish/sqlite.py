@@ -55,7 +55,7 @@ JOIN sites ON sites.id = service_sites.site_id
 """
 # Every actor, site and service with the date its information was checked (a site or service
 # not checked on its own has its actor's) and its actor's contact: what a_verifier and the
-# canned query fiches_a_verifier select from (graph/freshness.py says the same in Python).
+# canned query fiches_a_verifier select from (maillage verifier asks that query too).
 VERIFICATIONS = """
 SELECT r.type, r.id, r.nom, r.actor_id, actors.name AS acteur,
   actors.email AS courriel, actors.telephone AS telephone,

@@ -92,6 +92,7 @@ async def test_every_canned_query_answers(ds):
         "public": "",
         "commune": "",
         "mois": "12",  # fiches_a_verifier
+        "jour": "",  # fiches_a_verifier: today
         "support": "",  # orienter: no specific support asked
         "ouvert": "",  # qui_aide: at any time
         "q": "démarches",  # chercher
