@@ -8,11 +8,19 @@ SQLite and Typst compare code points: the published tables carry the key as text
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable, Iterable
 from functools import lru_cache
 from typing import Any, TypeVar
 
 T = TypeVar("T")
+
+
+def unaccented(text: object) -> str:
+    """French text as compared without case nor accents: ``"Médiathèque"`` -> ``"mediatheque"``
+    (ligatures unfolded too: ``"œ"`` -> ``"oe"``)."""
+    decomposed = unicodedata.normalize("NFKD", str(text or "").casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
 @lru_cache(maxsize=1)

@@ -10,7 +10,6 @@ e-mail addresses are read by ``email-validator`` (syntax only: nothing is sent).
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
@@ -18,6 +17,7 @@ import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 from phonenumbers import NumberParseException, PhoneNumberFormat, PhoneNumberType
 
+from maillage.graph.collation import unaccented
 from maillage.graph.errors import DataError
 
 if TYPE_CHECKING:
@@ -128,12 +128,6 @@ SERVICE_WORDS = frozenset(
 _PERSONAL = re.compile(r"^[a-z]+(?:-[a-z]+)?\.[a-z]+(?:-[a-z]+)?$")
 
 
-def _plain(text: str) -> str:
-    """Lower case without accents: "Médiathèque" -> "mediatheque"."""
-    decomposed = unicodedata.normalize("NFKD", text.lower())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
-
-
 def looks_personal_email(address: str, name: str = "") -> bool:
     """A ``prénom.nom@`` address: two words joined by a dot, neither a service's word nor a
     word of the actor's ``name``.
@@ -141,10 +135,10 @@ def looks_personal_email(address: str, name: str = "") -> bool:
     >>> looks_personal_email("marie.dupont@miramas.fr"), looks_personal_email("accueil.mjc@x.fr")
     (True, False)
     """
-    local = _plain(address.split("@", 1)[0])
+    local = unaccented(address.split("@", 1)[0])
     if not _PERSONAL.match(local):
         return False
-    known = SERVICE_WORDS | set(re.findall(r"[a-z]+", _plain(name)))
+    known = SERVICE_WORDS | set(re.findall(r"[a-z]+", unaccented(name)))
     words = set(re.split(r"[.-]", local))
     return not words & known
 

@@ -12,15 +12,14 @@ and the distance (100 at the same point, 0 from ``FAR_METRES`` on) — is compar
 from __future__ import annotations
 
 import math
-import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass
 from itertools import combinations
 from pathlib import Path
-from typing import Any
 
 from rapidfuzz import fuzz
 
+from maillage.graph.collation import unaccented
 from maillage.graph.errors import DataError, DataErrors
 from maillage.graph.load import Network
 
@@ -52,11 +51,6 @@ class Pair:
             f"noms semblables à {self.name_score:.0f} %, adresses à {self.address_score:.0f} %, "
             f"{distance}"
         )
-
-
-def _plain(text: Any) -> str:
-    decomposed = unicodedata.normalize("NFKD", str(text or ""))
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
 
 
 def _metres(a: dict, b: dict) -> float | None:
@@ -98,10 +92,10 @@ def _scored(a: dict, b: dict, actor_a: dict, actor_b: dict) -> Pair:
     siret_a, siret_b = str(actor_a.get("siret") or ""), str(actor_b.get("siret") or "")
     same_siret = bool(siret_a) and siret_a == siret_b and set(siret_a) != {"0"}
     names = (str(a.get("name") or actor_a.get("name")), str(b.get("name") or actor_b.get("name")))
-    name_score = fuzz.token_sort_ratio(_plain(names[0]), _plain(names[1]))
+    name_score = fuzz.token_sort_ratio(unaccented(names[0]), unaccented(names[1]))
     address_score = fuzz.token_sort_ratio(
-        _plain(f"{a.get('street', '')} {a.get('postcode', '')}"),
-        _plain(f"{b.get('street', '')} {b.get('postcode', '')}"),
+        unaccented(f"{a.get('street', '')} {a.get('postcode', '')}"),
+        unaccented(f"{b.get('street', '')} {b.get('postcode', '')}"),
     )
     metres = _metres(a, b)
     near = 0.0 if metres is None else max(0.0, 100.0 * (1 - metres / FAR_METRES))

@@ -18,7 +18,6 @@ from __future__ import annotations
 import functools
 import json
 import re
-import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -29,6 +28,7 @@ from rdflib import Literal
 from rdflib.namespace import SKOS
 from stop_words import get_stop_words
 
+from maillage.graph.collation import unaccented
 from maillage.graph.tables import Tables
 from maillage.graph.vocab import Vocabulary
 
@@ -56,20 +56,14 @@ def _stem(word: str) -> str:
 @functools.cache
 def _stop_words() -> frozenset[str]:
     """French stop words ("de", "pour", "les"…), accents removed: never asked of the index."""
-    return frozenset(_plain(w) for w in get_stop_words("french"))
-
-
-def _plain(text: str) -> str:
-    """Lower case, without accents, ligatures unfolded (œ -> oe)."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
+    return frozenset(unaccented(w) for w in get_stop_words("french"))
 
 
 def stems(text: str | None) -> list[str]:
     """The words of ``text``, stemmed: ``"Séniors à Miramas"`` -> ``["senior", "a", "miram"]``."""
     if not text:
         return []
-    return [_stem(w) for w in _WORD.findall(_plain(str(text)))]
+    return [_stem(w) for w in _WORD.findall(unaccented(str(text)))]
 
 
 def search_words(text: str | None) -> str:
@@ -78,7 +72,7 @@ def search_words(text: str | None) -> str:
     syntax (``"``, ``*``, ``NEAR(``, ``OR``, ``-``, parentheses) ever reaches the index. The SQL
     function ``mots_recherche`` of every connection the site and the CLI open."""
     words = [
-        w for w in _WORD.findall(_plain(str(text or "")[:MAX_QUERY])) if w not in _stop_words()
+        w for w in _WORD.findall(unaccented(str(text or "")[:MAX_QUERY])) if w not in _stop_words()
     ]
     found = [_stem(w[:MAX_WORD]) for w in words]
     return json.dumps(list(dict.fromkeys(found))[:MAX_WORDS])
@@ -87,7 +81,7 @@ def search_words(text: str | None) -> str:
 def plain_text(text: str | None) -> str:
     """``"Saint-Chamas "`` -> ``"saint chamas"``: how a commune typed is compared (the SQL
     function ``texte_simple``)."""
-    return " ".join(_WORD.findall(_plain(str(text or "")[:MAX_QUERY])))
+    return " ".join(_WORD.findall(unaccented(str(text or "")[:MAX_QUERY])))
 
 
 def _labels(vocab: Vocabulary) -> dict[str, list[str]]:
