@@ -757,13 +757,18 @@ def published_tables(
     """The rows of the published network, rebuilt first when the data changed."""
     import sqlite_utils
 
-    if is_stale(data_dir, out_dir):
-        build(data_dir, out_dir)
-    db = sqlite_utils.Database(Path(out_dir) / "maillage.db")
+    db = sqlite_utils.Database(published(data_dir, out_dir) / "maillage.db")
     try:
         return {name: list(db[name].rows) for name in names}
     finally:
         db.close()
+
+
+def published(data_dir: Path | str, out_dir: Path | str) -> Path:
+    """The published folder of ``data_dir``, rebuilt first when the data changed since."""
+    if is_stale(data_dir, out_dir):
+        build(data_dir, out_dir)
+    return Path(out_dir)
 
 
 def is_stale(data_dir: Path | str, out_dir: Path | str) -> bool:

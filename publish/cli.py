@@ -457,9 +457,7 @@ def serve(data_dir: Path, out_dir: Path, port: int, host: str) -> None:
 def _published(data_dir: Path, out_dir: Path) -> Path:
     """The published folder, rebuilt first when the data changed since."""
     with _reported():
-        if build_mod.is_stale(data_dir, out_dir):
-            build_mod.build(data_dir, out_dir)
-    return out_dir
+        return build_mod.published(data_dir, out_dir)
 
 
 def _network(data_dir: Path, out_dir: Path) -> ReferralNetwork:

@@ -189,11 +189,8 @@ def write_search_index(
             f"CREATE VIRTUAL TABLE {INDEX} USING fts5(actor UNINDEXED, site UNINDEXED, {columns},"
             " tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3')"
         )
-        count = 0
-        rows = index_rows(tables, vocab)
-        while batch := [row for _, row in zip(range(1000), rows, strict=False)]:
-            db[INDEX].insert_all(batch)
-            count += len(batch)
+        db[INDEX].insert_all(index_rows(tables, vocab), batch_size=1000)
+        count = db[INDEX].count
         db.execute("INSERT INTO recherche(recherche) VALUES ('optimize')")  # one b-tree
         db.execute(f"CREATE VIRTUAL TABLE {WORDS} USING fts5vocab({INDEX}, 'row')")
         db.conn.commit()
