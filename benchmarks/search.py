@@ -1,12 +1,16 @@
 """Benchmark: the search (`chercher`) through Datasette on a synthetic network (issue 36).
 
-    python benchmarks/search.py [--actors 30000] [--queries 200]
+    python benchmarks/search.py [--actors 30000] [--queries 200] [--old COMMIT [--runs 2] [--busy]]
 
 The synthetic network's tables are written as the build writes them (``write_database``), then
 the search's index (``write_search_index``, timed: the build time the index adds); then
 ``--queries`` searches through Datasette's own client, as the site serves them: random words
 (actors' names, needs' labels and synonyms, publics, a typo) with a random commune or none, and
 p50/p95 are printed. Target: p95 at most 50 ms.
+
+With ``--old COMMIT``, the same benchmark of that commit (its own checkout and venv, made by
+``compare.py``'s helpers and checked to import its own code) and of this code run alternately,
+each in a fresh process, ``--runs`` times each, one core kept busy meanwhile with ``--busy``.
 """
 
 from __future__ import annotations
@@ -14,7 +18,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import random
+import re
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -67,7 +73,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--actors", type=int, default=30000)
     parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument("--old", help="also measure this commit, alternately with this code")
+    parser.add_argument("--runs", type=int, default=2, help="runs of each side with --old")
+    parser.add_argument("--busy", action="store_true", help="keep one core busy (with --old)")
     args = parser.parse_args()
+    if args.old:
+        return against(args)
     tables = synthetic_tables(args.actors, services_per_actor=3)
     vocab = load_vocabulary(ROOT / "data" / "vocab", BASE)
     with tempfile.TemporaryDirectory() as folder:
@@ -98,6 +109,45 @@ def main() -> None:
             f"chercher through Datasette, {len(ms)} searches: p50 {statistics.median(ms):.1f} ms, "
             f"p95 {p95:.1f} ms, max {max(ms):.1f} ms (target p95 50 ms)"
         )
+
+
+FIGURES = re.compile(r"p50 ([0-9.]+) ms, p95 ([0-9.]+) ms")
+
+
+def against(args: argparse.Namespace) -> None:
+    """This benchmark of ``args.old`` and of this checkout, alternately, in fresh processes."""
+    from compare import busy, check_own_code, clean_env, prepare
+
+    work = Path("/tmp/maillage-compare")
+    work.mkdir(parents=True, exist_ok=True)
+    old = prepare("old", args.old, work)
+    neutral = work / "run"
+    neutral.mkdir(exist_ok=True)
+    origin = check_own_code(old.python, old.package, old.checkout, neutral)
+    print(f"old {old.commit[:9]}: {old.package} from {origin}", flush=True)
+    own = [sys.executable, str(Path(__file__).resolve())]
+    theirs = [str(old.python), str(old.checkout / "benchmarks" / "search.py")]
+    common = ["--actors", str(args.actors), "--queries", str(args.queries)]
+    figures: dict[str, list[tuple[float, float]]] = {"old": [], "new": []}
+    with busy(args.busy):
+        for run in range(args.runs):
+            for name, argv in (("old", theirs), ("new", own)):
+                done = subprocess.run(
+                    argv + common, env=clean_env(), capture_output=True, text=True, check=True
+                )
+                found = FIGURES.search(done.stdout)
+                if found is None:
+                    raise SystemExit(f"{name}: no figures in\n{done.stdout}{done.stderr}")
+                figures[name].append((float(found[1]), float(found[2])))
+                print(f"run {run + 1} {name}: {done.stdout.strip().splitlines()[-1]}", flush=True)
+    print(
+        f"\n{args.actors} actors, {args.queries} searches, {old.commit[:9]} (old) against this "
+        f"code, best of {args.runs}{', one core kept busy' * args.busy}"
+    )
+    for name in ("old", "new"):
+        p50 = min(f[0] for f in figures[name])
+        p95 = min(f[1] for f in figures[name])
+        print(f"{name}: p50 {p50:.1f} ms, p95 {p95:.1f} ms")
 
 
 if __name__ == "__main__":

@@ -14,7 +14,7 @@ from typing import Any
 from maillage.graph import hours
 from maillage.graph.network import Orientation, Site, UnknownId
 from maillage.publish.guard import guard
-from maillage.publish.search import plain_text, search_words
+from maillage.publish.search import plain_text, search_words, zones_near
 
 
 def prepare(conn: sqlite3.Connection, guarded: bool = True) -> None:
@@ -27,6 +27,7 @@ def prepare(conn: sqlite3.Connection, guarded: bool = True) -> None:
     # the search's words, stemmed as the index was (publish/search.py), and a commune typed
     conn.create_function("mots_recherche", 1, search_words, deterministic=True)
     conn.create_function("texte_simple", 1, plain_text, deterministic=True)
+    conn.create_function("zones_autour", 2, zones_near, deterministic=True)
     if guarded:
         guard(conn)
 

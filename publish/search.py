@@ -11,12 +11,17 @@ the words typed are stemmed by the same :func:`search_words`, so that "seniors",
 "senior" meet. FTS5 (``unicode61 remove_diacritics 2``, prefix indexes) ranks with bm25, the
 names weighted above the rest. ``recherche_mots`` lists the index's words, so that a word that
 is in no row (a stop word, a typo) is left out of the query instead of emptying the answer.
+
+Each row also holds its place's zone word (``zone``, a cell of ZONE degrees, weight 0 in bm25):
+a search near a commune asks for the words typed *and* the zones around it, so that FTS5 ranks
+the few thousand places around the person, never the whole country (``zones_autour``).
 """
 
 from __future__ import annotations
 
 import functools
 import json
+import math
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
@@ -36,6 +41,8 @@ INDEX = "recherche"
 WORDS = "recherche_mots"
 COLUMNS = ("noms", "quoi", "ou", "description")
 WEIGHTS = (10.0, 4.0, 2.0, 1.0)  # bm25's weight of each column, in COLUMNS' order
+ZONE = 0.25  # degrees: the side of a zone's cell (about 28 km north to south)
+NEAR = 0.45  # degrees of latitude (about 50 km): how far "near the person's commune" reaches
 MAX_WORDS = 12  # of a query: the rest is ignored
 MAX_WORD = 40  # characters of a word of a query
 MAX_QUERY = 500  # characters of a query read at all (a 10 kB paste reads as its start)
@@ -84,6 +91,31 @@ def plain_text(text: str | None) -> str:
     return " ".join(_WORD.findall(unaccented(str(text or "")[:MAX_QUERY])))
 
 
+def zone_word(latitude: float | None, longitude: float | None) -> str:
+    """The index's word for the cell of ZONE degrees a position lies in: ``"z533x725"``."""
+    if latitude is None or longitude is None:
+        return ""
+    return _cell(math.floor(float(latitude) / ZONE), math.floor(float(longitude) / ZONE))
+
+
+def _cell(row: int, column: int) -> str:
+    return f"z{row + 360}x{column + 720}"  # offset: a word of the index has no minus sign
+
+
+def zones_near(latitude: float | None, longitude: float | None) -> str | None:
+    """The FTS5 query of the zones within NEAR of a position (a box of ±NEAR degrees of latitude,
+    as many kilometres east and west): ``"zone : (z533x724 OR z533x725 …)"``; None without a
+    position. The SQL function ``zones_autour``, so the site and the CLI reach as far."""
+    if latitude is None or longitude is None:
+        return None
+    lat, lon = max(-89.0, min(89.0, float(latitude))), float(longitude)
+    east = min(180.0, NEAR / max(0.02, math.cos(math.radians(lat))))
+    rows = range(math.floor((lat - NEAR) / ZONE), math.floor((lat + NEAR) / ZONE) + 1)
+    columns = range(math.floor((lon - east) / ZONE), math.floor((lon + east) / ZONE) + 1)
+    words = [_cell(row, column) for row in rows for column in columns]
+    return "zone : (" + " OR ".join(words) + ")"
+
+
 def _labels(vocab: Vocabulary) -> dict[str, list[str]]:
     """Every label of each concept (preferred, alternative, hidden), by its id in SQLite."""
     found: dict[str, list[str]] = defaultdict(list)
@@ -99,8 +131,12 @@ def _joined(parts: Iterable[str | None]) -> str:
     return " ".join(" ".join(stems(p)) for p in parts if p)
 
 
-def index_rows(tables: Tables, vocab: Vocabulary) -> Iterator[dict]:
-    """One row per site of an actor, each column stemmed (see the module's doc)."""
+def index_rows(
+    tables: Tables, vocab: Vocabulary, centres: dict[str, tuple[float, float]] | None = None
+) -> Iterator[dict]:
+    """One row per site of an actor, each column stemmed (see the module's doc); a place without
+    a position is in the zone of its commune's centre (``centres``, by INSEE code)."""
+    centres = centres or {}
     labels = _labels(vocab)
     by_service: dict[str, list[str]] = defaultdict(list)
     for table in ("service_needs", "service_publics", "service_support", "service_modalities"):
@@ -128,6 +164,9 @@ def index_rows(tables: Tables, vocab: Vocabulary) -> Iterator[dict]:
         where = [site.get("commune"), site.get("postcode"), site.get("street")]
         described = [actor.get("description"), actor.get("summary")]
         described += [s.get("description") for s in offered]
+        position = (site.get("latitude"), site.get("longitude"))
+        if None in position:
+            position = centres.get(str(site.get("insee")), (None, None))
         yield {
             "actor": actor["id"],
             "site": site["id"],
@@ -135,6 +174,7 @@ def index_rows(tables: Tables, vocab: Vocabulary) -> Iterator[dict]:
             "quoi": _joined(what),
             "ou": _joined(where),
             "description": _joined(described),
+            "zone": zone_word(*position),
         }
 
 
@@ -187,9 +227,14 @@ def write_search_index(
         columns = ", ".join(COLUMNS)
         db.execute(
             f"CREATE VIRTUAL TABLE {INDEX} USING fts5(actor UNINDEXED, site UNINDEXED, {columns},"
-            " tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3')"
+            " zone, tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3')"
         )
-        db[INDEX].insert_all(index_rows(tables, vocab), batch_size=1000)
+        centres = {
+            c["insee"]: (c["latitude"], c["longitude"])
+            for c in communes
+            if c["latitude"] is not None
+        }
+        db[INDEX].insert_all(index_rows(tables, vocab, centres), batch_size=1000)
         count = db[INDEX].count
         db.execute("INSERT INTO recherche(recherche) VALUES ('optimize')")  # one b-tree
         db.execute(f"CREATE VIRTUAL TABLE {WORDS} USING fts5vocab({INDEX}, 'row')")

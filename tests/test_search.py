@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 import yaml
 from click.testing import CliRunner
-from conftest import DATA
+from conftest import DATA, make_network
 
+from maillage.publish.build import build
 from maillage.publish.cli import cli
 from maillage.publish.connection import ask
 from maillage.publish.search import search_words
@@ -178,3 +179,44 @@ def test_the_search_reads_as_short_cards_on_a_phone_and_a_desktop(site: str, scr
             first = cards.nth(0)
             assert first.get_by_role("link", name="Appeler le").count() == 1
             page.screenshot(path=str(screenshots / name), full_page=False)
+
+
+LILLE = """\
+name: Atelier numérique de Lille
+typology: ASSO
+pole: accomplissement
+sites:
+  - id: lille-site
+    name: Atelier de Lille
+    street: 1 rue Nationale
+    postcode: "59000"
+    commune: Lille
+    insee: "59350"
+    latitude: 50.63
+    longitude: 3.06
+services:
+  - id: lille-initiation
+    name: Initiation à l'ordinateur et démarches
+    needs: [maitrise-outils-numeriques]
+    publics: [tous-publics]
+"""
+
+
+def test_near_a_commune_the_search_keeps_to_its_surroundings_unless_nothing_is_there(
+    tmp_path: Path,
+):
+    data = make_network(tmp_path)
+    (data / "actors" / "lille.yaml").write_text(LILLE, encoding="utf-8")
+    dist = tmp_path / "dist"
+    build(data, dist)
+    # "initiation" is taught in Miramas (a place without a position: its commune's centre
+    # stands for it) and 750 km away in Lille: from Miramas, Miramas only
+    assert found(dist, "initiation", commune="Miramas") == ["atelier"]
+    assert found(dist, "initiation", commune="Lille") == ["lille"]
+    assert sorted(found(dist, "initiation")) == ["atelier", "lille"]
+    # nothing of the kind near Miramas: the farther answer rather than none, with its distance
+    far = ask(dist, "chercher", {"q": "Nationale", "commune": "13140"})
+    assert [r["actor"] for r in far] == ["lille"] and far[0]["distance_km"] > 700
+    # nothing typed: the places around the commune, the one without a position among them
+    assert sorted(found(dist, "", commune="Miramas")) == ["accueil", "atelier"]
+    assert sorted(found(dist, "")) == ["accueil", "atelier", "lille"]
