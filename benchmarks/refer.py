@@ -30,10 +30,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from synthetic import synthetic_tables  # noqa: E402
+from synthetic import BASE, ROOT, synthetic_tables  # noqa: E402
 
+from maillage.graph.vocab import load_vocabulary  # noqa: E402
 from maillage.publish.build import DEFAULT_METADATA  # noqa: E402
 from maillage.publish.connection import ask  # noqa: E402
+from maillage.publish.search import write_search_index  # noqa: E402
 from maillage.publish.site import make_datasette, write_metadata  # noqa: E402
 from maillage.publish.sqlite import write_database  # noqa: E402
 
@@ -154,6 +156,8 @@ def main() -> None:
         out = Path(folder)
         start = time.perf_counter()
         write_database(tables, out / "maillage.db")
+        vocab = load_vocabulary(ROOT / "data" / "vocab", BASE)
+        write_search_index(out / "maillage.db", tables, vocab, {"communes": []})
         write_metadata(DEFAULT_METADATA, out)
         print(f"SQLite written in {time.perf_counter() - start:.1f} s")
         rng = random.Random(1)

@@ -484,6 +484,12 @@ def _network(data_dir: Path, out_dir: Path) -> ReferralNetwork:
     help="Prise en charge spécifique exigée (référentiel supports), par exemple surdite.",
 )
 @click.option(
+    "--lieu",
+    default=None,
+    help="Où habite la personne (commune, code postal ou code INSEE) : les distances se "
+    "mesurent de là plutôt que depuis l'acteur.",
+)
+@click.option(
     "--etapes-max",
     "--max-hops",
     "max_hops",
@@ -522,6 +528,7 @@ def refer(
     public: str | None,
     commune: str | None,
     support: str | None,
+    lieu: str | None,
     max_hops: int,
     fmt: str,
     output: Path | None,
@@ -543,7 +550,14 @@ def refer(
     found = ask(
         dist,
         "orienter",
-        {"actor": source, "need": need, "public": public, "commune": commune, "support": support},
+        {
+            "actor": source,
+            "need": need,
+            "public": public,
+            "commune": commune,
+            "support": support,
+            "lieu": lieu,
+        },
     )
     answers = within_hops(orientations(dist, found), max_hops)
     if fmt == "json":

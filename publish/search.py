@@ -224,6 +224,17 @@ def write_search_index(
         communes = commune_rows(meta, tables)
         db["communes"].insert_all(communes, pk="insee")
         db["communes"].create_index(["nom_simple"])
+        # each way a person names a commune (name, postcode, INSEE code), simplified as
+        # ``texte_simple`` simplifies what is typed: one lookup for the search and the orienter
+        keys = {
+            (plain_text(key), c["insee"])
+            for c in communes
+            for key in (c["insee"], c["nom"], *json.loads(c["codes_postaux"]))
+            if plain_text(key)
+        }
+        db["communes_cles"].insert_all(
+            ({"cle": key, "insee": insee} for key, insee in sorted(keys)), pk=("cle", "insee")
+        )
         columns = ", ".join(COLUMNS)
         db.execute(
             f"CREATE VIRTUAL TABLE {INDEX} USING fts5(actor UNINDEXED, site UNINDEXED, {columns},"

@@ -3,6 +3,7 @@ asks it) and coverage on small hand-made networks whose right answers are known.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import tempfile
 from pathlib import Path
@@ -10,8 +11,10 @@ from pathlib import Path
 import pytest
 
 from maillage.graph.network import ReferralNetwork, UnknownId, coverage, weak_points
+from maillage.graph.vocab import load_vocabulary
 from maillage.publish.build import DEFAULT_METADATA
 from maillage.publish.connection import ask, check_published_ids, orientations, within_hops
+from maillage.publish.search import write_search_index
 from maillage.publish.site import write_metadata
 from maillage.publish.sqlite import write_database
 
@@ -81,7 +84,13 @@ class Published:
         self.referral = ReferralNetwork.from_tables(tables)
         self.dist = Path(tempfile.mkdtemp(prefix=f"maillage-net-{next(_FOLDERS)}-"))
         write_database(tables, self.dist / "maillage.db")
+        write_search_index(self.dist / "maillage.db", tables, _vocabulary(), {})
         write_metadata(DEFAULT_METADATA, self.dist)
+
+
+@functools.cache
+def _vocabulary():
+    return load_vocabulary(Path(__file__).parent.parent / "data" / "vocab", "https://example.org/")
 
 
 def refer(net: Published, actor: str, need: str, public=None, commune=None, max_hops=4):

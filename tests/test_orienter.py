@@ -151,3 +151,61 @@ async def test_a_specific_support_keeps_only_the_services_giving_it(default_dist
         ],
     )
     assert result.exit_code == 2 and "surdite" in result.output
+
+
+async def test_distances_are_measured_from_where_the_person_lives_when_given(default_dist: Path):
+    ds = make_datasette(default_dist)
+    asked = {"actor": "residence-hestia", "need": "aide-demarches-administratives"}
+    from_hestia = (
+        await ds.client.get("/maillage/orienter.json", params={**asked, "_shape": "array"})
+    ).json()
+    from_martigues = (
+        await ds.client.get(
+            "/maillage/orienter.json", params={**asked, "lieu": "Martigues", "_shape": "array"}
+        )
+    ).json()
+    # the same services (each at its place nearest the person), the order still fewest
+    # referrals first, then distance from the person
+    assert {r["service"] for r in from_martigues} == {r["service"] for r in from_hestia}
+    assert "epn-martigues-centre" in {r["site"] for r in from_martigues}
+    assert all(r["depuis"] == "Martigues" for r in from_martigues)
+    assert all(r["depuis"] is None for r in from_hestia)
+    keys = [(r["hops"] is None, r["hops"] or 0, r["distance_km"]) for r in from_martigues]
+    assert keys == sorted(keys)
+    km = {r["site"]: r["distance_km"] for r in from_martigues}
+    in_martigues = [r["site"] for r in from_martigues if r["address"].endswith("Martigues")]
+    in_miramas = [r["site"] for r in from_martigues if r["address"].endswith("Miramas")]
+    assert in_martigues and in_miramas
+    assert max(km[s] for s in in_martigues) < 10 < min(km[s] for s in in_miramas)
+    # its postcode says the same; the page says where the distances come from
+    by_postcode = (
+        await ds.client.get(
+            "/maillage/orienter.json", params={**asked, "lieu": "13500", "_shape": "array"}
+        )
+    ).json()
+    assert [r["distance_km"] for r in by_postcode] == [r["distance_km"] for r in from_martigues]
+    page = (await ds.client.get("/maillage/orienter", params={**asked, "lieu": "13500"})).text
+    assert "Elle habite à <strong>Martigues</strong>" in page and " de Martigues" in page
+    # and the command asks the same
+    result = CliRunner().invoke(
+        cli,
+        [
+            "orienter",
+            "--depuis",
+            "residence-hestia",
+            "--besoin",
+            "aide-demarches-administratives",
+            "--lieu",
+            "Martigues",
+            "--format",
+            "json",
+            "--data",
+            str(DATA),
+            "--out",
+            str(default_dist),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert [a["distance_km"] for a in json.loads(result.output)] == [
+        r["distance_km"] for r in from_martigues
+    ]
