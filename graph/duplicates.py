@@ -11,7 +11,6 @@ and the distance (100 at the same point, 0 from ``FAR_METRES`` on) — is compar
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
 from dataclasses import dataclass
 from itertools import combinations
@@ -20,6 +19,7 @@ from pathlib import Path
 from rapidfuzz import fuzz
 
 from maillage.graph.collation import unaccented
+from maillage.graph.distance import metres as distance
 from maillage.graph.errors import DataError, DataErrors
 from maillage.graph.load import Network
 
@@ -53,21 +53,6 @@ class Pair:
         )
 
 
-def _metres(a: dict, b: dict) -> float | None:
-    try:
-        lat1, lon1, lat2, lon2 = (
-            math.radians(float(v))
-            for v in (a["latitude"], a["longitude"], b["latitude"], b["longitude"])
-        )
-    except (KeyError, TypeError, ValueError):
-        return None
-    h = (
-        math.sin((lat2 - lat1) / 2) ** 2
-        + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
-    )
-    return 2 * 6_371_000 * math.asin(min(1.0, math.sqrt(h)))
-
-
 def likely_pairs(network: Network, distinct: set[frozenset[str]] | None = None) -> list[Pair]:
     """The pairs of actors scoring ``THRESHOLD`` or more, best first, without those the
     coordinator declared distinct."""
@@ -97,7 +82,7 @@ def _scored(a: dict, b: dict, actor_a: dict, actor_b: dict) -> Pair:
         unaccented(f"{a.get('street', '')} {a.get('postcode', '')}"),
         unaccented(f"{b.get('street', '')} {b.get('postcode', '')}"),
     )
-    metres = _metres(a, b)
+    metres = distance(a, b)
     near = 0.0 if metres is None else max(0.0, 100.0 * (1 - metres / FAR_METRES))
     score = 100.0 if same_siret else (name_score + address_score + near) / 3
     return Pair(

@@ -31,6 +31,8 @@ from rdflib import URIRef
 from maillage.graph.analytics import analytics_tables
 from maillage.graph.build import BuiltGraph, build_graph
 from maillage.graph.completeness import completeness_rows
+from maillage.graph.contact import personal_contacts
+from maillage.graph.distance import distant_centres
 from maillage.graph.errors import OS_REASONS, DataError, DataErrors, os_reason
 from maillage.graph.freshness import recheck_months
 from maillage.graph.load import Network, load_network
@@ -532,6 +534,10 @@ def _run(stages: tuple[Stage, ...], values: dict, report: BuildReport, beside) -
     """The stages, with what they say reported, and their folder removed unless published."""
     try:
         run_stages(stages, values, report, beside)
+        if values.get("built") is not None:  # the data is valid: what deserves a second look
+            network = values["built"].network
+            found = [*personal_contacts(network.of_kind("actor")), *distant_centres(network)]
+            report.warnings += [str(w) for w in found]
         if values.get("publication"):
             warning = site_warning(values["publication"][0].get("site"))
             report.warnings += [warning] if warning else []

@@ -23,7 +23,7 @@ import click
 
 from maillage.graph import hours
 from maillage.graph.analytics import analytics_tables
-from maillage.graph.contact import personal_contacts, phone_display
+from maillage.graph.contact import phone_display
 from maillage.graph.duplicates import decisions, declare_distinct, likely_pairs
 from maillage.graph.errors import DataError, DataErrors, os_reason
 from maillage.graph.freshness import DEFAULT_RECHECK_MONTHS, months_before
@@ -316,9 +316,10 @@ def validate(data_dir: Path, verbose: bool) -> None:
                 f"{where}: levels: ni niveau ni modalité qui en donne un : le service n'est "
                 "dans aucun parcours"
             )
-    # contacts that look like a person's own: warned, not refused (the data stays valid)
-    for warning in personal_contacts(built.network.of_kind("actor")):
-        click.echo(str(warning), err=True)
+    # what deserves a second look (a personal contact, a commune's centre far from its
+    # places): warned, not refused (the data stays valid)
+    for warning in report.warnings:
+        click.echo(warning, err=True)
     counts = ", ".join(f"{n} {counted_words(table, n)}" for table, n in report.counts.items())
     click.echo(f"Données valides : {counts} ; {report.triples} triplets.")
 

@@ -5,6 +5,7 @@ distance; cards with a number to call; and `maillage chercher` giving the site's
 from __future__ import annotations
 
 import json
+import shutil
 import unicodedata
 from pathlib import Path
 
@@ -220,3 +221,25 @@ def test_near_a_commune_the_search_keeps_to_its_surroundings_unless_nothing_is_t
     # nothing typed: the places around the commune, the one without a position among them
     assert sorted(found(dist, "", commune="Miramas")) == ["accueil", "atelier"]
     assert sorted(found(dist, "")) == ["accueil", "atelier", "lille"]
+
+
+def test_a_communes_centre_far_from_its_places_is_warned_and_the_data_stays_valid(
+    tmp_path: Path,
+):
+    data = tmp_path / "data"
+    shutil.copytree(DATA, data)
+    network = data / "network.yaml"
+    text = network.read_text(encoding="utf-8")
+    # a slip of a digit: Miramas' town hall put 220 km north
+    network.write_text(text.replace("latitude: 43.5817", "latitude: 45.5817"), encoding="utf-8")
+    result = CliRunner().invoke(cli, ["valider", "--data", str(data)])
+    assert result.exit_code == 0, result.output
+    assert "Données valides" in result.stdout
+    line = next(n for n, t in enumerate(text.splitlines(), 1) if "43.5817" in t)
+    assert f"network.yaml:{line}" in result.stderr and "commune 13063" in result.stderr
+    assert "le centre de Miramas est à 221 km de son lieu le plus proche" in result.stderr
+    assert "Martigues" not in result.stderr
+    built = CliRunner().invoke(
+        cli, ["construire", "--data", str(data), "--out", str(tmp_path / "d")]
+    )
+    assert built.exit_code == 0 and "le centre de Miramas" in built.stderr
