@@ -3,7 +3,8 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: serve test build install browser screenshots clean
+.PHONY: serve test build install communes browser screenshots clean
+COMMUNES := publish/communes/node_modules/@etalab/decoupage-administratif/data/communes.json
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -11,13 +12,23 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-install: $(STAMP)
+install: $(STAMP) communes
 
-serve: $(STAMP)
+serve: $(STAMP) communes
 	$(VENV)/bin/maillage serve --port 8001
 
-build: $(STAMP)
+build: $(STAMP) communes
 	$(VENV)/bin/maillage build
+
+# The official list of French communes (Etalab's decoupage-administratif from the npm registry,
+# publish/communes/package.json, pinned by its lock file): the search and the orienter know
+# every commune by its name and postcode. Without npm, only the network's own communes.
+communes:
+	@test -f $(COMMUNES) || { \
+	  if command -v npm >/dev/null 2>&1; then \
+	    npm ci --prefix publish/communes --no-audit --no-fund --silent \
+	      || echo "liste officielle des communes non installée : seules celles du réseau seront reconnues"; \
+	  else echo "npm absent : seules les communes du réseau seront reconnues"; fi; }
 
 # Browser tests use Debian's Chromium (Playwright drives it; it downloads no browser), and inject
 # axe-core from the npm registry (tests/axe/package.json, pinned by its lock file). Installed
@@ -34,7 +45,7 @@ browser:
 	      || echo "axe-core could not be installed: the accessibility tests will be skipped"; \
 	  else echo "npm missing: the accessibility tests (axe-core) will be skipped"; fi; }
 
-test: $(STAMP) browser
+test: $(STAMP) communes browser
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/python -m pytest -q -rs

@@ -83,9 +83,9 @@ CENTRE = """(SELECT
     coalesce(commune.latitude, located.lat) AS lat, coalesce(commune.longitude, located.lon) AS lon
   FROM (SELECT avg(latitude) AS lat, avg(longitude) AS lon FROM hsds_service_at_locations
         WHERE postcode = :postcode) AS located
-  LEFT JOIN (SELECT latitude, longitude FROM communes WHERE EXISTS (
-        SELECT 1 FROM json_each(communes.codes_postaux) WHERE value = :postcode)
-      ORDER BY insee LIMIT 1) AS commune) AS centre"""
+  LEFT JOIN (SELECT latitude, longitude FROM communes WHERE insee = (
+        SELECT insee FROM communes_cles WHERE cle = :postcode ORDER BY rang, insee LIMIT 1)
+      ) AS commune) AS centre"""
 
 
 def _sql(table: str, filters: tuple[str, ...], column: str) -> tuple[str, str]:

@@ -178,10 +178,39 @@ def index_rows(
         }
 
 
-def commune_rows(meta: dict, tables: Tables) -> list[dict]:
-    """The communes of the network's places: name, postcodes, and the centre a search near the
-    commune measures from (``centre`` in network.yaml, else the mean position of its places)."""
+# Etalab's official list of French communes (names, INSEE codes, postcodes; no positions),
+# installed from the npm registry by `make install` (publish/communes/package.json)
+OFFICIAL = Path(__file__).parent.joinpath(
+    "communes", "node_modules", "@etalab", "decoupage-administratif", "data", "communes.json"
+)
+OFFICIAL_KINDS = frozenset({"commune-actuelle", "arrondissement-municipal"})
+
+
+@functools.cache
+def official_communes(path: Path = OFFICIAL) -> tuple[dict, ...]:
+    """Every French commune of the official list (and Paris, Lyon and Marseille's
+    arrondissements), or none when the list is not installed."""
+    if not path.is_file():
+        return ()
+    return tuple(
+        {
+            "insee": c["code"],
+            "nom": c["nom"],
+            "codes_postaux": c.get("codesPostaux") or [],
+            "population": c.get("population") or 0,
+        }
+        for c in json.loads(path.read_text(encoding="utf-8"))
+        if c.get("type") in OFFICIAL_KINDS
+    )
+
+
+def commune_rows(meta: dict, tables: Tables, official: Iterable[dict] = ()) -> list[dict]:
+    """The communes a person may name: the network's (``reseau`` 1), with their postcodes and
+    the centre a search near the commune measures from (``centre`` in network.yaml, else the
+    mean position of its places), then every other commune of the ``official`` list, without a
+    position (``reseau`` 0)."""
     named = {str(c["insee"]): c for c in meta.get("communes") or [] if isinstance(c, dict)}
+    listed = {c["insee"]: c for c in official}
     places: dict[str, list[dict]] = defaultdict(list)
     for site in tables["sites"]:
         if site.get("insee"):
@@ -199,18 +228,35 @@ def commune_rows(meta: dict, tables: Tables) -> list[dict]:
             lon = sum(float(s["longitude"]) for s in located) / len(located)
         else:
             lat = lon = None
+        postcodes = {str(s["postcode"]) for s in sites if s.get("postcode")}
+        postcodes |= set(listed.get(insee, {}).get("codes_postaux", []))
         rows.append(
             {
                 "insee": insee,
                 "nom": name,
                 "nom_simple": plain_text(name),
-                "codes_postaux": json.dumps(
-                    sorted({str(s["postcode"]) for s in sites if s.get("postcode")})
-                ),
+                "codes_postaux": json.dumps(sorted(postcodes)),
                 "latitude": lat,
                 "longitude": lon,
+                "reseau": 1,
+                "population": listed.get(insee, {}).get("population"),
             }
         )
+    network = {row["insee"] for row in rows}
+    rows += [
+        {
+            "insee": c["insee"],
+            "nom": c["nom"],
+            "nom_simple": plain_text(c["nom"]),
+            "codes_postaux": json.dumps(sorted(c["codes_postaux"])),
+            "latitude": None,
+            "longitude": None,
+            "reseau": 0,
+            "population": c["population"],
+        }
+        for c in listed.values()
+        if c["insee"] not in network
+    ]
     return rows
 
 
@@ -221,19 +267,23 @@ def write_search_index(
     build is writing (the build's ``search`` stage)."""
     db = sqlite_utils.Database(database)
     try:
-        communes = commune_rows(meta, tables)
-        db["communes"].insert_all(communes, pk="insee")
+        communes = commune_rows(meta, tables, official_communes())
+        db["communes"].insert_all(communes, pk="insee", batch_size=5000)
         db["communes"].create_index(["nom_simple"])
         # each way a person names a commune (name, postcode, INSEE code), simplified as
-        # ``texte_simple`` simplifies what is typed: one lookup for the search and the orienter
+        # ``texte_simple`` simplifies what is typed: one lookup for the search and the orienter,
+        # where a name or a postcode several communes share means the network's first (rang
+        # 0), then the most populous
         keys = {
-            (plain_text(key), c["insee"])
+            (plain_text(key), c["insee"]): 0 if c["reseau"] else 10**9 - (c["population"] or 0)
             for c in communes
             for key in (c["insee"], c["nom"], *json.loads(c["codes_postaux"]))
             if plain_text(key)
         }
         db["communes_cles"].insert_all(
-            ({"cle": key, "insee": insee} for key, insee in sorted(keys)), pk=("cle", "insee")
+            ({"cle": key, "insee": insee, "rang": rang} for (key, insee), rang in keys.items()),
+            pk=("cle", "insee"),
+            batch_size=5000,
         )
         columns = ", ".join(COLUMNS)
         db.execute(
@@ -252,7 +302,7 @@ def write_search_index(
         db.conn.commit()
     finally:
         db.close()
-    return {INDEX: count, "communes": len(communes)}
+    return {INDEX: count, "communes": sum(c["reseau"] for c in communes)}
 
 
 def distance_in_words(km: float | None) -> str:

@@ -4,6 +4,7 @@ distance; cards with a number to call; and `maillage chercher` giving the site's
 
 from __future__ import annotations
 
+import asyncio
 import json
 import shutil
 import unicodedata
@@ -17,7 +18,8 @@ from conftest import DATA, make_network
 from maillage.publish.build import build
 from maillage.publish.cli import cli
 from maillage.publish.connection import ask
-from maillage.publish.search import search_words
+from maillage.publish.connection import rows as rows_of
+from maillage.publish.search import commune_rows, official_communes, search_words
 from maillage.publish.site import make_datasette
 
 ACTORS = {
@@ -243,3 +245,60 @@ def test_a_communes_centre_far_from_its_places_is_warned_and_the_data_stays_vali
         cli, ["construire", "--data", str(data), "--out", str(tmp_path / "d")]
     )
     assert built.exit_code == 0 and "le centre de Miramas" in built.stderr
+
+
+def test_every_french_commune_is_known_by_name_and_postcode_the_networks_first():
+    official = [
+        {"insee": "13063", "nom": "Miramas", "codes_postaux": ["13140"], "population": 26203},
+        {"insee": "13047", "nom": "Istres", "codes_postaux": ["13118", "13800"], "population": 1},
+    ]
+    meta = {"communes": [{"insee": "13063", "name": "Miramas"}]}
+    sites = [
+        {
+            "insee": "13063",
+            "commune": "Miramas",
+            "postcode": "13141",
+            "latitude": 43.5,
+            "longitude": 5.0,
+        }
+    ]
+    rows = {r["insee"]: r for r in commune_rows(meta, {"sites": sites}, official)}
+    assert rows["13063"]["reseau"] == 1 and rows["13063"]["latitude"] == 43.5
+    assert json.loads(rows["13063"]["codes_postaux"]) == ["13140", "13141"]
+    assert rows["13047"] == {
+        "insee": "13047",
+        "nom": "Istres",
+        "nom_simple": "istres",
+        "codes_postaux": '["13118", "13800"]',
+        "latitude": None,
+        "longitude": None,
+        "reseau": 0,
+        "population": 1,
+    }
+
+
+@pytest.mark.skipif(
+    not official_communes(),
+    reason="the official list of communes is not installed (make install: npm ci --prefix "
+    "publish/communes)",
+)
+def test_a_commune_without_a_place_of_the_network_is_recognised_and_said_so(default_dist: Path):
+    # Istres, next to Miramas, has no place of the network: recognised by name and postcode,
+    # and the answers are not ranked by a distance nobody can measure
+    for typed in ("Istres", "13800", "istres"):
+        rows = ask(default_dist, "chercher", {"q": "démarches", "commune": typed})
+        assert rows and all(r["depuis"] is None for r in rows)
+    asked = {"actor": "residence-hestia", "need": "aide-demarches-administratives"}
+    assert all(
+        r["depuis"] is None for r in ask(default_dist, "orienter", {**asked, "lieu": "Istres"})
+    )
+    known = rows_of(default_dist, "SELECT count(*) AS n, sum(reseau) AS reseau FROM communes")
+    assert known[0]["n"] > 34_000 and known[0]["reseau"] == 2
+    page = asyncio.run(
+        make_datasette(default_dist).client.get(
+            "/maillage/chercher", params={"q": "démarches", "commune": "Istres"}
+        )
+    ).text
+    assert "aucun lieu du réseau n'y est connu" in page
+    # the completion lists the network's communes only, not 35,000
+    assert page.count('<option value="') == 2
