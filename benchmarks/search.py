@@ -139,7 +139,8 @@ def against(args: argparse.Namespace) -> None:
                 if found is None:
                     raise SystemExit(f"{name}: no figures in\n{done.stdout}{done.stderr}")
                 figures[name].append((float(found[1]), float(found[2])))
-                print(f"run {run + 1} {name}: {done.stdout.strip().splitlines()[-1]}", flush=True)
+                for line in done.stdout.strip().splitlines():
+                    print(f"run {run + 1} {name}: {line}", flush=True)
     print(
         f"\n{args.actors} actors, {args.queries} searches, {old.commit[:9]} (old) against this "
         f"code, best of {args.runs}{', one core kept busy' * args.busy}"
