@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+import maillage.publish.site
 from maillage.publish.build import build
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -43,6 +44,45 @@ def make_network(folder: Path, source: Path = TINY, overlay: Path | None = None)
                 for _ in range(50 * 1024):
                     handle.write(line)
     return data
+
+
+# Every Datasette a test makes, closed when the fixture scope that made it ends. Datasette keeps
+# every file connection it opens (``Database._all_file_connections``) and its threads keep the
+# instance alive, while the guard's ``hard_heap_limit`` is one budget for the whole process: a
+# few hundred sites left open in one pytest process ran SQLite out of heap (MemoryError).
+SITES: list = []
+_make_datasette = maillage.publish.site.make_datasette
+
+
+def _tracked_datasette(out: Path):  # -> datasette.app.Datasette
+    site = _make_datasette(out)
+    SITES.append(site)
+    return site
+
+
+maillage.publish.site.make_datasette = _tracked_datasette
+
+
+def _close_sites_from(start: int) -> None:
+    for site in SITES[start:]:
+        for database in site.databases.values():
+            database.close()
+    del SITES[start:]
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _close_module_sites():
+    start = len(SITES)
+    yield
+    _close_sites_from(start)
+
+
+@pytest.fixture(autouse=True)
+def _close_test_sites():
+    # wider fixtures' sites were made before this one starts, so they stay open for the next test
+    start = len(SITES)
+    yield
+    _close_sites_from(start)
 
 
 def tree_bytes(folder: Path) -> dict[str, bytes]:

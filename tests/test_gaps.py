@@ -97,6 +97,7 @@ async def test_every_canned_query_answers(ds):
         "ouvert": "",  # qui_aide: at any time
         "q": "démarches",  # chercher
         "besoin": "",
+        "lieu": "",  # orienter: distances from the partner's place
     }
     for name, query in queries.items():
         args = {p: params[p] for p in query.get("params", [])}
