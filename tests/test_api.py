@@ -12,10 +12,10 @@ import jsonschema
 import pytest
 import schemathesis
 from conftest import ROOT
-from schemathesis.checks import content_type_conformance
 from hypothesis import HealthCheck, given, settings
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
+from schemathesis.checks import content_type_conformance
 
 from maillage.publish.openapi import DATA_INCLUSION, HSDS, official
 from maillage.publish.site import make_datasette
