@@ -270,6 +270,7 @@ def write_search_index(
         communes = commune_rows(meta, tables, official_communes())
         db["communes"].insert_all(communes, pk="insee", batch_size=5000)
         db["communes"].create_index(["nom_simple"])
+        db["communes"].create_index(["reseau", "nom_simple"])  # the forms' lists, of 35,000
         # each way a person names a commune (name, postcode, INSEE code), simplified as
         # ``texte_simple`` simplifies what is typed: one lookup for the search and the orienter,
         # where a name or a postcode several communes share means the network's first (rang
