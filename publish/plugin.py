@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import codecs
+import contextvars
 import functools
 import json
 import re
@@ -42,6 +43,7 @@ from maillage.publish.csvcells import CSVStream
 from maillage.publish.guide import actor_page
 from maillage.publish.pagecache import PageCache, database_stamp
 from maillage.publish.search import distance_in_words
+from maillage.publish.site import TEMPLATES
 
 DOWNLOADS = "telechargements"
 CONTENT_TYPES = {
@@ -278,8 +280,24 @@ def markers(rows: list[Any], now: datetime | None = None) -> Markup:
     return Markup(text.replace("<", "\\u003c"))
 
 
+# The canned queries whose page is a template of ours, which reads ``rows``: Datasette still
+# renders every cell of their answer for a table those pages never show (each opening hours
+# parsed and each phone read again: half the orienter's and the search's time, uncached).
+OWN_QUERY_PAGES = frozenset(
+    page.stem.removeprefix("query-maillage-") for page in TEMPLATES.glob("query-maillage-*.html")
+)
+
+
+OWN_QUERY_PATHS = frozenset(f"/maillage/{name}" for name in OWN_QUERY_PAGES)
+# whether the request being served is one of those pages (set by the plugin's asgi wrapper:
+# Datasette 0.65's render_cell is not given the request)
+OWN_PAGE: contextvars.ContextVar[bool] = contextvars.ContextVar("own_page", default=False)
+
+
 @hookimpl
-def render_cell(row: Any, value: Any, column: str) -> Markup | None:
+def render_cell(row: Any, value: Any, column: str, table: str | None) -> Markup | None:
+    if table is None and OWN_PAGE.get():
+        return None
     if column == "channel" and isinstance(value, str):  # a referral's channel, in words
         return Markup.escape(CHANNEL_LABELS.get(value, value))
     if column == "telephone" and isinstance(value, str) and value:  # stored E.164
@@ -292,6 +310,33 @@ def render_cell(row: Any, value: Any, column: str) -> Markup | None:
     in_force = next((row[k] for k in IN_FORCE_COLUMNS if k in keys), value)
     words, status = hours.in_words(value), hours.status(in_force)
     return Markup("{}<br><em>{}</em>").format(words, status) if status else Markup.escape(words)
+
+
+@hookimpl
+def extra_template_vars(datasette: Any) -> dict[str, Any]:
+    return {"sql_lot": functools.partial(sql_lot, datasette)}
+
+
+async def sql_lot(
+    datasette: Any, queries: dict[str, tuple[str, list]], database: str = "maillage"
+) -> dict[str, list]:
+    """The rows of each of a page's ``queries`` (name -> (sql, parameters)), asked in one trip to
+    the database's thread, within the site's time and row limits. Each ``sql()`` of a template
+    is a trip, and under load every trip waits its turn: with ten, the actor page was the
+    slowest page of the site at 50 clients."""
+    from datasette.utils import sqlite_timelimit
+
+    limit = datasette.setting("sql_time_limit_ms")
+    most = datasette.setting("max_returned_rows")
+
+    def run(conn: sqlite3.Connection) -> dict[str, list]:
+        with sqlite_timelimit(conn, limit):
+            return {
+                name: conn.execute(sql, params).fetchmany(most)
+                for name, (sql, params) in queries.items()
+            }
+
+    return await datasette.get_database(database).execute_fn(run)
 
 
 @hookimpl
@@ -530,6 +575,7 @@ def asgi_wrapper(datasette: Any) -> Any:
                     return
                 if path.endswith(".csv") and not path.startswith(f"/{DOWNLOADS}/"):
                     send = _safe_csv(send)
+                OWN_PAGE.set(path in OWN_QUERY_PATHS)
                 folder = published_folder(datasette)
                 stamp = database_stamp(str(folder / "maillage.db") if folder else None)
                 scope = own_host(scope, public_address(folder, stamp))
