@@ -49,12 +49,13 @@ def free_port() -> int:
 
 
 @contextmanager
-def served(out: Path) -> Iterator[str]:
-    """Serve a published folder with the real `datasette serve` command line."""
+def served(out: Path, python: str | None = None) -> Iterator[str]:
+    """Serve a published folder with the real `maillage serve` command line (``python``: an
+    interpreter other than this one, e.g. an earlier commit's venv, runs it)."""
     port = free_port()
-    process = subprocess.Popen(
-        site_argv(out, "127.0.0.1", port), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-    )
+    argv = site_argv(out, "127.0.0.1", port)
+    argv[0] = python or argv[0]
+    process = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     url = f"http://127.0.0.1:{port}"
     try:
         for _ in range(150):
