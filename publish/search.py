@@ -22,7 +22,9 @@ from __future__ import annotations
 import functools
 import json
 import math
+import os
 import re
+import tempfile
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -260,32 +262,99 @@ def commune_rows(meta: dict, tables: Tables, official: Iterable[dict] = ()) -> l
     return rows
 
 
+COMMUNE_COLUMNS = {
+    "insee": str,
+    "nom": str,
+    "nom_simple": str,
+    "codes_postaux": str,  # JSON list
+    "latitude": float,
+    "longitude": float,
+    "reseau": int,  # 1: a commune of the network
+    "population": int,
+}
+KEY_COLUMNS = {"cle": str, "insee": str, "rang": int}
+# the prepared file's version: a new one when its tables change
+PREPARED = "maillage-communes-1.sqlite"
+
+
+def _write_communes(db: sqlite_utils.Database, communes: list[dict]) -> None:
+    """The ``communes`` table and ``communes_cles``: each way a person names a commune (name,
+    postcode, INSEE code), simplified as ``texte_simple`` simplifies what is typed, one lookup
+    for the search and the orienter, where a name or a postcode several communes share means
+    the network's first (rang 0), then the most populous."""
+    db["communes"].create(COMMUNE_COLUMNS, pk="insee", if_not_exists=True)
+    db["communes"].insert_all(communes, batch_size=5000)
+    keys = {
+        (plain_text(key), c["insee"]): 0 if c["reseau"] else 10**9 - (c["population"] or 0)
+        for c in communes
+        for key in (c["insee"], c["nom"], *json.loads(c["codes_postaux"]))
+        if plain_text(key)
+    }
+    db["communes_cles"].create(KEY_COLUMNS, pk=("cle", "insee"), if_not_exists=True)
+    db["communes_cles"].insert_all(
+        ({"cle": key, "insee": insee, "rang": rang} for (key, insee), rang in keys.items()),
+        batch_size=5000,
+    )
+
+
+@functools.cache
+def prepared_communes(path: Path = OFFICIAL) -> Path | None:
+    """The official list as the tables of :func:`_write_communes` (no commune of a network),
+    written once beside the list and copied by each build, or None when the list is not
+    installed. Reading and writing it took 5 s of every build, a tiny network's included."""
+    if not path.is_file():
+        return None
+    prepared = path.with_name(PREPARED)
+    try:
+        if prepared.stat().st_mtime_ns >= path.stat().st_mtime_ns:
+            return prepared
+    except OSError:
+        pass
+    rows = commune_rows({}, {"sites": []}, official_communes(path))
+    try:
+        return _prepare(rows, prepared.parent, prepared)
+    except OSError:  # the installed list is read-only: this process's own copy
+        folder = Path(tempfile.mkdtemp(prefix="maillage-communes-"))
+        return _prepare(rows, folder, folder / PREPARED)
+
+
+def _prepare(rows: list[dict], folder: Path, prepared: Path) -> Path:
+    # written under a name of its own, then renamed: two builds at once never read half a file
+    handle, partial = tempfile.mkstemp(dir=folder, prefix=".communes-", suffix=".part")
+    os.close(handle)
+    try:
+        db = sqlite_utils.Database(partial)
+        with db.conn:
+            _write_communes(db, rows)
+        db.close()
+        os.replace(partial, prepared)
+    finally:
+        Path(partial).unlink(missing_ok=True)
+    return prepared
+
+
 def write_search_index(
     database: Path, tables: Tables, vocab: Vocabulary, meta: dict
 ) -> dict[str, int]:
-    """The ``recherche`` index, its word list and the ``communes`` table into the database the
+    """The ``recherche`` index, its word list and the ``communes`` tables into the database the
     build is writing (the build's ``search`` stage)."""
     db = sqlite_utils.Database(database)
     try:
-        communes = commune_rows(meta, tables, official_communes())
-        db["communes"].insert_all(communes, pk="insee", batch_size=5000)
+        prepared = prepared_communes()
+        official = _official_of_network(prepared, meta, tables) if prepared else []
+        communes = commune_rows(meta, tables, official)  # the network's only: rows of its own
+        _write_communes(db, communes)
+        if prepared:  # every other commune, copied from the prepared file by SQLite
+            db.attach("officiel", prepared)
+            for table, columns in (("communes", COMMUNE_COLUMNS), ("communes_cles", KEY_COLUMNS)):
+                names = ", ".join(columns)
+                others = "insee NOT IN (SELECT insee FROM main.communes WHERE reseau = 1)"
+                copy = f"INSERT INTO main.{table} ({names}) SELECT {names} FROM officiel.{table}"  # noqa: S608
+                db.execute(f"{copy} WHERE {others}")
+            db.conn.commit()
+            db.execute("DETACH DATABASE officiel")
         db["communes"].create_index(["nom_simple"])
         db["communes"].create_index(["reseau", "nom_simple"])  # the forms' lists, of 35,000
-        # each way a person names a commune (name, postcode, INSEE code), simplified as
-        # ``texte_simple`` simplifies what is typed: one lookup for the search and the orienter,
-        # where a name or a postcode several communes share means the network's first (rang
-        # 0), then the most populous
-        keys = {
-            (plain_text(key), c["insee"]): 0 if c["reseau"] else 10**9 - (c["population"] or 0)
-            for c in communes
-            for key in (c["insee"], c["nom"], *json.loads(c["codes_postaux"]))
-            if plain_text(key)
-        }
-        db["communes_cles"].insert_all(
-            ({"cle": key, "insee": insee, "rang": rang} for (key, insee), rang in keys.items()),
-            pk=("cle", "insee"),
-            batch_size=5000,
-        )
         columns = ", ".join(COLUMNS)
         db.execute(
             f"CREATE VIRTUAL TABLE {INDEX} USING fts5(actor UNINDEXED, site UNINDEXED, {columns},"
@@ -303,7 +372,28 @@ def write_search_index(
         db.conn.commit()
     finally:
         db.close()
-    return {INDEX: count, "communes": sum(c["reseau"] for c in communes)}
+    return {INDEX: count, "communes": len(communes)}
+
+
+def _official_of_network(prepared: Path, meta: dict, tables: Tables) -> list[dict]:
+    """The official rows (postcodes, population) of the communes the network names or has
+    places in."""
+    insee = {str(c["insee"]) for c in meta.get("communes") or [] if isinstance(c, dict)}
+    insee |= {str(s["insee"]) for s in tables["sites"] if s.get("insee")}
+    found = sqlite_utils.Database(prepared)
+    try:
+        return (
+            [
+                {**row, "codes_postaux": json.loads(row["codes_postaux"])}
+                for row in found["communes"].rows_where(
+                    f"insee IN ({', '.join('?' * len(insee))})", sorted(insee)
+                )
+            ]
+            if insee
+            else []
+        )
+    finally:
+        found.close()
 
 
 def distance_in_words(km: float | None) -> str:

@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import shutil
 import unicodedata
 from pathlib import Path
 
 import pytest
+import sqlite_utils
 import yaml
 from click.testing import CliRunner
 from conftest import DATA, make_network
@@ -19,7 +21,12 @@ from maillage.publish.build import build
 from maillage.publish.cli import cli
 from maillage.publish.connection import ask
 from maillage.publish.connection import rows as rows_of
-from maillage.publish.search import commune_rows, official_communes, search_words
+from maillage.publish.search import (
+    commune_rows,
+    official_communes,
+    prepared_communes,
+    search_words,
+)
 from maillage.publish.site import make_datasette
 
 ACTORS = {
@@ -302,3 +309,35 @@ def test_a_commune_without_a_place_of_the_network_is_recognised_and_said_so(defa
     assert "aucun lieu du réseau n'y est connu" in page
     # the completion lists the network's communes only, not 35,000
     assert page.count('<option value="') == 2
+
+
+def test_the_official_list_is_prepared_once_beside_it_and_again_when_it_changes(tmp_path: Path):
+    listed = tmp_path / "communes.json"
+    listed.write_text(
+        json.dumps(
+            [
+                {
+                    "code": "13047",
+                    "nom": "Istres",
+                    "type": "commune-actuelle",
+                    "codesPostaux": ["13118", "13800"],
+                    "population": 43000,
+                },
+                {"code": "13999", "nom": "Ancienne", "type": "commune-deleguee"},
+            ]
+        ),
+        encoding="utf-8",
+    )
+    prepared = prepared_communes.__wrapped__(listed)
+    assert prepared.parent == tmp_path
+    keys = list(sqlite_utils.Database(prepared)["communes_cles"].rows_where(order_by="cle"))
+    assert keys == [
+        {"cle": "13047", "insee": "13047", "rang": 10**9 - 43000},
+        {"cle": "13118", "insee": "13047", "rang": 10**9 - 43000},
+        {"cle": "13800", "insee": "13047", "rang": 10**9 - 43000},
+        {"cle": "istres", "insee": "13047", "rang": 10**9 - 43000},
+    ]
+    first = prepared.stat().st_mtime_ns
+    assert prepared_communes.__wrapped__(listed).stat().st_mtime_ns == first  # reused
+    os.utime(listed, ns=(first + 10**9, first + 10**9))  # a newer list: prepared again
+    assert prepared_communes.__wrapped__(listed).stat().st_mtime_ns > first
