@@ -435,6 +435,46 @@ async def databases(request: Any, datasette: Any) -> Response:
     return Response.json([{k: v for k, v in d.items() if k != "path"} for d in listed])
 
 
+async def actor_card(request: Any, datasette: Any) -> Response:
+    """An actor's page (``row-maillage-actors.html``, whose queries are one trip) without
+    Datasette's row view around it: before a template that reads none of it, the view makes
+    about a dozen trips to the database's threads (foreign keys, the tables that point at the
+    row, the row itself), each waiting its turn under load: the slowest page of the site when
+    the page cache misses. Other addresses of a row (``.json``, an encoded key) stay Datasette's."""
+    from datasette.utils.asgi import NotFound
+
+    if request.method not in ("GET", "HEAD"):  # the site is read-only, as Datasette's views
+        return Response.text("Méthode non permise : ce site se lit seulement.", status=405)
+    await datasette.ensure_permissions(  # the checks of Datasette's row view
+        request.actor,
+        [("view-table", ("maillage", "actors")), ("view-database", "maillage"), "view-instance"],
+    )
+    actor = request.url_vars["actor"]
+    found = await datasette.get_database("maillage").execute(
+        "select 1 from actors where id = ?", [actor]
+    )
+    if not found.rows:
+        raise NotFound("no such actor")
+    row = datasette.urls.row("maillage", "actors", actor)
+    json_url = datasette.absolute_url(request, datasette.urls.path(row, format="json"))
+    context = {
+        "database": "maillage",
+        "table": "actors",
+        "primary_key_values": [actor],
+        "metadata": datasette.table_metadata("maillage", "actors"),  # the crumbs' title
+        "alternate_url_json": json_url,
+    }
+    page = await datasette.render_template(
+        "row-maillage-actors.html", context, request=request, view_name="row"
+    )
+    headers = {
+        "Link": f'{json_url}; rel="alternate"; type="application/json+datasette"',
+        "Cache-Control": f"max-age={datasette.setting('default_cache_ttl')}",
+        "Referrer-Policy": "no-referrer",  # as on Datasette's pages
+    }
+    return Response.html(page, headers=headers)
+
+
 async def open_data(request: Any, datasette: Any) -> Response:
     """The "Données ouvertes" page: the downloads and the tables, off the residents' pages."""
     context = {"metadata": datasette.metadata()}
@@ -452,6 +492,7 @@ def register_routes() -> list:
         (r"^/donnees-ouvertes$", open_data),
         (rf"^{dashboard.PAGE}$", dashboard.page),  # the coordinators' dashboard
         (rf"^/{DOWNLOADS}/(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)$", download),
+        (r"^/maillage/actors/(?P<actor>[a-z0-9][a-z0-9-]*)$", actor_card),
         *api.routes(),
         *hsds.routes(),
     ]

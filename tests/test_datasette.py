@@ -80,3 +80,18 @@ def test_a_corrupt_database_is_refused(tmp_path: Path):
         check_database(bad)
     with pytest.raises(SiteError, match="absente"):
         check_database(tmp_path / "missing.db")
+
+
+async def test_an_actor_page_is_the_one_datasettes_row_view_renders(ds):
+    # the plugin's own route serves the page without the row view's trips; an encoded key
+    # (~2D is a dash) still reaches Datasette's view, with the same template
+    ours = await ds.client.get("/maillage/actors/france-services-miramas")
+    theirs = await ds.client.get("/maillage/actors/france~2Dservices-miramas")
+    assert ours.status_code == theirs.status_code == 200
+    assert ours.text == theirs.text.replace("france~2Dservices-miramas", "france-services-miramas")
+    assert ours.headers["link"].endswith('rel="alternate"; type="application/json+datasette"')
+    assert ours.headers["cache-control"] == theirs.headers["cache-control"]
+    missing = await ds.client.get("/maillage/actors/personne-de-tel")
+    assert missing.status_code == 404 and "Page introuvable" in missing.text
+    posted = await ds.client.post("/maillage/actors/france-services-miramas", data={})
+    assert posted.status_code == 405
