@@ -50,7 +50,7 @@ test: $(STAMP) communes browser
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/python -m pytest -q -rs
 
-# The README's screenshots, taken again by the browser tests (a plain `make test` leaves them).
+# The screenshots of docs/, taken again by the browser tests (a plain `make test` leaves them).
 screenshots: $(STAMP) browser
 	MAILLAGE_SCREENSHOTS=docs/screenshots $(VENV)/bin/python -m pytest -q tests/test_site_browser.py \
 	  tests/test_phone_pages.py tests/test_guide.py tests/test_coordinators.py tests/test_search.py

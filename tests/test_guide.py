@@ -54,7 +54,7 @@ def _qr_codes(pdf: Path) -> list[str]:
 
 def _picture(pdf: Path, page: int, name: str) -> None:
     """A page as PNG: into docs/screenshots with MAILLAGE_SCREENSHOTS (make screenshots), for
-    the README; otherwise nowhere."""
+    docs/reference.md; otherwise nowhere."""
     folder = os.environ.get("MAILLAGE_SCREENSHOTS")
     if not folder:
         return

@@ -259,7 +259,7 @@ def test_each_place_is_printed_once_with_its_services_under_it(
 
 
 def _pictures(pdf: Path, prefix: str) -> None:
-    """The README's pages of a guide (with MAILLAGE_SCREENSHOTS): its cover, a need, a
+    """The reference's pages of a guide (with MAILLAGE_SCREENSHOTS): its cover, a need, a
     parcours, a map and the index."""
     pages = _pages(pdf)
 

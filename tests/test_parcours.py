@@ -368,7 +368,7 @@ def test_the_readme_shows_a_parcours_as_the_command_prints_it(default_dist: Path
         ["parcours", "--need", "aide-demarches-administratives", "--commune", "13063"]
         + ["--data", str(DATA), "--out", str(default_dist)],
     )
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    readme = (ROOT / "docs" / "reference.md").read_text(encoding="utf-8")
     command = "$ maillage parcours --need aide-demarches-administratives --commune 13063"
     assert f"{command}\n{result.output}```" in readme
 

@@ -1,7 +1,7 @@
 """The site partners use, in a real browser (Debian's Chromium driven by Playwright).
 
 Screenshots of the home page, a search, a referral answer and the map are taken; with
-MAILLAGE_SCREENSHOTS=docs/screenshots (``make screenshots``) they replace the README's images,
+MAILLAGE_SCREENSHOTS=docs/screenshots (``make screenshots``) they replace the images of docs/,
 otherwise they go to a temporary folder: a test run changes no tracked file.
 """
 
