@@ -109,6 +109,7 @@ STAGE_NAMES = {
     "load": "lecture des fichiers",
     "build": "construction du graphe",
     "validate": "validation SHACL",
+    "ecriture": "écriture des fiches",
 }
 LONG = 1000  # items: below this a stage is too short to be worth a progress display
 
@@ -1187,15 +1188,20 @@ def import_lieux_mediation(
     remove_absent: bool,
 ) -> None:
     """CSV du standard des lieux de médiation numérique (v1.0.2 ou v0.1) -> fichiers YAML."""
-    with _reported():
-        report = import_lieux(
-            csv_file,
-            into,
-            list(communes) or None,
-            partial=partial,
-            trial=trial,
-            remove_absent=remove_absent,
-        )
+    progress = StageProgress()
+    try:
+        with _reported():
+            report = import_lieux(
+                csv_file,
+                into,
+                list(communes) or None,
+                partial=partial,
+                trial=trial,
+                remove_absent=remove_absent,
+                progress=progress,
+            )
+    finally:
+        progress.close()
     _import_report(report, into, "Lignes", trial)
 
 
@@ -1213,16 +1219,21 @@ def import_data_inclusion_command(
     remove_absent: bool,
 ) -> None:
     """structures.json et services.json de data·inclusion (schéma v1) -> fichiers YAML."""
-    with _reported():
-        report = import_data_inclusion(
-            structures,
-            services,
-            into,
-            list(communes) or None,
-            partial=partial,
-            trial=trial,
-            remove_absent=remove_absent,
-        )
+    progress = StageProgress()
+    try:
+        with _reported():
+            report = import_data_inclusion(
+                structures,
+                services,
+                into,
+                list(communes) or None,
+                partial=partial,
+                trial=trial,
+                remove_absent=remove_absent,
+                progress=progress,
+            )
+    finally:
+        progress.close()
     _import_report(report, into, "Structures", trial)
 
 

@@ -31,6 +31,7 @@ from ruamel.yaml.util import load_yaml_guess_indent
 from maillage.graph import data_inclusion_in
 from maillage.graph.errors import DataError, DataErrors
 from maillage.graph.load import load_meta, read_source
+from maillage.graph.progress import NO_PROGRESS, Progress, tracked
 from maillage.graph.standards_in import (
     Imported,
     actor_documents,
@@ -39,7 +40,7 @@ from maillage.graph.standards_in import (
     slug,
 )
 from maillage.graph.vocab import load_vocabulary
-from maillage.publish.build import DEFAULT_DATA, PublishError, _exchange, check
+from maillage.publish.build import DEFAULT_DATA, BuildReport, PublishError, _exchange, check
 from maillage.publish.merge import Conflict, Merged, merge_actor
 
 DEFAULT_VOCAB = DEFAULT_DATA / "vocab"
@@ -89,15 +90,24 @@ def import_lieux(
     partial: bool = False,
     trial: bool = False,
     remove_absent: bool = False,
+    progress: Progress = NO_PROGRESS,
 ) -> ImportReport:
     """Import a lieux de médiation numérique CSV into the data folder ``into``, all or nothing;
-    with ``partial``, the places without a problem, the others listed (``report.refused``)."""
+    with ``partial``, the places without a problem, the others listed (``report.refused``);
+    ``progress`` hears of the long steps (writing the files, validating them)."""
     display = csv_path.name
     text = _text(csv_path, display)
     vocab_dir, vocab = _vocabulary(into)
     result = read_lieux_csv(text, display, vocab, set(communes) if communes else None)
     return _import(
-        result, display, into, vocab_dir, partial, trial=trial, remove_absent=remove_absent
+        result,
+        display,
+        into,
+        vocab_dir,
+        partial,
+        trial=trial,
+        remove_absent=remove_absent,
+        progress=progress,
     )
 
 
@@ -109,6 +119,7 @@ def import_data_inclusion(
     partial: bool = False,
     trial: bool = False,
     remove_absent: bool = False,
+    progress: Progress = NO_PROGRESS,
 ) -> ImportReport:
     """Import the data·inclusion v1 files (structures, services) into ``into``, as
     :func:`import_lieux` does: the structures offering a service of the network's needs."""
@@ -128,6 +139,7 @@ def import_data_inclusion(
         trial=trial,
         standard="data-inclusion",
         remove_absent=remove_absent,
+        progress=progress,
     )
 
 
@@ -167,6 +179,7 @@ def _import(
     trial: bool = False,
     standard: str = "lieux-mediation",
     remove_absent: bool = False,
+    progress: Progress = NO_PROGRESS,
 ) -> ImportReport:
     """Stage, merge, validate and publish what a reader made of a file (see the module's doc);
     with ``trial``, the same report, and nothing changed."""
@@ -189,7 +202,7 @@ def _import(
             updated: dict[str, list[str]] = {}
             conflicts: dict[str, list[Conflict]] = {}
             own: list[str] = []  # the coordinator's own records the file also gives
-            for actor_id in documents:
+            for actor_id in tracked(list(documents), "ecriture", progress):
                 if actor_id in same:
                     continue
                 target = stage / "actors" / f"{actor_id}.yaml"
@@ -208,7 +221,7 @@ def _import(
                 for actor_id in absent:
                     (stage / "actors" / f"{actor_id}.yaml").unlink(missing_ok=True)
             # every problem in one report: what reading found, then what validation finds
-            errors = list(result.errors) + _errors(stage, into, result, display, columns)
+            errors = list(result.errors) + _errors(stage, into, result, display, columns, progress)
             while errors and partial:  # the places with a problem are left out, and listed
                 owners = _owners(errors, documents)
                 if any(owner is None for owner in owners) or not set(documents) - set(owners):
@@ -219,7 +232,7 @@ def _import(
                     updated.pop(owner, None)
                     conflicts.pop(owner, None)
                 documents = {a: d for a, d in documents.items() if a not in owners}
-                errors = _errors(stage, into, result, display, columns)
+                errors = _errors(stage, into, result, display, columns, progress)
             if errors:
                 raise DataErrors(refused + errors)
             added = [a for a in documents if not (into / "actors" / f"{a}.yaml").exists()]
@@ -368,11 +381,18 @@ def _holds(into: Path, actor_id: str, text: str) -> bool:
         return False
 
 
-def _errors(stage: Path, into: Path, result: Imported, display: str, columns) -> list[DataError]:
+def _errors(
+    stage: Path,
+    into: Path,
+    result: Imported,
+    display: str,
+    columns: dict | None,
+    progress: Progress = NO_PROGRESS,
+) -> list[DataError]:
     """The staged folder validated as a build would; its problems located in the imported file,
     or in the target's own files (never in the staging copy, which the user never had)."""
     try:
-        check(stage)
+        check(stage, BuildReport(Path("."), progress=progress))
     except DataErrors as exc:
         found = []
         for error in exc.errors:

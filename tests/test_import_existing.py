@@ -265,3 +265,17 @@ def test_the_coordinators_notes_survive_a_re_import_and_are_never_published(tmp_
     assert run("build", "--data", str(into), "--out", str(dist)).exit_code == 0
     published = [p for p in dist.rglob("*") if p.is_file()]
     assert published and not [p for p in published if b"la responsable part" in p.read_bytes()]
+
+
+def test_the_import_says_how_far_it_is_in_its_long_steps(network: Path):
+    from maillage.publish.importer import import_lieux
+
+    heard: list[tuple[str, int, int]] = []
+    import_lieux(LEGACY, network, progress=lambda *step: heard.append(step))
+    # the files written, then the whole folder read and validated as a build would, each to
+    # its end
+    actors = len(list((network / "actors").glob("*.yaml")))
+    assert ("ecriture", 11, 11) in heard and ("load", actors, actors) in heard
+    assert any(stage == "validate" and 1 < done == total for stage, done, total in heard)
+    stages = [stage for stage, _, _ in heard]
+    assert stages.index("ecriture") < stages.index("load") < stages.index("validate")
