@@ -189,6 +189,14 @@ def guide_model(
         "verified": _checked_lately(tables, shown, since, months),
         "scope": _scope(selection, commune_names, concepts),
         "poles": poles,
+        "exemples": any(
+            p["exemple"]
+            for pole in poles
+            for n in pole["needs"]
+            for c in n["communes"]
+            for e in c["actors"]
+            for p in e["places"]
+        ),
         "index": [
             {"id": a, "name": actors[a]["name"], "letter": _initial(actors[a]["name"])}
             for a in listed
@@ -361,6 +369,8 @@ def _entry(
                 "accessibility": place.get("accessibility") or "",
                 "appointment": place.get("appointment") or "",
                 "services": services,
+                # invented for the example (address, hours): said on the page, as on the site
+                "exemple": bool(place.get("illustrative") or actor.get("illustrative")),
             }
         )
     # the latest check of the actor, its places and services in this entry

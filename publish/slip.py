@@ -89,6 +89,10 @@ def slip_model(
         "page": actor_page(site, answer.actor) if site else "",
         "proof": "" if site else PROOF,
         "half": half,
+        # a place invented for the example (the default network's): never handed to a person
+        "exemple": bool(
+            place.get("illustrative") or actors.get(answer.actor, {}).get("illustrative")
+        ),
     }
 
 

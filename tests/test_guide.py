@@ -273,6 +273,7 @@ def test_the_cli_slip_is_one_page_that_names_the_place(default_dist: Path, tmp_p
         "Passez d'abord par Unis-Cité Miramas, qui vous oriente vers Résidence seniors Hestia.",
         "Téléphone",
         "Prénom :",
+        "EXEMPLE — ce lieu, son adresse, ses horaires et son téléphone sont inventés",
     ):
         assert words in " ".join(text.split()), words  # lines joined, no-break spaces too
     assert re.search(r"04\s65\s71\s00\s\d\d", text)  # the destination's phone, the French way

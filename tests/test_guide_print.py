@@ -228,6 +228,12 @@ def test_the_cover_says_when_and_how_much_was_checked_and_entries_are_marked(
     ]
     assert all(e["stale"] for e in entries)  # the data's dates are from 2019-2023
     assert text.count("à vérifier : appelez avant de venir") == len(entries)
+    # every place of the default network is invented for the example: each says so, and the
+    # cover explains the mark once
+    places = [p for e in entries for p in e["places"]]
+    assert places and all(p["exemple"] for p in places)
+    assert text.count("EXEMPLE") == len(places) + 1
+    assert "Les lieux ainsi marqués sont des exemples" in text
 
 
 def test_each_place_is_printed_once_with_its_services_under_it(
