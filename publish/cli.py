@@ -1188,20 +1188,8 @@ def import_lieux_mediation(
     remove_absent: bool,
 ) -> None:
     """CSV du standard des lieux de médiation numérique (v1.0.2 ou v0.1) -> fichiers YAML."""
-    progress = StageProgress()
-    try:
-        with _reported():
-            report = import_lieux(
-                csv_file,
-                into,
-                list(communes) or None,
-                partial=partial,
-                trial=trial,
-                remove_absent=remove_absent,
-                progress=progress,
-            )
-    finally:
-        progress.close()
+    options = {"partial": partial, "trial": trial, "remove_absent": remove_absent}
+    report = _importing(import_lieux, csv_file, into, list(communes) or None, **options)
     _import_report(report, into, "Lignes", trial)
 
 
@@ -1219,22 +1207,21 @@ def import_data_inclusion_command(
     remove_absent: bool,
 ) -> None:
     """structures.json et services.json de data·inclusion (schéma v1) -> fichiers YAML."""
+    options = {"partial": partial, "trial": trial, "remove_absent": remove_absent}
+    report = _importing(
+        import_data_inclusion, structures, services, into, list(communes) or None, **options
+    )
+    _import_report(report, into, "Structures", trial)
+
+
+def _importing(function: Callable[..., ImportReport], *args: Any, **options: Any) -> ImportReport:
+    """One import, its long steps drawn on stderr, its errors as the CLI's messages."""
     progress = StageProgress()
     try:
         with _reported():
-            report = import_data_inclusion(
-                structures,
-                services,
-                into,
-                list(communes) or None,
-                partial=partial,
-                trial=trial,
-                remove_absent=remove_absent,
-                progress=progress,
-            )
+            return function(*args, **options, progress=progress)
     finally:
         progress.close()
-    _import_report(report, into, "Structures", trial)
 
 
 def _import_report(report: ImportReport, into: Path, unit: str, trial: bool = False) -> None:
