@@ -146,6 +146,19 @@ def prepare(name: str, commit: str, work: Path) -> Side:
     return Side(name, full, source, venv(full, source, work))
 
 
+def checked_sides(commits: dict[str, str], work: Path) -> tuple[list[Side], Path]:
+    """Each ``name -> commit`` checked out with its own venv under ``work``, each checked (and
+    said) to import its own code; and the folder outside every checkout to run them in."""
+    work.mkdir(parents=True, exist_ok=True)
+    sides = [prepare(name, commit, work) for name, commit in commits.items()]
+    neutral = work / "run"  # outside every checkout: nothing importable there
+    neutral.mkdir(exist_ok=True)
+    for side in sides:
+        origin = check_own_code(side.python, side.package, side.checkout, neutral)
+        print(f"{side.name} {side.commit[:9]}: {side.package} from {origin}", flush=True)
+    return sides, neutral
+
+
 def imported_from(python: Path, package: str, cwd: Path, safe: bool = True) -> Path:
     """Where ``python``, started in ``cwd``, finds ``package`` (with ``-P`` unless not
     ``safe``: without it, ``-c`` puts ``cwd`` first on ``sys.path``)."""
@@ -211,13 +224,7 @@ def main() -> None:
     parser.add_argument("--busy", action="store_true", help="keep one core busy meanwhile")
     args = parser.parse_args()
     work = args.work.resolve()
-    work.mkdir(parents=True, exist_ok=True)
-    sides = [prepare("old", args.old, work), prepare("new", args.new, work)]
-    neutral = work / "run"  # outside every checkout: nothing importable there
-    neutral.mkdir(exist_ok=True)
-    for side in sides:
-        origin = check_own_code(side.python, side.package, side.checkout, neutral)
-        print(f"{side.name} {side.commit[:9]}: {side.package} from {origin}", flush=True)
+    sides, neutral = checked_sides({"old": args.old, "new": args.new}, work)
     data = work / f"data-{args.actors}"
     if not data.exists():
         subprocess.run(

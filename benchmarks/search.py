@@ -116,15 +116,10 @@ FIGURES = re.compile(r"p50 ([0-9.]+) ms, p95 ([0-9.]+) ms")
 
 def against(args: argparse.Namespace) -> None:
     """This benchmark of ``args.old`` and of this checkout, alternately, in fresh processes."""
-    from compare import busy, check_own_code, clean_env, prepare
+    from compare import busy, checked_sides, clean_env
 
     work = Path("/tmp/maillage-compare")
-    work.mkdir(parents=True, exist_ok=True)
-    old = prepare("old", args.old, work)
-    neutral = work / "run"
-    neutral.mkdir(exist_ok=True)
-    origin = check_own_code(old.python, old.package, old.checkout, neutral)
-    print(f"old {old.commit[:9]}: {old.package} from {origin}", flush=True)
+    [old], _ = checked_sides({"old": args.old}, work)
     own = [sys.executable, str(Path(__file__).resolve())]
     theirs = [str(old.python), str(old.checkout / "benchmarks" / "search.py")]
     common = ["--actors", str(args.actors), "--queries", str(args.queries)]

@@ -165,15 +165,10 @@ def against(args: argparse.Namespace) -> None:
     import subprocess
 
     sys.path.insert(0, str(ROOT / "benchmarks"))
-    from compare import busy, check_own_code, clean_env, prepare
+    from compare import busy, checked_sides, clean_env
 
     work = Path("/tmp/maillage-compare")
-    work.mkdir(parents=True, exist_ok=True)
-    old = prepare("old", args.old, work)
-    neutral = work / "run"
-    neutral.mkdir(exist_ok=True)
-    origin = check_own_code(old.python, old.package, old.checkout, neutral)
-    print(f"old {old.commit[:9]}: {old.package} from {origin}", flush=True)
+    [old], neutral = checked_sides({"old": args.old}, work)
     old_dist = work / f"uncached-dist-{old.commit[:9]}"
     argv = [str(old.maillage), "build", "--data", str(old.checkout / "data")]
     subprocess.run(
