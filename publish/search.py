@@ -380,18 +380,15 @@ def _official_of_network(prepared: Path, meta: dict, tables: Tables) -> list[dic
     places in."""
     insee = {str(c["insee"]) for c in meta.get("communes") or [] if isinstance(c, dict)}
     insee |= {str(s["insee"]) for s in tables["sites"] if s.get("insee")}
+    if not insee:
+        return []
     found = sqlite_utils.Database(prepared)
     try:
-        return (
-            [
-                {**row, "codes_postaux": json.loads(row["codes_postaux"])}
-                for row in found["communes"].rows_where(
-                    f"insee IN ({', '.join('?' * len(insee))})", sorted(insee)
-                )
-            ]
-            if insee
-            else []
-        )
+        where = f"insee IN ({', '.join('?' * len(insee))})"
+        return [
+            {**row, "codes_postaux": json.loads(row["codes_postaux"])}
+            for row in found["communes"].rows_where(where, sorted(insee))
+        ]
     finally:
         found.close()
 
